@@ -1,0 +1,201 @@
+/* clip.h: the clipclassify engine, a pure-C CLIP (vision + text towers,
+ * tokenizer, preprocessing, zero-shot scoring). C11 + OpenBLAS + GLib.
+ *
+ * Lifecycle:
+ *
+ *   GError *err = NULL;
+ *   ClipModel *model = clip_model_load ("clip-vit-base-patch32/", NULL, &err);
+ *   if (!model) { g_printerr ("%s\n", err->message); ... }
+ *   ClipWorkspace *ws = clip_workspace_new (model, 1, &err);
+ *
+ *   const char *labels[] = { "person", "car" };
+ *   ClipLabelSetParams lp = clip_label_set_default_params ();
+ *   ClipLabelSet *set = clip_label_set_new (model, ws, labels, 2, &lp, &err);
+ *
+ *   ClipImage img = clip_image_rgb (pixels, width, height, stride);
+ *   float *input = g_new (float, clip_model_input_size (model));
+ *   float *embed = g_new (float, clip_model_embed_dim (model));
+ *   float probs[2];
+ *   clip_preprocess (model, &img, input, &err);
+ *   clip_vision_encode (ws, input, 1, embed, TRUE, &err);
+ *   clip_label_set_score (set, embed, NULL, probs);
+ *
+ *   clip_label_set_unref (set);
+ *   clip_workspace_free (ws);
+ *   clip_model_unref (model);
+ *
+ * Thread safety: a ClipModel and a ClipLabelSet are immutable once made and
+ * may be shared by any number of threads (reference counts are atomic). A
+ * ClipWorkspace holds the scratch memory of one forward pass: use each one
+ * from one thread at a time. Messages go through g_log() with the log domain
+ * "clip", so a host redirects them with g_log_set_handler().
+ *
+ * Errors: every fallible call returns NULL/FALSE and sets a GError in
+ * CLIP_ERROR whose message names the file, tensor or line at fault. Nothing
+ * here calls exit() or abort() on bad input.
+ */
+#ifndef CLIP_H
+#define CLIP_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define CLIP_ERROR (clip_error_quark ())
+GQuark clip_error_quark (void);
+
+typedef enum {
+  CLIP_ERROR_IO,              /* a file could not be opened, read or mapped */
+  CLIP_ERROR_FORMAT,          /* a file is malformed (safetensors, JSON, merges) */
+  CLIP_ERROR_TENSOR,          /* a tensor is missing or has the wrong shape/dtype */
+  CLIP_ERROR_CONFIG,          /* a configuration value is missing or invalid */
+  CLIP_ERROR_INPUT,           /* bad caller input: text, image size, batch */
+} ClipErrorCode;
+
+/* ---------------------------------------------------------------- model */
+
+typedef struct _ClipModel ClipModel;
+
+typedef struct {
+  /* vocab.json / merges.txt to use instead of the ones beside the
+   * checkpoint (NULL: look beside it). */
+  const char *vocab_path;
+  const char *merges_path;
+} ClipModelParams;
+
+/* Defaults for clip_model_load(). */
+ClipModelParams clip_model_default_params (void);
+
+/* Loads a checkpoint: a Hugging Face CLIPModel directory, an OpenAI /
+ * OpenCLIP directory (open_clip_model.safetensors), or a .safetensors file.
+ * @params may be NULL. Returns a new reference or NULL with @error set. */
+ClipModel *clip_model_load (const char *path, const ClipModelParams *params,
+    GError **error);
+
+ClipModel *clip_model_ref (ClipModel *model);
+void clip_model_unref (ClipModel *model);
+
+/* Width of the joint embedding space (E). */
+int clip_model_embed_dim (const ClipModel *model);
+/* Side of the square vision input in pixels (R). */
+int clip_model_image_size (const ClipModel *model);
+/* Number of floats in one preprocessed image: 3 * R * R. */
+size_t clip_model_input_size (const ClipModel *model);
+/* Text context length (77 for every released CLIP). */
+int clip_model_context_length (const ClipModel *model);
+/* exp(logit_scale), the factor applied to cosine similarities. */
+float clip_model_logit_scale (const ClipModel *model);
+/* One-line description (layout, sizes, dtype) for logs. */
+const char *clip_model_describe (const ClipModel *model);
+
+/* ------------------------------------------------------------ tokenizer */
+
+/* Tokenizes @text (UTF-8) into exactly clip_model_context_length() ids:
+ * SOT, BPE ids, EOT, zero padding; over-long input is truncated with EOT
+ * kept last. Fails on invalid UTF-8. */
+gboolean clip_tokenize (const ClipModel *model, const char *text,
+    int32_t *ids, GError **error);
+
+/* --------------------------------------------------------- preprocessing */
+
+typedef enum {
+  CLIP_PIXEL_RGB, CLIP_PIXEL_BGR,
+  CLIP_PIXEL_RGBX, CLIP_PIXEL_BGRX, CLIP_PIXEL_XRGB, CLIP_PIXEL_XBGR,
+  CLIP_PIXEL_RGBA, CLIP_PIXEL_BGRA, CLIP_PIXEL_ARGB, CLIP_PIXEL_ABGR,
+  CLIP_PIXEL_GRAY8,
+  CLIP_PIXEL_I420,            /* planes Y, U, V; chroma halved both ways */
+  CLIP_PIXEL_NV12,            /* planes Y, interleaved UV */
+} ClipPixelFormat;
+
+typedef enum {
+  CLIP_YUV_BT601,             /* limited range, SD video */
+  CLIP_YUV_BT709,             /* limited range, HD video */
+  CLIP_YUV_BT601_FULL,        /* full range (JPEG) */
+} ClipYuvMatrix;
+
+/* A borrowed view of an 8-bit frame in memory: nothing is copied. */
+typedef struct {
+  ClipPixelFormat format;
+  int width, height;
+  const uint8_t *planes[3];
+  int strides[3];             /* bytes per row of each plane */
+  ClipYuvMatrix matrix;       /* for I420 / NV12 only */
+} ClipImage;
+
+/* A packed RGB view of @pixels. */
+ClipImage clip_image_rgb (const uint8_t *pixels, int width, int height,
+    int stride);
+
+/* Resizes the shortest side to R (antialiased bicubic, as PIL), crops the
+ * centre R x R, converts to RGB in the same pass and normalises with the
+ * model's mean/std into @out ([3, R, R], planar). */
+gboolean clip_preprocess (const ClipModel *model, const ClipImage *image,
+    float *out, GError **error);
+
+/* ------------------------------------------------------------- towers */
+
+typedef struct _ClipWorkspace ClipWorkspace;
+
+/* Scratch memory for batches of up to @max_batch images (texts are run in
+ * chunks that fit the same memory). */
+ClipWorkspace *clip_workspace_new (ClipModel *model, int max_batch,
+    GError **error);
+void clip_workspace_free (ClipWorkspace *ws);
+ClipModel *clip_workspace_get_model (ClipWorkspace *ws);
+/* BLAS threads used by this workspace's forward passes (0: all cores). */
+void clip_workspace_set_threads (ClipWorkspace *ws, int n_threads);
+
+/* Embeds @n preprocessed images ([n, 3, R, R]) into @out ([n, E]);
+ * L2-normalised when @normalize. Any @n: larger batches run in chunks. */
+gboolean clip_vision_encode (ClipWorkspace *ws, const float *pixels, int n,
+    float *out, gboolean normalize, GError **error);
+
+/* Embeds @n token sequences ([n, context_length]) into @out ([n, E]). */
+gboolean clip_text_encode_tokens (ClipWorkspace *ws, const int32_t *ids,
+    int n, float *out, gboolean normalize, GError **error);
+
+/* Tokenizes and embeds @n texts. */
+gboolean clip_text_encode (ClipWorkspace *ws, const char *const *texts,
+    int n, float *out, gboolean normalize, GError **error);
+
+/* In-place L2 normalisation of @n rows of @dim floats. */
+void clip_l2_normalize (float *rows, int n, int dim);
+
+/* ---------------------------------------------------------- label sets */
+
+typedef struct _ClipLabelSet ClipLabelSet;
+
+typedef struct {
+  /* Prompt templates, each containing "{}" where the label goes (a template
+   * without "{}" is used as a prefix: "template label"). Several templates
+   * are ensembled: embeddings averaged after normalisation, renormalised.
+   * NULL or zero templates: { "a photo of a {}." }. */
+  const char *const *templates;
+  int n_templates;
+} ClipLabelSetParams;
+
+ClipLabelSetParams clip_label_set_default_params (void);
+
+/* Builds the text embeddings of @n_labels labels (at least one). */
+ClipLabelSet *clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
+    const char *const *labels, int n_labels,
+    const ClipLabelSetParams *params, GError **error);
+
+ClipLabelSet *clip_label_set_ref (ClipLabelSet *set);
+void clip_label_set_unref (ClipLabelSet *set);
+
+int clip_label_set_size (const ClipLabelSet *set);
+const char *clip_label_set_label (const ClipLabelSet *set, int index);
+/* Normalised text embeddings, [n_labels, E]. */
+const float *clip_label_set_embeddings (const ClipLabelSet *set);
+
+/* Scores a normalised image embedding: @logits (may be NULL) receives
+ * exp(logit_scale) * cos per label, @probs their softmax. */
+void clip_label_set_score (const ClipLabelSet *set, const float *image_embed,
+    float *logits, float *probs);
+
+G_END_DECLS
+
+#endif /* CLIP_H */

@@ -1,0 +1,96 @@
+/* model_internal.h: the weights of a loaded CLIP model, shared by the
+ * loader, the towers and the workspace. Internal to the engine. */
+#ifndef CLIP_MODEL_INTERNAL_H
+#define CLIP_MODEL_INTERNAL_H
+
+#include "clip.h"
+#include "safetensors.h"
+#include "tokenizer.h"
+
+typedef enum {
+  CLIP_ACT_QUICK_GELU,         /* x * sigmoid(1.702 x), OpenAI's models */
+  CLIP_ACT_GELU,               /* exact, erf based */
+  CLIP_ACT_GELU_TANH,          /* tanh approximation */
+} ClipAct;
+
+/* y = x W^T + b, PyTorch's nn.Linear. */
+typedef struct {
+  const float *w;              /* [n_out, n_in]; [n_in, n_out] if transposed */
+  const float *b;              /* [n_out] or NULL */
+  int n_out, n_in;
+  gboolean transposed;         /* OpenAI's `proj` matrices are x @ P */
+} ClipLinear;
+
+typedef struct {
+  const float *gain, *bias;    /* [width] each */
+} ClipNorm;
+
+typedef struct {
+  ClipNorm ln1, ln2;
+  ClipLinear q, k, v, out;     /* width -> width */
+  ClipLinear fc1, fc2;         /* width -> mlp -> width */
+} ClipBlock;
+
+typedef struct {
+  int width, layers, heads, mlp;
+  float eps;
+  ClipAct act;
+  gboolean causal;
+  ClipBlock *blocks;           /* [layers] */
+} ClipTransformer;
+
+typedef struct {
+  ClipTransformer tf;
+  int patch, image_size, grid; /* grid = image_size / patch */
+  int n_pos;                   /* grid * grid + 1 (class token first) */
+  const float *patch_w;        /* [width, 3 * patch * patch] */
+  const float *class_emb;      /* [width] */
+  const float *pos_emb;        /* [n_pos, width] */
+  ClipNorm ln_pre, ln_post;
+  ClipLinear proj;             /* width -> embed */
+} ClipVision;
+
+typedef struct {
+  ClipTransformer tf;
+  int vocab, context;
+  const float *tok_emb;        /* [vocab, width] */
+  const float *pos_emb;        /* [context, width] */
+  ClipNorm ln_final;
+  ClipLinear proj;             /* width -> embed */
+} ClipText;
+
+typedef enum { CLIP_LAYOUT_HF, CLIP_LAYOUT_OPENAI } ClipLayout;
+
+/* Settings that tensor shapes cannot tell: read from config files. */
+typedef struct {
+  int v_layers, t_layers;      /* 0: count the tensors */
+  int v_heads, t_heads;        /* 0: width / v_head_width */
+  int v_head_width;            /* 0: 64, every released CLIP */
+  ClipAct v_act, t_act;
+  float v_eps, t_eps;
+  int image_size;              /* 0: from the position embeddings */
+  float mean[3], std[3];
+} ClipConfig;
+
+struct _ClipModel {
+  gint ref;
+  char *path;
+  char *description;
+  ClipLayout layout;
+  StFile *st;
+  GPtrArray *owned;            /* float buffers converted at load */
+  ClipVision vision;
+  ClipText text;
+  int embed_dim;
+  float logit_scale;           /* already exp()ed */
+  float mean[3], std[3];
+  ClipTokenizer *tokenizer;
+};
+
+/* Fills @cfg from config.json / preprocessor_config.json (HF) or
+ * open_clip_config.json (OpenAI layout) in @dir; absent files leave the
+ * defaults (OpenAI's: QuickGELU, eps 1e-5, CLIP mean/std). */
+gboolean clip_config_load (const char *dir, ClipLayout layout,
+    ClipConfig *cfg, GError **error);
+
+#endif

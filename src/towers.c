@@ -1,0 +1,135 @@
+/* towers.c: the vision and text forward passes, reading top to bottom like
+ * OpenAI's clip/model.py. Batches run as one [batch * tokens, width] matrix
+ * so that the GEMMs stay large. Nothing here allocates. */
+#include "workspace.h"
+
+#include "kernels.h"
+
+#include <string.h>
+
+/* x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)) for every block. */
+static void
+transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
+    int seq)
+{
+  int rows = batch * seq;
+  int w = tf->width;
+
+  for (int l = 0; l < tf->layers; l++) {
+    const ClipBlock *b = &tf->blocks[l];
+    k_layer_norm (ws->x, ws->t, rows, w, &b->ln1, tf->eps);
+    k_linear (&b->q, ws->t, rows, ws->q, FALSE);
+    k_linear (&b->k, ws->t, rows, ws->k, FALSE);
+    k_linear (&b->v, ws->t, rows, ws->v, FALSE);
+    k_attention (ws->q, ws->k, ws->v, ws->a, batch, seq, w, tf->heads,
+        tf->causal, ws->scores);
+    k_linear (&b->out, ws->a, rows, ws->x, TRUE);
+
+    k_layer_norm (ws->x, ws->t, rows, w, &b->ln2, tf->eps);
+    k_linear (&b->fc1, ws->t, rows, ws->u, FALSE);
+    k_activate (ws->u, (size_t) rows * tf->mlp, tf->act);
+    k_linear (&b->fc2, ws->u, rows, ws->x, TRUE);
+  }
+}
+
+/* Unfolds [n, 3, R, R] images into [n * grid^2, 3 * P * P] rows, ordered
+ * (channel, row, column) like the flattened conv1 weight. */
+static void
+im2col (const ClipVision *v, const float *pixels, int n, float *patches)
+{
+  int p = v->patch, g = v->grid, r = v->image_size;
+  size_t k = (size_t) 3 * p * p;
+
+  for (int b = 0; b < n; b++) {
+    const float *img = pixels + (size_t) b * 3 * r * r;
+    for (int gy = 0; gy < g; gy++) {
+      for (int gx = 0; gx < g; gx++) {
+        float *row = patches + ((size_t) b * g * g + gy * g + gx) * k;
+        for (int c = 0; c < 3; c++)
+          for (int y = 0; y < p; y++)
+            memcpy (row + ((size_t) c * p + y) * p,
+                img + ((size_t) c * r + gy * p + y) * r + gx * p,
+                p * sizeof (float));
+      }
+    }
+  }
+}
+
+void
+clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
+    float *out)
+{
+  const ClipVision *v = &ws->model->vision;
+  int w = v->tf.width, t = v->n_pos, g2 = v->grid * v->grid;
+  ClipLinear patch = { v->patch_w, NULL, w, 3 * v->patch * v->patch, FALSE };
+
+  /* patch embedding into the q buffer, then [class; patches] + positions */
+  im2col (v, pixels, n, ws->patches);
+  k_linear (&patch, ws->patches, n * g2, ws->q, FALSE);
+  for (int b = 0; b < n; b++) {
+    float *seq = ws->x + (size_t) b * t * w;
+    for (int i = 0; i < w; i++)
+      seq[i] = v->class_emb[i] + v->pos_emb[i];
+    for (int j = 1; j < t; j++) {
+      const float *e = ws->q + ((size_t) b * g2 + j - 1) * w;
+      const float *pos = v->pos_emb + (size_t) j * w;
+      float *row = seq + (size_t) j * w;
+      for (int i = 0; i < w; i++)
+        row[i] = e[i] + pos[i];
+    }
+  }
+  k_layer_norm (ws->x, ws->x, n * t, w, &v->ln_pre, v->tf.eps);
+
+  transformer_forward (ws, &v->tf, n, t);
+
+  for (int b = 0; b < n; b++)
+    memcpy (ws->pooled + (size_t) b * w, ws->x + (size_t) b * t * w,
+        w * sizeof (float));
+  k_layer_norm (ws->pooled, ws->pooled, n, w, &v->ln_post, v->tf.eps);
+  k_linear (&v->proj, ws->pooled, n, out, FALSE);
+}
+
+/* Position of the end-of-text token: the highest id, first occurrence,
+ * as OpenAI's text.argmax(dim=-1). */
+static int
+eot_position (const int32_t *ids, int context)
+{
+  int best = 0;
+  for (int i = 1; i < context; i++)
+    if (ids[i] > ids[best])
+      best = i;
+  return best;
+}
+
+void
+clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n, float *out)
+{
+  const ClipText *txt = &ws->model->text;
+  int w = txt->tf.width, ctx = txt->context;
+  int pool[CLIP_TEXT_BATCH];
+
+  /* The mask is causal, so tokens after the last pooled position cannot
+   * change the result: run only as many positions as needed. */
+  int seq = 1;
+  for (int b = 0; b < n; b++) {
+    pool[b] = eot_position (ids + (size_t) b * ctx, ctx);
+    seq = MAX (seq, pool[b] + 1);
+  }
+  for (int b = 0; b < n; b++) {
+    for (int j = 0; j < seq; j++) {
+      const float *tok = txt->tok_emb + (size_t) ids[(size_t) b * ctx + j] * w;
+      const float *pos = txt->pos_emb + (size_t) j * w;
+      float *row = ws->x + ((size_t) b * seq + j) * w;
+      for (int i = 0; i < w; i++)
+        row[i] = tok[i] + pos[i];
+    }
+  }
+
+  transformer_forward (ws, &txt->tf, n, seq);
+
+  for (int b = 0; b < n; b++)
+    memcpy (ws->pooled + (size_t) b * w, ws->x + ((size_t) b * seq + pool[b])
+        * w, w * sizeof (float));
+  k_layer_norm (ws->pooled, ws->pooled, n, w, &txt->ln_final, txt->tf.eps);
+  k_linear (&txt->proj, ws->pooled, n, out, FALSE);
+}

@@ -1,0 +1,31 @@
+/* workspace.h: scratch memory for forward passes, sized once so that no
+ * forward pass allocates. Internal to the engine. */
+#ifndef CLIP_WORKSPACE_H
+#define CLIP_WORKSPACE_H
+
+#include "model_internal.h"
+
+#define CLIP_TEXT_BATCH 16
+
+struct _ClipWorkspace {
+  ClipModel *model;
+  int max_batch;               /* images per vision pass */
+  int text_batch;              /* sequences per text pass: CLIP_TEXT_BATCH */
+  int n_threads;
+  size_t rows;                 /* token rows the buffers hold */
+  float *x, *t, *q, *k, *v, *a;   /* [rows, max width] */
+  float *u;                    /* [rows, max mlp] */
+  float *scores;               /* [max seq, max seq] */
+  float *patches;              /* [max_batch * grid^2, 3 * patch^2] */
+  float *pooled;               /* [max(max_batch, text_batch), max width] */
+  int32_t *ids;                /* [text_batch, context] */
+};
+
+/* One vision pass over n <= max_batch images. */
+void clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
+    float *out);
+/* One text pass over n <= text_batch token rows (ids already checked). */
+void clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n,
+    float *out);
+
+#endif

@@ -1,0 +1,139 @@
+/* golden.c: locating and reading the golden reference data for the tests. */
+#include "golden.h"
+
+#include "clip.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef CLIP_GOLDEN_DEFAULT
+#define CLIP_GOLDEN_DEFAULT "../shared/golden"
+#endif
+
+/* Ends the test program when there is no golden data: a skip on a
+ * developer machine, a failure under CI where the data must be present. */
+static void
+no_golden_data (const char *dir, const char *why)
+{
+  const char *ci = g_getenv ("CI");
+  if (ci != NULL && g_ascii_strcasecmp (ci, "true") == 0) {
+    fprintf (stderr, "golden data unusable in %s: %s (set CLIP_GOLDEN_DIR "
+        "to the golden folder)\n", dir, why);
+    exit (1);
+  }
+  printf ("SKIP: golden data unusable in %s: %s (set CLIP_GOLDEN_DIR to "
+      "the golden folder)\n", dir, why);
+  exit (77);
+}
+
+/* The golden folder; ends the program (skip or failure) without one. */
+const char *
+golden_dir (void)
+{
+  static char *dir = NULL;
+  if (g_once_init_enter (&dir)) {
+    const char *env = g_getenv ("CLIP_GOLDEN_DIR");
+    char *found = g_strdup (env != NULL && *env != '\0'
+        ? env : CLIP_GOLDEN_DEFAULT);
+    char *manifest = g_build_filename (found, "manifest.json", NULL);
+    gboolean present = g_file_test (manifest, G_FILE_TEST_IS_REGULAR);
+    g_free (manifest);
+    if (!present)
+      no_golden_data (found, "no manifest.json");
+    g_once_init_leave (&dir, found);
+  }
+  return dir;
+}
+
+/* The parsed manifest.json, read once. */
+const JsonValue *
+golden_manifest (void)
+{
+  static JsonValue *manifest = NULL;
+  if (g_once_init_enter (&manifest)) {
+    GError *error = NULL;
+    char *path = golden_path ("manifest.json");
+    JsonValue *parsed = json_parse_file (path, &error);
+    g_free (path);
+    /* Present but unreadable golden data is a failure, never a skip. */
+    if (parsed == NULL) {
+      fprintf (stderr, "%s\n", error->message);
+      exit (1);
+    }
+    if (json_type (parsed) != JSON_OBJECT) {
+      fprintf (stderr, "%s/manifest.json: not a JSON object\n", golden_dir ());
+      exit (1);
+    }
+    g_once_init_leave (&manifest, parsed);
+  }
+  return manifest;
+}
+
+/* A file name inside the golden folder. */
+char *
+golden_path (const char *rel)
+{
+  return g_build_filename (golden_dir (), rel, NULL);
+}
+
+/* Loads a golden .npy file; a failure to read it fails the test. */
+NpyArray *
+golden_npy (const char *rel)
+{
+  GError *error = NULL;
+  char *path = golden_path (rel);
+  NpyArray *a = npy_load (path, &error);
+  g_free (path);
+  g_assert_no_error (error);
+  g_assert_nonnull (a);
+  return a;
+}
+
+/* Cosine similarity of two rows (1 when both are zero). */
+double
+vec_cosine (const double *a, const double *b, size_t n)
+{
+  double dot = 0, na = 0, nb = 0;
+  for (size_t i = 0; i < n; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  if (na == 0 && nb == 0)
+    return 1.0;
+  if (na == 0 || nb == 0)
+    return 0.0;
+  return dot / (sqrt (na) * sqrt (nb));
+}
+
+/* Largest |a[i] - b[i]| (NaN anywhere gives NaN). */
+double
+vec_max_abs_diff (const double *a, const double *b, size_t n)
+{
+  double m = 0;
+  for (size_t i = 0; i < n; i++) {
+    double d = fabs (a[i] - b[i]);
+    if (isnan (d))
+      return NAN;
+    if (d > m)
+      m = d;
+  }
+  return m;
+}
+
+/* Largest |a[i]|. */
+double
+vec_max_abs (const double *a, size_t n)
+{
+  double m = 0;
+  for (size_t i = 0; i < n; i++) {
+    double d = fabs (a[i]);
+    if (isnan (d))
+      return NAN;
+    if (d > m)
+      m = d;
+  }
+  return m;
+}

@@ -1,0 +1,26 @@
+/* golden.h: access to the golden reference data (../shared/golden) for the
+ * engine tests. */
+#ifndef CLIP_TESTS_GOLDEN_H
+#define CLIP_TESTS_GOLDEN_H
+
+#include "json.h"
+#include "npy.h"
+
+/* The golden folder: $CLIP_GOLDEN_DIR, else the path baked in at build time
+ * (<source root>/../shared/golden). When it has no manifest.json: under
+ * CI=true prints why and exits 1 (a failure); otherwise prints "SKIP: ..."
+ * and exits 77, which meson reports as skipped. */
+const char *golden_dir (void);
+/* The parsed manifest.json (owned; lives until exit). */
+const JsonValue *golden_manifest (void);
+/* g_build_filename (golden_dir (), rel, NULL); g_free it. */
+char *golden_path (const char *rel);
+/* Loads golden_path (rel) as npy or fails the test with the error. */
+NpyArray *golden_npy (const char *rel);
+
+/* Comparison of two rows, for tolerance checks and reports. */
+double vec_cosine (const double *a, const double *b, size_t n);
+double vec_max_abs_diff (const double *a, const double *b, size_t n);
+double vec_max_abs (const double *a, size_t n);
+
+#endif

@@ -1,0 +1,299 @@
+/* test-towers.c: vision and text towers, logits and the whole path from PNG
+ * to embedding, against the float64 references of OpenAI's CLIP code in the
+ * golden folder, for every model and layout its manifest lists. */
+#include "clip.h"
+#include "golden.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <math.h>
+#include <string.h>
+
+/* Tolerances of the golden README. */
+#define TOWER_MIN_COSINE 0.99999
+#define TOWER_MAX_REL_DIFF 1e-3
+#define LOGIT_MAX_DIFF 1e-2
+#define END_TO_END_MIN_COSINE 0.999
+
+typedef struct {
+  const JsonValue *entry;      /* the manifest's model entry */
+  const char *layout;          /* key in its "layouts" */
+} Case;
+
+typedef struct {
+  double worst_cos, worst_rel;
+} Stats;
+
+static char *
+model_path (const Case *c)
+{
+  const JsonValue *layouts = json_object_get (c->entry, "layouts");
+  return golden_path (json_string (json_object_get (layouts, c->layout)));
+}
+
+static const char *
+model_name (const Case *c)
+{
+  return json_string (json_object_get (c->entry, "name"));
+}
+
+static ClipModel *
+load_case (const Case *c)
+{
+  GError *err = NULL;
+  char *path = model_path (c);
+  ClipModel *m = clip_model_load (path, NULL, &err);
+  g_assert_no_error (err);
+  g_assert_nonnull (m);
+  g_free (path);
+  return m;
+}
+
+static NpyArray *
+case_npy (const Case *c, const char *key)
+{
+  return golden_npy (json_string (json_object_get (c->entry, key)));
+}
+
+/* Checks @n rows of @got (float32) against @ref (float64) with the tower
+ * tolerances; returns the worst values seen. */
+static Stats
+compare_rows (const char *what, const float *got, const NpyArray *ref,
+    size_t n, size_t dim, double min_cos)
+{
+  Stats s = { 1.0, 0.0 };
+  double *ref64 = npy_to_f64 (ref);
+  double *row = g_new (double, dim);
+  double ref_max = vec_max_abs (ref64, n * dim);
+
+  g_assert_cmpuint (ref->count, ==, n * dim);
+  for (size_t i = 0; i < n; i++) {
+    for (size_t d = 0; d < dim; d++)
+      row[d] = got[i * dim + d];
+    double cos = vec_cosine (row, ref64 + i * dim, dim);
+    double rel = vec_max_abs_diff (row, ref64 + i * dim, dim) / ref_max;
+    s.worst_cos = MIN (s.worst_cos, cos);
+    s.worst_rel = MAX (s.worst_rel, rel);
+    if (cos < min_cos)
+      g_error ("%s row %zu: cosine %.7f below %.5f", what, i, cos, min_cos);
+  }
+  g_free (row);
+  g_free (ref64);
+  return s;
+}
+
+static void
+test_text_tower (gconstpointer data)
+{
+  const Case *c = data;
+  GError *err = NULL;
+  ClipModel *m = load_case (c);
+  ClipWorkspace *ws = clip_workspace_new (m, 1, &err);
+  NpyArray *ids = golden_npy (json_string (json_object_get (golden_manifest
+              (), "token_ids")));
+  NpyArray *ref = case_npy (c, "text_embeds");
+  size_t n = ids->shape[0], e = clip_model_embed_dim (m);
+
+  g_assert_cmpint (ids->dtype, ==, NPY_I32);
+  g_assert_cmpuint (ids->shape[1], ==, clip_model_context_length (m));
+  float *out = g_new (float, n * e);
+  g_assert_true (clip_text_encode_tokens (ws, ids->data, n, out, FALSE, &err));
+  g_assert_no_error (err);
+  Stats s = compare_rows ("text embedding", out, ref, n, e, TOWER_MIN_COSINE);
+  g_test_message ("%s/%s text tower: 1 - worst cosine %.1e, max |diff| %.2e of "
+      "max |ref|", model_name (c), c->layout, 1 - s.worst_cos, s.worst_rel);
+  g_assert_cmpfloat (s.worst_rel, <=, TOWER_MAX_REL_DIFF);
+
+  /* the same from the strings, through the tokenizer */
+  const JsonValue *texts = json_object_get (golden_manifest (), "texts");
+  const char **strs = g_new0 (const char *, n);
+  for (size_t i = 0; i < n; i++)
+    strs[i] = json_string (json_array_get (texts, i));
+  float *out2 = g_new (float, n * e);
+  g_assert_true (clip_text_encode (ws, strs, n, out2, FALSE, &err));
+  g_assert_no_error (err);
+  s = compare_rows ("text embedding from strings", out2, ref, n, e,
+      TOWER_MIN_COSINE);
+  g_assert_cmpfloat (s.worst_rel, <=, TOWER_MAX_REL_DIFF);
+
+  g_free (strs);
+  g_free (out);
+  g_free (out2);
+  npy_free (ids);
+  npy_free (ref);
+  clip_workspace_free (ws);
+  clip_model_unref (m);
+}
+
+static void
+test_vision_tower (gconstpointer data)
+{
+  const Case *c = data;
+  GError *err = NULL;
+  ClipModel *m = load_case (c);
+  /* a batch smaller than the image count exercises chunking too */
+  ClipWorkspace *ws = clip_workspace_new (m, 3, &err);
+  NpyArray *pix = case_npy (c, "pixels");
+  NpyArray *ref = case_npy (c, "image_embeds");
+  size_t n = pix->shape[0], e = clip_model_embed_dim (m);
+  size_t r = clip_model_image_size (m);
+
+  g_assert_cmpint (pix->dtype, ==, NPY_F32);
+  g_assert_cmpuint (pix->shape[2], ==, r);
+  float *out = g_new (float, n * e);
+  g_assert_true (clip_vision_encode (ws, pix->data, n, out, FALSE, &err));
+  g_assert_no_error (err);
+  Stats s = compare_rows ("image embedding", out, ref, n, e,
+      TOWER_MIN_COSINE);
+  g_test_message ("%s/%s vision tower: 1 - worst cosine %.1e, max |diff| %.2e of "
+      "max |ref|", model_name (c), c->layout, 1 - s.worst_cos, s.worst_rel);
+  g_assert_cmpfloat (s.worst_rel, <=, TOWER_MAX_REL_DIFF);
+
+  /* logits from the normalised embeddings of both towers */
+  NpyArray *ids = golden_npy (json_string (json_object_get (golden_manifest
+              (), "token_ids")));
+  NpyArray *logits = case_npy (c, "logits_per_image");
+  size_t nt = ids->shape[0];
+  float *txt = g_new (float, nt * e);
+  g_assert_true (clip_text_encode_tokens (ws, ids->data, nt, txt, TRUE, &err));
+  clip_l2_normalize (out, n, e);
+  double *ref_logits = npy_to_f64 (logits);
+  double worst = 0;
+  for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < nt; j++) {
+      double dot = 0;
+      for (size_t d = 0; d < e; d++)
+        dot += (double) out[i * e + d] * txt[j * e + d];
+      double diff = fabs (clip_model_logit_scale (m) * dot
+          - ref_logits[i * nt + j]);
+      worst = MAX (worst, diff);
+    }
+  }
+  g_test_message ("%s/%s logits: max |diff| %.2e", model_name (c), c->layout,
+      worst);
+  g_assert_cmpfloat (worst, <=, LOGIT_MAX_DIFF);
+
+  g_free (ref_logits);
+  g_free (txt);
+  g_free (out);
+  npy_free (ids);
+  npy_free (logits);
+  npy_free (pix);
+  npy_free (ref);
+  clip_workspace_free (ws);
+  clip_model_unref (m);
+}
+
+/* PNG -> preprocessing -> vision tower -> normalised embedding. */
+static void
+test_end_to_end (gconstpointer data)
+{
+  const Case *c = data;
+  GError *err = NULL;
+  ClipModel *m = load_case (c);
+  ClipWorkspace *ws = clip_workspace_new (m, 1, &err);
+  const JsonValue *images = json_object_get (golden_manifest (), "images");
+  NpyArray *ref = case_npy (c, "image_embeds_norm");
+  size_t n = json_length (images), e = clip_model_embed_dim (m);
+  float *input = g_new (float, clip_model_input_size (m));
+  float *out = g_new (float, n * e);
+
+  for (size_t i = 0; i < n; i++) {
+    char *rel = g_build_filename ("images",
+        json_string (json_array_get (images, i)), NULL);
+    char *path = golden_path (rel);
+    GdkPixbuf *pb = gdk_pixbuf_new_from_file (path, &err);
+    g_assert_no_error (err);
+    ClipImage img = clip_image_rgb (gdk_pixbuf_read_pixels (pb),
+        gdk_pixbuf_get_width (pb), gdk_pixbuf_get_height (pb),
+        gdk_pixbuf_get_rowstride (pb));
+    if (gdk_pixbuf_get_has_alpha (pb))
+      img.format = CLIP_PIXEL_RGBA;
+    g_assert_true (clip_preprocess (m, &img, input, &err));
+    g_assert_true (clip_vision_encode (ws, input, 1, out + i * e, TRUE, &err));
+    g_assert_no_error (err);
+    g_object_unref (pb);
+    g_free (path);
+    g_free (rel);
+  }
+  Stats s = compare_rows ("PNG to embedding", out, ref, n, e,
+      END_TO_END_MIN_COSINE);
+  g_test_message ("%s/%s PNG to embedding: 1 - worst cosine %.1e", model_name (c),
+      c->layout, 1 - s.worst_cos);
+
+  npy_free (ref);
+  g_free (input);
+  g_free (out);
+  clip_workspace_free (ws);
+  clip_model_unref (m);
+}
+
+/* Every layout of the same weights gives the same embeddings. */
+static void
+test_layouts_agree (gconstpointer data)
+{
+  const JsonValue *entry = data;
+  const JsonValue *layouts = json_object_get (entry, "layouts");
+  GError *err = NULL;
+  NpyArray *pix = golden_npy (json_string (json_object_get (entry,
+              "pixels")));
+  float *first = NULL;
+  size_t n = pix->shape[0], e = 0;
+
+  for (size_t l = 0; l < json_length (layouts); l++) {
+    Case c = { entry, json_object_key_at (layouts, l) };
+    ClipModel *m = load_case (&c);
+    ClipWorkspace *ws = clip_workspace_new (m, 4, &err);
+    e = clip_model_embed_dim (m);
+    float *out = g_new (float, n * e);
+    g_assert_true (clip_vision_encode (ws, pix->data, n, out, TRUE, &err));
+    if (!first) {
+      first = out;
+    } else {
+      for (size_t i = 0; i < n * e; i++)
+        g_assert_cmpfloat (fabsf (out[i] - first[i]), <=, 1e-5);
+      g_free (out);
+    }
+    clip_workspace_free (ws);
+    clip_model_unref (m);
+  }
+  g_free (first);
+  npy_free (pix);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
+
+  g_test_init (&argc, &argv, NULL);
+  const JsonValue *models = json_object_get (golden_manifest (), "models");
+
+  for (size_t i = 0; i < json_length (models); i++) {
+    const JsonValue *entry = json_array_get (models, i);
+    const char *name = json_string (json_object_get (entry, "name"));
+    const JsonValue *layouts = json_object_get (entry, "layouts");
+    for (size_t l = 0; l < json_length (layouts); l++) {
+      Case *c = g_new0 (Case, 1);
+      g_ptr_array_add (cases, c);
+      c->entry = entry;
+      c->layout = json_object_key_at (layouts, l);
+      char *p = g_strdup_printf ("/towers/%s/%s/", name, c->layout);
+      char *t = g_strconcat (p, "text", NULL);
+      char *v = g_strconcat (p, "vision", NULL);
+      char *e2e = g_strconcat (p, "png-to-embedding", NULL);
+      g_test_add_data_func (t, c, test_text_tower);
+      g_test_add_data_func (v, c, test_vision_tower);
+      g_test_add_data_func (e2e, c, test_end_to_end);
+      g_free (p);
+      g_free (t);
+      g_free (v);
+      g_free (e2e);
+    }
+    if (json_length (layouts) > 1) {
+      char *p = g_strdup_printf ("/towers/%s/layouts-agree", name);
+      g_test_add_data_func (p, entry, test_layouts_agree);
+      g_free (p);
+    }
+  }
+  return g_test_run ();
+}

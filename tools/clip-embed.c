@@ -1,0 +1,502 @@
+/* clip-embed: the engine's command-line face. Embeds images and texts with
+ * a CLIP checkpoint and writes the results as .npy files.
+ *
+ *   clip-embed --model DIR --image cat.jpg --text "a cat" \
+ *       --image-out img.npy --text-out txt.npy --normalize
+ *
+ * Its flags are a contract other test suites rely on (docs/clip-embed.md).
+ * Every output is written only after all computation succeeded, and a
+ * failure prints exactly one line on stderr and leaves no output file. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <string.h>
+
+#include "clip.h"
+#include "cli-messages.h"
+#include "image-file.h"
+#include "json.h"
+#include "npy.h"
+
+#define PROG "clip-embed"
+/* Images per vision forward pass: large enough for efficient GEMMs, small
+ * enough that the workspace of a ViT-L stays modest. */
+#define MAX_IMAGE_BATCH 8
+
+typedef struct {
+  char *model_path;
+  char **image_paths;
+  char *pixels_path;
+  char *pixels_out;
+  char **texts;
+  char *texts_json;
+  char *image_out;
+  char *text_out;
+  char *tokens_out;
+  gboolean normalize;
+  int threads;
+  gboolean verbose;
+} Options;
+
+/* Everything computed, held until it is all there and can be saved. */
+typedef struct {
+  GPtrArray *texts;           /* const char *, borrowed from argv / JSON */
+  JsonValue *texts_doc;
+  float *pixels;              /* [n_images, 3, R, R] */
+  size_t n_images;
+  float *image_embeds;        /* [n_images, E] */
+  float *text_embeds;         /* [n_texts, E] */
+  int32_t *tokens;            /* [n_texts, context_length] */
+} Results;
+
+static void
+options_clear (Options *o)
+{
+  g_free (o->model_path);
+  g_strfreev (o->image_paths);
+  g_free (o->pixels_path);
+  g_free (o->pixels_out);
+  g_strfreev (o->texts);
+  g_free (o->texts_json);
+  g_free (o->image_out);
+  g_free (o->text_out);
+  g_free (o->tokens_out);
+}
+
+static void
+results_clear (Results *r)
+{
+  if (r->texts)
+    g_ptr_array_unref (r->texts);
+  if (r->texts_doc)
+    json_free (r->texts_doc);
+  g_free (r->pixels);
+  g_free (r->image_embeds);
+  g_free (r->text_embeds);
+  g_free (r->tokens);
+}
+
+static const char description[] =
+    "Inputs (at least one kind):\n"
+    "  Images are decoded with GdkPixbuf (PNG, JPEG and the other formats it\n"
+    "  reads; alpha is ignored, grayscale and palette images become RGB, EXIF\n"
+    "  orientation is not applied), resized and centre-cropped to the model's\n"
+    "  input size and normalised. --pixels instead takes input already in that\n"
+    "  form: a float32 array [N, 3, R, R] with R the model's image size\n"
+    "  (float64 is accepted and converted to float32). --image and --pixels\n"
+    "  cannot be combined. Texts from --text come first, in the order given,\n"
+    "  then those of --texts-json; texts must be UTF-8.\n"
+    "\n"
+    "Outputs (.npy, little-endian, C order):\n"
+    "  --image-out   float32 [N, E] image embeddings, one row per image\n"
+    "  --text-out    float32 [M, E] text embeddings, one row per text\n"
+    "  --tokens-out  int32 [M, 77] token ids: SOT, BPE ids, EOT, zero padding\n"
+    "  --pixels-out  float32 [N, 3, R, R] the preprocessed --image input\n"
+    "  Embeddings are the projected features; --normalize makes each row unit\n"
+    "  length. Outputs are written only once everything has been computed.\n"
+    "  With no input at all, the model is loaded and described on stdout.\n"
+    "\n"
+    "Errors:\n"
+    "  Any error prints one line on stderr, \"clip-embed: <file>: <problem>\",\n"
+    "  exits with status 1 and leaves none of the output files behind.\n"
+    "\n"
+    "Examples:\n"
+    "  clip-embed --model clip-vit-base-patch32 --image cat.jpg --image dog.png \\\n"
+    "      --image-out images.npy --normalize\n"
+    "  clip-embed --model clip-vit-base-patch32 --text \"a photo of a cat\" \\\n"
+    "      --texts-json labels.json --text-out texts.npy --tokens-out ids.npy\n"
+    "  clip-embed --model clip-vit-base-patch32 --pixels input.npy \\\n"
+    "      --image-out images.npy --threads 4\n";
+
+static gboolean
+parse_options (int *argc, char ***argv, Options *o, GError **error)
+{
+  GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &o->model_path,
+      "CLIP checkpoint: a Hugging Face CLIPModel directory, an OpenAI/OpenCLIP "
+      "directory or a .safetensors file (required)", "PATH" },
+    { "image", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &o->image_paths,
+      "Image to embed (8-bit PNG, JPEG, ...); repeat for several, kept in "
+      "order", "FILE" },
+    { "pixels", 0, 0, G_OPTION_ARG_FILENAME, &o->pixels_path,
+      "Preprocessed images to embed instead of --image: float32 (or float64) "
+      ".npy of shape [N, 3, R, R]", "FILE.npy" },
+    { "pixels-out", 0, 0, G_OPTION_ARG_FILENAME, &o->pixels_out,
+      "Write the preprocessed --image input, float32 [N, 3, R, R]",
+      "FILE.npy" },
+    { "text", 't', 0, G_OPTION_ARG_FILENAME_ARRAY, &o->texts,
+      "Text to embed; repeat for several, kept in order", "TEXT" },
+    { "texts-json", 0, 0, G_OPTION_ARG_FILENAME, &o->texts_json,
+      "JSON file holding an array of strings, embedded after the --text ones",
+      "FILE" },
+    { "image-out", 0, 0, G_OPTION_ARG_FILENAME, &o->image_out,
+      "Write the image embeddings, float32 [N, E]", "FILE.npy" },
+    { "text-out", 0, 0, G_OPTION_ARG_FILENAME, &o->text_out,
+      "Write the text embeddings, float32 [M, E]", "FILE.npy" },
+    { "tokens-out", 0, 0, G_OPTION_ARG_FILENAME, &o->tokens_out,
+      "Write the token ids, int32 [M, context length (77)]", "FILE.npy" },
+    { "normalize", 'n', 0, G_OPTION_ARG_NONE, &o->normalize,
+      "Write L2-normalised embeddings (unit-length rows)", NULL },
+    { "threads", 'j', 0, G_OPTION_ARG_INT, &o->threads,
+      "BLAS threads for the forward passes (default 0: all cores)", "N" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose,
+      "Describe the model and show the engine's log messages as they come",
+      NULL },
+    { NULL }
+  };
+  GOptionContext *context;
+  gboolean ok;
+
+  context = g_option_context_new ("- embed images and texts with CLIP");
+  g_option_context_set_summary (context,
+      "Computes CLIP image and text embeddings (and, on request, the token ids "
+      "and the\npreprocessed pixels) and writes them as NumPy .npy files.");
+  g_option_context_set_description (context, description);
+  g_option_context_add_main_entries (context, entries, NULL);
+  ok = g_option_context_parse (context, argc, argv, error);
+  g_option_context_free (context);
+  if (!ok)
+    return FALSE;
+
+  if (*argc > 1) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "unexpected argument \"%s\" (images go after --image, texts after "
+        "--text)", (*argv)[1]);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Checks that the flags make sense together, before any work is done. */
+static gboolean
+check_options (const Options *o, GError **error)
+{
+  gboolean have_images = o->image_paths || o->pixels_path;
+  gboolean have_texts = o->texts || o->texts_json;
+  const char *outputs[] = { o->pixels_out, o->image_out, o->text_out,
+    o->tokens_out };
+  const char *what = NULL;
+  guint i, j;
+
+  if (!o->model_path)
+    what = "--model is required (a checkpoint directory or .safetensors file)";
+  else if (o->image_paths && o->pixels_path)
+    what = "--image and --pixels cannot be used together";
+  else if (o->image_out && !have_images)
+    what = "--image-out needs images (--image or --pixels)";
+  else if (o->pixels_out && !o->image_paths)
+    what = "--pixels-out needs --image";
+  else if (o->text_out && !have_texts)
+    what = "--text-out needs texts (--text or --texts-json)";
+  else if (o->tokens_out && !have_texts)
+    what = "--tokens-out needs texts (--text or --texts-json)";
+  else if (o->threads < 0)
+    what = "--threads must be 0 (all cores) or more";
+  if (what) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        what);
+    return FALSE;
+  }
+
+  for (i = 0; i < G_N_ELEMENTS (outputs); i++)
+    for (j = i + 1; j < G_N_ELEMENTS (outputs); j++)
+      if (outputs[i] && outputs[j] && strcmp (outputs[i], outputs[j]) == 0) {
+        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+            "%s: given for two outputs", outputs[i]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* Gathers the --text strings, then the --texts-json array, into r->texts. */
+static gboolean
+collect_texts (const Options *o, Results *r, GError **error)
+{
+  size_t i;
+
+  r->texts = g_ptr_array_new ();
+  for (i = 0; o->texts && o->texts[i]; i++) {
+    if (!g_utf8_validate (o->texts[i], -1, NULL)) {
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+          "--text number %zu is not valid UTF-8", i + 1);
+      return FALSE;
+    }
+    g_ptr_array_add (r->texts, o->texts[i]);
+  }
+  if (!o->texts_json)
+    return TRUE;
+
+  if (!g_file_test (o->texts_json, G_FILE_TEST_EXISTS)) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s: no such file",
+        o->texts_json);
+    return FALSE;
+  }
+
+  r->texts_doc = json_parse_file (o->texts_json, error);
+  if (!r->texts_doc)
+    return FALSE;
+  if (json_type (r->texts_doc) != JSON_ARRAY) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
+        "%s: expected a JSON array of strings", o->texts_json);
+    return FALSE;
+  }
+  for (i = 0; i < json_length (r->texts_doc); i++) {
+    const JsonValue *item = json_array_get (r->texts_doc, i);
+    const char *text = json_string (item);
+
+    if (!text) {
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
+          "%s: element %zu of the array is not a string", o->texts_json, i);
+      return FALSE;
+    }
+    if (strlen (text) != json_string_len (item)) {
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
+          "%s: element %zu of the array holds a NUL character",
+          o->texts_json, i);
+      return FALSE;
+    }
+    g_ptr_array_add (r->texts, (gpointer) text);
+  }
+  return TRUE;
+}
+
+static const char *
+dtype_name (NpyDtype dtype)
+{
+  switch (dtype) {
+    case NPY_F32: return "float32";
+    case NPY_F64: return "float64";
+    case NPY_I32: return "int32";
+    case NPY_I64: return "int64";
+  }
+  return "unknown";
+}
+
+/* Loads --pixels and checks it is [N, 3, R, R] for this model. */
+static gboolean
+load_pixels (const ClipModel *model, const char *path, Results *r,
+    GError **error)
+{
+  size_t side = (size_t) clip_model_image_size (model);
+  NpyArray *a = npy_load (path, error);
+  GString *shape;
+  int d;
+
+  if (!a)
+    return FALSE;
+  if (a->dtype != NPY_F32 && a->dtype != NPY_F64) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+        "%s: dtype %s, expected float32 (or float64)", path,
+        dtype_name (a->dtype));
+    npy_free (a);
+    return FALSE;
+  }
+  if (a->ndim != 4 || a->shape[1] != 3 || a->shape[2] != side
+      || a->shape[3] != side || a->shape[0] == 0) {
+    shape = g_string_new ("[");
+    for (d = 0; d < a->ndim; d++)
+      g_string_append_printf (shape, "%s%zu", d ? ", " : "", a->shape[d]);
+    g_string_append (shape, "]");
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+        "%s: shape %s, expected [N, 3, %zu, %zu] with N >= 1 for this model",
+        path, shape->str, side, side);
+    g_string_free (shape, TRUE);
+    npy_free (a);
+    return FALSE;
+  }
+
+  r->n_images = a->shape[0];
+  if (a->dtype == NPY_F32) {
+    r->pixels = a->data;
+    a->data = NULL;
+  } else {
+    const double *src = a->data;
+    size_t i;
+
+    r->pixels = g_new (float, a->count);
+    for (i = 0; i < a->count; i++)
+      r->pixels[i] = (float) src[i];
+  }
+  npy_free (a);
+  return TRUE;
+}
+
+static gboolean
+preprocess_images (const ClipModel *model, char **paths, Results *r,
+    GError **error)
+{
+  size_t input_size = clip_model_input_size (model);
+  size_t i;
+
+  r->n_images = g_strv_length (paths);
+  r->pixels = g_new (float, r->n_images * input_size);
+  for (i = 0; i < r->n_images; i++)
+    if (!image_file_preprocess (model, paths[i], r->pixels + i * input_size,
+            error))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+tokenize_texts (const ClipModel *model, Results *r, GError **error)
+{
+  size_t context = (size_t) clip_model_context_length (model);
+  guint i;
+
+  r->tokens = g_new0 (int32_t, MAX (r->texts->len, 1) * context);
+  for (i = 0; i < r->texts->len; i++) {
+    GError *err = NULL;
+
+    if (!clip_tokenize (model, g_ptr_array_index (r->texts, i),
+            r->tokens + i * context, &err)) {
+      g_set_error (error, err->domain, err->code, "text %u: %s", i + 1,
+          err->message);
+      g_error_free (err);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+encode_all (ClipModel *model, const Options *o, Results *r, GError **error)
+{
+  int embed_dim = clip_model_embed_dim (model);
+  int max_batch = (int) CLAMP (r->n_images, 1, MAX_IMAGE_BATCH);
+  ClipWorkspace *ws;
+  gboolean ok = TRUE;
+
+  ws = clip_workspace_new (model, max_batch, error);
+  if (!ws)
+    return FALSE;
+  clip_workspace_set_threads (ws, o->threads);
+
+  if (r->n_images > 0) {
+    r->image_embeds = g_new (float, r->n_images * embed_dim);
+    ok = clip_vision_encode (ws, r->pixels, (int) r->n_images,
+        r->image_embeds, o->normalize, error);
+  }
+  /* An empty --texts-json array still gives a (0, E) output. */
+  r->text_embeds = g_new0 (float, (size_t) MAX (r->texts->len, 1) * embed_dim);
+  if (ok && r->texts->len > 0) {
+    ok = clip_text_encode (ws, (const char *const *) r->texts->pdata,
+        (int) r->texts->len, r->text_embeds, o->normalize, error);
+  }
+  clip_workspace_free (ws);
+  return ok;
+}
+
+/* Saves every requested output; if one fails, removes those already
+ * written so that a failed run leaves nothing behind. */
+static gboolean
+save_outputs (const ClipModel *model, const Options *o, const Results *r,
+    GError **error)
+{
+  size_t side = (size_t) clip_model_image_size (model);
+  size_t embed_dim = (size_t) clip_model_embed_dim (model);
+  size_t n_texts = r->texts->len;
+  struct {
+    const char *path;
+    NpyDtype dtype;
+    const void *data;
+    int ndim;
+    size_t shape[4];
+  } out[] = {
+    { o->pixels_out, NPY_F32, r->pixels, 4, { r->n_images, 3, side, side } },
+    { o->image_out, NPY_F32, r->image_embeds, 2, { r->n_images, embed_dim } },
+    { o->text_out, NPY_F32, r->text_embeds, 2, { n_texts, embed_dim } },
+    { o->tokens_out, NPY_I32, r->tokens, 2,
+      { n_texts, (size_t) clip_model_context_length (model) } },
+  };
+  guint i, j;
+
+  for (i = 0; i < G_N_ELEMENTS (out); i++) {
+    if (!out[i].path)
+      continue;
+    if (!npy_save (out[i].path, out[i].dtype, out[i].data, out[i].ndim,
+            out[i].shape, error)) {
+      for (j = 0; j < i; j++)
+        if (out[j].path)
+          g_unlink (out[j].path);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Runs everything after option checking; @file_at_fault receives the file
+ * an error is about, when there is one. */
+static gboolean
+run (const Options *o, const char **file_at_fault, GError **error)
+{
+  ClipModel *model = NULL;
+  Results r = { 0 };
+  gboolean ok = FALSE;
+
+  *file_at_fault = o->texts_json;
+  if (!collect_texts (o, &r, error))
+    goto out;
+
+  *file_at_fault = o->model_path;
+  model = clip_model_load (o->model_path, NULL, error);
+  if (!model)
+    goto out;
+  if (o->verbose)
+    g_printerr ("%s: %s\n", PROG, clip_model_describe (model));
+
+  *file_at_fault = NULL;
+  if (o->pixels_path && !load_pixels (model, o->pixels_path, &r, error))
+    goto out;
+  if (o->image_paths && !preprocess_images (model, o->image_paths, &r,
+          error))
+    goto out;
+  if (o->tokens_out && !tokenize_texts (model, &r, error))
+    goto out;
+
+  if (r.n_images == 0 && !o->texts && !o->texts_json) {
+    g_print ("%s\n", clip_model_describe (model));
+    ok = TRUE;
+    goto out;
+  }
+  if (!encode_all (model, o, &r, error))
+    goto out;
+  ok = save_outputs (model, o, &r, error);
+
+out:
+  results_clear (&r);
+  if (model)
+    clip_model_unref (model);
+  return ok;
+}
+
+int
+main (int argc, char **argv)
+{
+  Options options = { 0 };
+  const char *file_at_fault = NULL;
+  GError *error = NULL;
+  int status = 0;
+
+  setlocale (LC_ALL, "");
+  g_set_prgname (PROG);
+
+  if (!parse_options (&argc, &argv, &options, &error)
+      || !check_options (&options, &error)) {
+    cli_print_error (PROG, NULL, error->message);
+    g_error_free (error);
+    options_clear (&options);
+    return 1;
+  }
+
+  cli_log_begin (options.verbose);
+  if (run (&options, &file_at_fault, &error)) {
+    cli_log_flush ();
+  } else {
+    cli_print_error (PROG, file_at_fault, error->message);
+    g_error_free (error);
+    status = 1;
+  }
+  options_clear (&options);
+  return status;
+}

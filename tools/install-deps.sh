@@ -1,0 +1,12 @@
+#!/bin/sh
+# Installs the Debian 12 packages needed to build, install and test
+# clipclassify. Run as root.
+set -e
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+  gcc meson ninja-build pkg-config \
+  libglib2.0-dev libopenblas-dev libgdk-pixbuf-2.0-dev \
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+  python3 python3-numpy python3-pil valgrind
