@@ -593,8 +593,6 @@ json_parse (const char *text, size_t len, const char *origin, GError **error)
     .items = g_ptr_array_new (),
     .members = g_array_new (FALSE, FALSE, sizeof (JsonMember)),
   };
-  /* The root is allocated first so that it can own the arena. */
-  JsonValue *root_slot = arena_alloc (&ps.arena, sizeof (JsonValue));
   JsonValue *v = parse_value (&ps);
   if (v != NULL) {
     skip_space (&ps);
@@ -609,9 +607,12 @@ json_parse (const char *text, size_t len, const char *origin, GError **error)
     arena_free (ps.arena);
     return NULL;
   }
-  *root_slot = *v;
-  root_slot->arena = ps.arena;
-  return root_slot;
+  /* The root is a block of its own that owns the arena, so that leak
+   * checkers see the whole tree reachable from the pointer returned. */
+  JsonValue *root = g_new (JsonValue, 1);
+  *root = *v;
+  root->arena = ps.arena;
+  return root;
 }
 
 /* Reads @path whole and parses it; errors are prefixed by @path. */
@@ -635,8 +636,11 @@ json_parse_file (const char *path, GError **error)
 void
 json_free (JsonValue *v)
 {
-  if (v != NULL)
+  /* Only a root owns an arena; other values are freed with it. */
+  if (v != NULL && v->arena != NULL) {
     arena_free (v->arena);
+    g_free (v);
+  }
 }
 
 /* The kind of @v (JSON_NULL for NULL). */

@@ -265,6 +265,53 @@ test_bad_vocab (void)
 
 /* ------------------------------------------------------ golden tests */
 
+/* Work of one thread of the sharing test. */
+typedef struct {
+  const ClipTokenizer *tok;
+  const JsonValue *texts;
+  const double *want;
+  int context;
+  gint mismatches;
+} SharedRun;
+
+static gpointer
+encode_all_repeatedly (gpointer data)
+{
+  SharedRun *run = data;
+  int32_t *got = g_new (int32_t, run->context);
+  for (int round = 0; round < 20; round++) {
+    for (size_t t = 0; t < json_length (run->texts); t++) {
+      const char *text = json_string (json_array_get (run->texts, t));
+      if (!clip_tokenizer_encode (run->tok, text, got, run->context, NULL)) {
+        g_atomic_int_inc (&run->mismatches);
+        continue;
+      }
+      for (int k = 0; k < run->context; k++) {
+        if (got[k] != (int32_t) run->want[t * run->context + k]) {
+          g_atomic_int_inc (&run->mismatches);
+          break;
+        }
+      }
+    }
+  }
+  g_free (got);
+  return NULL;
+}
+
+/* One tokenizer used by several threads at once gives the same ids. */
+static void
+check_shared (const ClipTokenizer *tok, const JsonValue *texts,
+    const double *want, int context)
+{
+  SharedRun run = { tok, texts, want, context, 0 };
+  GThread *threads[4];
+  for (int i = 0; i < 4; i++)
+    threads[i] = g_thread_new ("encode", encode_all_repeatedly, &run);
+  for (int i = 0; i < 4; i++)
+    g_thread_join (threads[i]);
+  g_assert_cmpint (g_atomic_int_get (&run.mismatches), ==, 0);
+}
+
 /* Tokenizes every manifest text with every model's and layout's files and
  * compares with OpenAI's ids in token_ids.npy. */
 static void
@@ -344,6 +391,8 @@ test_golden (void)
         g_assert_cmpint (short_ids[k], ==,
             (int32_t) want[longest_t * context + k]);
       g_assert_cmpint (short_ids[4], ==, clip_tokenizer_eot (tok));
+
+      check_shared (tok, texts, want, context);
 
       clip_tokenizer_free (tok);
       g_free (vocab);

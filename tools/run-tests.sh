@@ -26,6 +26,9 @@ meson compile -C build-asan || exit 1
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run_suite build-asan --suite engine
 
+# the parsers (JSON, safetensors, vocabulary) under libFuzzer for a while
+sh tools/run-fuzz.sh || status=1
+
 /usr/bin/python3 "$top/tools/test-summary.py" build-tests/meson-logs/testlog.json \
   build-asan/meson-logs/testlog.json || status=1
 exit $status

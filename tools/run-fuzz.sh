@@ -1,0 +1,56 @@
+#!/bin/sh
+# Builds the libFuzzer targets with clang and runs each for a while
+# (FUZZ_SECONDS, default 30) from a small seed corpus made in a temporary
+# directory. Exits non-zero when a target finds a crash, leak or UB.
+set -u
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-30}
+if ! command -v clang >/dev/null 2>&1; then
+  echo "run-fuzz: clang is not installed; skipping the fuzz targets"
+  exit 0
+fi
+if [ ! -d build-fuzz ]; then
+  CC=clang meson setup build-fuzz -Dfuzz=true -Dgst=disabled -Dtests=false \
+    >/dev/null || exit 1
+fi
+meson compile -C build-fuzz >/dev/null || exit 1
+
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+/usr/bin/python3 - "$corpus" <<'PY'
+import json, os, struct, sys
+root = sys.argv[1]
+for name in ("json", "safetensors", "tokenizer"):
+    os.makedirs(os.path.join(root, name))
+def put(kind, name, data):
+    with open(os.path.join(root, kind, name), "wb") as f:
+        f.write(data)
+put("json", "config", json.dumps({"vision_config": {"hidden_size": 768,
+    "hidden_act": "quick_gelu", "layer_norm_eps": 1e-5}, "a": [1, -2.5e3,
+    True, None, "\u00e9\ud83d\ude80"]}).encode())
+hdr = json.dumps({"__metadata__": {"format": "pt"},
+    "w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]},
+    "b": {"dtype": "F16", "shape": [2], "data_offsets": [16, 20]},
+    "s": {"dtype": "BF16", "shape": [], "data_offsets": [20, 22]}}).encode()
+put("safetensors", "small", struct.pack("<Q", len(hdr)) + hdr + bytes(22))
+vocab = {}
+for i, c in enumerate("abcdefghijklmnopqrstuvwxyz"):
+    vocab[c] = i
+    vocab[c + "</w>"] = 26 + i
+vocab.update({"ca": 52, "cat</w>": 53, "<|startoftext|>": 54,
+              "<|endoftext|>": 55})
+merges = "#version: 0.2\nc a\nca t</w>\n"
+put("tokenizer", "small", json.dumps(vocab).encode() + b"\0"
+    + merges.encode() + b"\0" + "a cat &amp; 2 cats!".encode())
+PY
+status=0
+for t in json safetensors tokenizer; do
+  echo "run-fuzz: fuzz-$t for ${seconds}s"
+  build-fuzz/tests/fuzz/fuzz-$t -max_total_time="$seconds" -max_len=4096 \
+    -print_final_stats=1 "$corpus/$t" 2>"$corpus/$t.log" || {
+      status=1
+      tail -40 "$corpus/$t.log"
+    }
+  grep -E "stat::number_of_executed_units" "$corpus/$t.log" || true
+done
+exit $status
