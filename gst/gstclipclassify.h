@@ -1,0 +1,74 @@
+/* gstclipclassify.h: the clipclassify element. */
+#ifndef __GST_CLIP_CLASSIFY_H__
+#define __GST_CLIP_CLASSIFY_H__
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include <gst/video/gstvideofilter.h>
+
+#include "clip.h"
+#include "gstcliplabels.h"
+#include "gstcliplabelstore.h"
+#include "gstclipsampler.h"
+#include "gstclipworker.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_CLIP_CLASSIFY (gst_clip_classify_get_type ())
+G_DECLARE_FINAL_TYPE (GstClipClassify, gst_clip_classify, GST, CLIP_CLASSIFY,
+    GstVideoFilter)
+
+#define GST_TYPE_CLIP_CLASSIFY_MODE (gst_clip_classify_mode_get_type ())
+GType gst_clip_classify_mode_get_type (void);
+
+typedef enum
+{
+  GST_CLIP_CLASSIFY_MODE_SYNC,
+  GST_CLIP_CLASSIFY_MODE_ASYNC,
+} GstClipClassifyMode;
+
+struct _GstClipClassify
+{
+  GstVideoFilter parent;
+
+  /* Properties and counters, under the object lock. */
+  gchar *model_path;
+  GstClipLabelSpec spec;
+  guint interval;
+  gdouble max_rate;
+  guint top_k;
+  gdouble threshold;
+  GstClipClassifyMode mode;
+  guint threads;
+  gboolean post_messages;
+  guint64 frames_seen;
+  guint64 inferences;
+  guint64 frames_skipped;
+  gdouble last_inference_ms;
+  GstClockTime latency;         /* sync mode: the slowest inference so far */
+  GstClipLabelStore *label_store;       /* set from start() to stop() */
+
+  /* Set up in start(), torn down in stop(). */
+  ClipModel *model;
+  GstClipClassifyMode running_mode;
+  ClipWorkspace *ws;            /* sync mode: used by the streaming thread */
+  float *input;                 /* sync mode: [3, R, R] */
+  float *embed;                 /* sync mode: [E] */
+  GstClipWorker *worker;        /* async mode */
+
+  /* Streaming thread only. */
+  GstClipSampler sampler;
+  guint64 next_frame;
+
+  /* The newest finished result (a carrier buffer, see gstclipresult.h)
+   * and the flush generation it must belong to. */
+  GMutex result_lock;
+  GstBuffer *latest;
+  guint generation;
+};
+
+GST_ELEMENT_REGISTER_DECLARE (clipclassify);
+
+G_END_DECLS
+
+#endif /* __GST_CLIP_CLASSIFY_H__ */

@@ -1,0 +1,115 @@
+/* gstclipclassifymeta.h: the classification result that clipclassify
+ * attaches to video buffers.
+ *
+ * Reading it from a pad probe:
+ *
+ *   #include <gstclipclassifymeta.h>
+ *
+ *   GstClipClassifyMeta *meta = gst_buffer_get_clip_classify_meta (buffer);
+ *   if (meta && meta->matched)
+ *     g_print ("%s %.3f\n", meta->labels[0], meta->scores[0]);
+ *
+ * Build with `pkg-config --cflags --libs clipclassify-1.0`.
+ *
+ * A meta is immutable once attached. Its arrays are shared between all the
+ * buffers that carry the same result and stay valid while the buffer (and
+ * so the meta) lives. The meta has no tags: queue, tee, videoconvert,
+ * videoscale and other in-place or converting elements keep it.
+ */
+#ifndef __GST_CLIP_CLASSIFY_META_H__
+#define __GST_CLIP_CLASSIFY_META_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#if defined(BUILDING_GST_CLIP_CLASSIFY_META)
+#define GST_CLIP_CLASSIFY_META_API __attribute__ ((visibility ("default")))
+#else
+#define GST_CLIP_CLASSIFY_META_API
+#endif
+
+#define GST_CLIP_CLASSIFY_META_API_TYPE (gst_clip_classify_meta_api_get_type ())
+#define GST_CLIP_CLASSIFY_META_INFO (gst_clip_classify_meta_get_info ())
+
+typedef struct _GstClipClassifyMeta GstClipClassifyMeta;
+
+/**
+ * GstClipClassifyMeta:
+ * @meta: the parent #GstMeta
+ * @n_results: entries in @labels and @scores (the element's top-k, or
+ *     fewer when the label set is smaller)
+ * @labels: label texts, most probable first (@n_results entries followed
+ *     by a NULL)
+ * @scores: their probabilities: the softmax over the whole label set, so
+ *     with top-k = 0 they sum to 1; descending
+ * @matched: FALSE when the top probability is below the element's
+ *     threshold ("no match"); @labels and @scores are filled either way
+ * @inferred_pts: PTS of the frame whose pixels produced this result
+ *     (GST_CLOCK_TIME_NONE if that frame had none)
+ * @inferred_frame: index of that frame, counted from 0 at the element's
+ *     start (READY to PAUSED)
+ * @from_this_frame: TRUE when the result was computed from this buffer's
+ *     own pixels, FALSE when it was carried over from an earlier frame
+ * @inference_ms: wall-clock time of that inference (preprocessing, vision
+ *     tower and scoring), in milliseconds
+ */
+struct _GstClipClassifyMeta
+{
+  GstMeta meta;
+
+  guint n_results;
+  const gchar *const *labels;
+  const gdouble *scores;
+  gboolean matched;
+  GstClockTime inferred_pts;
+  guint64 inferred_frame;
+  gboolean from_this_frame;
+  gdouble inference_ms;
+
+  /*< private >*/
+  gpointer priv;
+  gpointer _gst_reserved[GST_PADDING];
+};
+
+/* The GType of the meta API ("GstClipClassifyMetaAPI"). */
+GST_CLIP_CLASSIFY_META_API
+GType gst_clip_classify_meta_api_get_type (void);
+
+/* The registered GstMetaInfo of the implementation. */
+GST_CLIP_CLASSIFY_META_API
+const GstMetaInfo *gst_clip_classify_meta_get_info (void);
+
+/* The classification meta of @buffer, or NULL when it carries none. */
+#define gst_buffer_get_clip_classify_meta(buffer) \
+  ((GstClipClassifyMeta *) gst_buffer_get_meta ((buffer), \
+      GST_CLIP_CLASSIFY_META_API_TYPE))
+
+/* Attaches a new meta to the writable @buffer, copying @n_results entries
+ * of @labels and @scores (which the caller orders, most probable first). */
+GST_CLIP_CLASSIFY_META_API
+GstClipClassifyMeta *gst_buffer_add_clip_classify_meta (GstBuffer * buffer,
+    guint n_results, const gchar * const *labels, const gdouble * scores,
+    gboolean matched, GstClockTime inferred_pts, guint64 inferred_frame,
+    gboolean from_this_frame, gdouble inference_ms);
+
+/* Attaches to the writable @buffer a meta with the same result as @source
+ * (the arrays are shared, not copied) and its own @from_this_frame. */
+GST_CLIP_CLASSIFY_META_API
+GstClipClassifyMeta *gst_buffer_add_clip_classify_meta_from (GstBuffer *
+    buffer, const GstClipClassifyMeta * source, gboolean from_this_frame);
+
+/* The top label, or NULL when there is no result or no match. */
+GST_CLIP_CLASSIFY_META_API
+const gchar *gst_clip_classify_meta_get_top_label (const GstClipClassifyMeta *
+    meta);
+
+/* The probability of @label among the reported results, or -1 when
+ * @label is not among them. */
+GST_CLIP_CLASSIFY_META_API
+gdouble gst_clip_classify_meta_get_score (const GstClipClassifyMeta * meta,
+    const gchar * label);
+
+G_END_DECLS
+
+#endif /* __GST_CLIP_CLASSIFY_META_H__ */

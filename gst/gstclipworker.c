@@ -1,0 +1,242 @@
+/* gstclipworker.c: in async mode the streaming thread only copies a sampled
+ * frame (a memcpy of its planes: the one cost a frame pays) and hands it
+ * here; preprocessing and the vision tower run on this thread with its own
+ * workspace. Copying rather than keeping a reference to the buffer means
+ * the worker never holds a frame of a source's or decoder's small buffer
+ * pool for the length of an inference.
+ *
+ * There is one pending slot: a newer frame replaces a pending one, so the
+ * result is always about the newest frame the thread could take, and no
+ * queue builds up behind a slow model. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstclipworker.h"
+
+typedef struct
+{
+  GstClipStamp stamp;
+  GstBuffer *pixels;            /* packed copy of the frame; NULL: no job */
+  GstVideoInfo info;            /* layout of @pixels */
+  gint64 submitted;             /* monotonic time the copy began */
+} Job;
+
+struct _GstClipWorker
+{
+  ClipModel *model;
+  ClipWorkspace *ws;
+  float *input;
+  float *embed;
+  GstClipWorkerDone done;
+  gpointer user_data;
+
+  GMutex lock;
+  GCond wake;                   /* a job arrived or quit */
+  GCond idle;                   /* a job finished */
+  Job pending;
+  gboolean running;
+  gboolean flushing;
+  gboolean quit;
+  GSList *spare;                /* GstBuffer copies ready for reuse */
+
+  GThread *thread;
+};
+
+/* Under the lock: keeps @pixels for reuse (at most three ever exist:
+ * pending, running and the one being filled). */
+static void
+recycle_locked (GstClipWorker * w, GstBuffer * pixels)
+{
+  w->spare = g_slist_prepend (w->spare, pixels);
+}
+
+static gboolean
+run_job (GstClipWorker * w, Job * job, GError ** error)
+{
+  GstVideoFrame frame;
+  gboolean ok;
+
+  if (!gst_video_frame_map (&frame, &job->info, job->pixels, GST_MAP_READ)) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+        "could not map the copied frame");
+    return FALSE;
+  }
+  ok = gst_clip_frame_preprocess (w->model, &frame, w->input, error);
+  gst_video_frame_unmap (&frame);
+  return ok && clip_vision_encode (w->ws, w->input, 1, w->embed, TRUE, error);
+}
+
+static gpointer
+worker_loop (gpointer data)
+{
+  GstClipWorker *w = data;
+
+  g_mutex_lock (&w->lock);
+  while (!w->quit) {
+    Job job;
+    GError *error = NULL;
+    gboolean ok;
+
+    if (!w->pending.pixels) {
+      g_cond_broadcast (&w->idle);
+      g_cond_wait (&w->wake, &w->lock);
+      continue;
+    }
+    job = w->pending;
+    w->pending.pixels = NULL;
+    w->running = TRUE;
+    g_mutex_unlock (&w->lock);
+
+    ok = run_job (w, &job, &error);
+    w->done (w->user_data, &job.stamp, ok ? w->embed : NULL,
+        (g_get_monotonic_time () - job.submitted) / 1000.0, error);
+    g_clear_error (&error);
+
+    g_mutex_lock (&w->lock);
+    recycle_locked (w, job.pixels);
+    w->running = FALSE;
+  }
+  g_cond_broadcast (&w->idle);
+  g_mutex_unlock (&w->lock);
+  return NULL;
+}
+
+GstClipWorker *
+gst_clip_worker_new (ClipModel * model, int n_threads, GstClipWorkerDone done,
+    gpointer user_data, GError ** error)
+{
+  GstClipWorker *w;
+  ClipWorkspace *ws;
+
+  ws = clip_workspace_new (model, 1, error);
+  if (!ws)
+    return NULL;
+  clip_workspace_set_threads (ws, n_threads);
+
+  w = g_new0 (GstClipWorker, 1);
+  w->model = clip_model_ref (model);
+  w->ws = ws;
+  w->input = g_new (float, clip_model_input_size (model));
+  w->embed = g_new0 (float, clip_model_embed_dim (model));
+  w->done = done;
+  w->user_data = user_data;
+  g_mutex_init (&w->lock);
+  g_cond_init (&w->wake);
+  g_cond_init (&w->idle);
+  w->thread = g_thread_new ("clipclassify-worker", worker_loop, w);
+  return w;
+}
+
+/* A spare buffer of at least @size bytes, or a new one. */
+static GstBuffer *
+take_spare (GstClipWorker * w, gsize size)
+{
+  GstBuffer *buf = NULL;
+
+  g_mutex_lock (&w->lock);
+  if (w->spare) {
+    buf = w->spare->data;
+    w->spare = g_slist_delete_link (w->spare, w->spare);
+  }
+  g_mutex_unlock (&w->lock);
+
+  if (buf && gst_buffer_get_size (buf) < size)
+    gst_clear_buffer (&buf);    /* the caps grew */
+  if (!buf)
+    buf = gst_buffer_new_allocate (NULL, size, NULL);
+  return buf;
+}
+
+gboolean
+gst_clip_worker_submit (GstClipWorker * w, const GstVideoFrame * frame,
+    const GstClipStamp * stamp)
+{
+  gint64 started = g_get_monotonic_time ();
+  GstVideoInfo info;
+  GstVideoFrame copy;
+  GstBuffer *pixels;
+  gboolean replaced;
+
+  /* A packed layout of the same picture: the source may have padded
+   * strides or plane offsets from a GstVideoMeta. */
+  gst_video_info_set_format (&info, GST_VIDEO_FRAME_FORMAT (frame),
+      GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame));
+  info.colorimetry = frame->info.colorimetry;
+  pixels = take_spare (w, info.size);
+  if (!gst_video_frame_map (&copy, &info, pixels, GST_MAP_WRITE)) {
+    gst_buffer_unref (pixels);
+    return FALSE;
+  }
+  gst_video_frame_copy (&copy, frame);
+  gst_video_frame_unmap (&copy);
+
+  g_mutex_lock (&w->lock);
+  replaced = w->pending.pixels != NULL;
+  if (replaced)
+    recycle_locked (w, w->pending.pixels);
+  w->pending.stamp = *stamp;
+  w->pending.pixels = pixels;
+  w->pending.info = info;
+  w->pending.submitted = started;
+  g_cond_signal (&w->wake);
+  g_mutex_unlock (&w->lock);
+  return replaced;
+}
+
+void
+gst_clip_worker_discard (GstClipWorker * w)
+{
+  g_mutex_lock (&w->lock);
+  if (w->pending.pixels) {
+    recycle_locked (w, w->pending.pixels);
+    w->pending.pixels = NULL;
+  }
+  g_cond_broadcast (&w->idle);
+  g_mutex_unlock (&w->lock);
+}
+
+void
+gst_clip_worker_set_flushing (GstClipWorker * w, gboolean flushing)
+{
+  g_mutex_lock (&w->lock);
+  w->flushing = flushing;
+  g_cond_broadcast (&w->idle);
+  g_mutex_unlock (&w->lock);
+}
+
+void
+gst_clip_worker_drain (GstClipWorker * w)
+{
+  g_mutex_lock (&w->lock);
+  while ((w->pending.pixels || w->running) && !w->flushing && !w->quit)
+    g_cond_wait (&w->idle, &w->lock);
+  g_mutex_unlock (&w->lock);
+}
+
+void
+gst_clip_worker_free (GstClipWorker * w)
+{
+  if (!w)
+    return;
+
+  g_mutex_lock (&w->lock);
+  w->quit = TRUE;
+  if (w->pending.pixels) {
+    recycle_locked (w, w->pending.pixels);
+    w->pending.pixels = NULL;
+  }
+  g_cond_broadcast (&w->wake);
+  g_mutex_unlock (&w->lock);
+  g_thread_join (w->thread);
+
+  g_slist_free_full (w->spare, (GDestroyNotify) gst_buffer_unref);
+  g_free (w->embed);
+  g_free (w->input);
+  clip_workspace_free (w->ws);
+  clip_model_unref (w->model);
+  g_cond_clear (&w->idle);
+  g_cond_clear (&w->wake);
+  g_mutex_clear (&w->lock);
+  g_free (w);
+}

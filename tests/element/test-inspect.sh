@@ -1,0 +1,14 @@
+#!/bin/sh
+# gst-inspect-1.0 finds clipclassify in the build tree and documents every
+# property the docs promise.
+set -u
+out=$(gst-inspect-1.0 clipclassify 2>&1) || { echo "$out"; exit 1; }
+echo "$out" | grep -q "Filename.*$CLIPCLASSIFY_PLUGIN_DIR/libgstclipclassify.so" ||
+  { echo "not loaded from $CLIPCLASSIFY_PLUGIN_DIR"; echo "$out"; exit 1; }
+missing=0
+for p in model labels labels-file prompt prompt-file interval max-rate \
+    top-k threshold mode threads post-messages frames-seen inferences \
+    frames-skipped last-inference-ms; do
+  echo "$out" | grep -q "^  $p  *:" || { echo "no property $p"; missing=1; }
+done
+exit $missing
