@@ -63,8 +63,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--source", help="gst-launch source description "
                         "instead of the cycling test patterns")
-    parser.add_argument("--sink", default="autovideosink",
-                        help="video sink (default autovideosink)")
+    # Without a display (a server, CI) the names are printed all the same.
+    has_display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    parser.add_argument("--sink",
+                        default="autovideosink" if has_display else
+                        "fakesink sync=true",
+                        help="video sink (default autovideosink, or a "
+                        "clock-synced fakesink when there is no display)")
     parser.add_argument("--num-buffers", type=int, default=0,
                         help="stop after this many frames (0 = never)")
     parser.add_argument("--seconds-per-pattern", type=float, default=2.0)
