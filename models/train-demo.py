@@ -27,6 +27,7 @@ import math
 import os
 import random
 import shutil
+import signal
 import tempfile
 import time
 
@@ -348,6 +349,8 @@ def save_model(model, captions, out_dir, stage_dir, args, vocab_files):
 
 def main():
     args = parse_args()
+    # A plain kill still removes the scratch directory (via finally).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     seed_everything(args.seed, args.threads)
     t_start = time.time()
     workdir = args.workdir or tempfile.mkdtemp(prefix="clipclassify-demo-")
