@@ -10,7 +10,10 @@ void
 k_set_threads (int n_threads)
 {
   int n = n_threads > 0 ? n_threads : (int) g_get_num_processors ();
-  openblas_set_num_threads (n);
+  /* The setting is process-wide: touch it only when it changes, so that
+   * workspaces agreeing on it never race on OpenBLAS's thread pool. */
+  if (openblas_get_num_threads () != n)
+    openblas_set_num_threads (n);
 }
 
 void
