@@ -3,8 +3,8 @@
  * golden folder, for every model and layout its manifest lists. */
 #include "clip.h"
 #include "golden.h"
+#include "image-file.h"
 
-#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <math.h>
 #include <string.h>
 
@@ -183,7 +183,8 @@ test_vision_tower (gconstpointer data)
   clip_model_unref (m);
 }
 
-/* PNG -> preprocessing -> vision tower -> normalised embedding. */
+/* PNG -> preprocessing -> vision tower -> normalised embedding, decoding
+ * the file as clip-embed does. */
 static void
 test_end_to_end (gconstpointer data)
 {
@@ -201,17 +202,9 @@ test_end_to_end (gconstpointer data)
     char *rel = g_build_filename ("images",
         json_string (json_array_get (images, i)), NULL);
     char *path = golden_path (rel);
-    GdkPixbuf *pb = gdk_pixbuf_new_from_file (path, &err);
-    g_assert_no_error (err);
-    ClipImage img = clip_image_rgb (gdk_pixbuf_read_pixels (pb),
-        gdk_pixbuf_get_width (pb), gdk_pixbuf_get_height (pb),
-        gdk_pixbuf_get_rowstride (pb));
-    if (gdk_pixbuf_get_has_alpha (pb))
-      img.format = CLIP_PIXEL_RGBA;
-    g_assert_true (clip_preprocess (m, &img, input, &err));
+    g_assert_true (image_file_preprocess (m, path, input, &err));
     g_assert_true (clip_vision_encode (ws, input, 1, out + i * e, TRUE, &err));
     g_assert_no_error (err);
-    g_object_unref (pb);
     g_free (path);
     g_free (rel);
   }
