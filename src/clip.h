@@ -58,12 +58,42 @@ typedef enum {
 
 typedef struct _ClipModel ClipModel;
 
+/* Where the towers' matrix products run. */
+typedef enum {
+  CLIP_BACKEND_AUTO,          /* native when the build has it, else openblas */
+  CLIP_BACKEND_NATIVE,        /* oneDNN: weights packed at load, fused ops */
+  CLIP_BACKEND_OPENBLAS,      /* portable fp32 path on cblas_sgemm */
+} ClipBackend;
+
+/* The numeric form of the towers' weights and matrix products. */
+typedef enum {
+  CLIP_PRECISION_FP32,        /* float32 throughout: the reference numerics */
+  CLIP_PRECISION_BF16,        /* bf16 weights and matmul inputs, fp32 sums */
+  CLIP_PRECISION_INT8,        /* int8 weights, dynamic 8-bit activations */
+} ClipPrecision;
+
 typedef struct {
   /* vocab.json / merges.txt to use instead of the ones beside the
    * checkpoint (NULL: look beside it). */
   const char *vocab_path;
   const char *merges_path;
+  /* Compute backend (default CLIP_BACKEND_AUTO). */
+  ClipBackend backend;
+  /* Weight and matmul precision (default CLIP_PRECISION_FP32); anything
+   * but fp32 needs the native backend. */
+  ClipPrecision precision;
 } ClipModelParams;
+
+/* "auto", "native", "openblas". */
+const char *clip_backend_name (ClipBackend backend);
+/* Parses a backend name; FALSE with @error set for an unknown one. */
+gboolean clip_backend_from_name (const char *name, ClipBackend *backend,
+    GError **error);
+/* "fp32", "bf16", "int8". */
+const char *clip_precision_name (ClipPrecision precision);
+/* Parses a precision name; FALSE with @error set for an unknown one. */
+gboolean clip_precision_from_name (const char *name,
+    ClipPrecision *precision, GError **error);
 
 /* Defaults for clip_model_load(). */
 ClipModelParams clip_model_default_params (void);
@@ -89,6 +119,10 @@ int clip_model_context_length (const ClipModel *model);
 float clip_model_logit_scale (const ClipModel *model);
 /* One-line description (layout, sizes, dtype) for logs. */
 const char *clip_model_describe (const ClipModel *model);
+/* The backend the model was loaded for (never CLIP_BACKEND_AUTO). */
+ClipBackend clip_model_backend (const ClipModel *model);
+/* The precision the model's weights are held in. */
+ClipPrecision clip_model_precision (const ClipModel *model);
 
 /* ------------------------------------------------------------ tokenizer */
 

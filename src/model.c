@@ -415,8 +415,69 @@ act_name (ClipAct act)
 ClipModelParams
 clip_model_default_params (void)
 {
-  ClipModelParams p = { NULL, NULL };
+  ClipModelParams p = { NULL, NULL, CLIP_BACKEND_AUTO, CLIP_PRECISION_FP32 };
   return p;
+}
+
+static const char *const backend_names[] = { "auto", "native", "openblas" };
+static const char *const precision_names[] = { "fp32", "bf16", "int8" };
+
+const char *
+clip_backend_name (ClipBackend backend)
+{
+  return (unsigned) backend < G_N_ELEMENTS (backend_names)
+      ? backend_names[backend] : "invalid";
+}
+
+gboolean
+clip_backend_from_name (const char *name, ClipBackend *backend,
+    GError **error)
+{
+  for (guint i = 0; name && i < G_N_ELEMENTS (backend_names); i++) {
+    if (g_ascii_strcasecmp (name, backend_names[i]) == 0) {
+      *backend = (ClipBackend) i;
+      return TRUE;
+    }
+  }
+  g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+      "unknown backend '%s' (expected auto, native or openblas)",
+      name ? name : "");
+  return FALSE;
+}
+
+const char *
+clip_precision_name (ClipPrecision precision)
+{
+  return (unsigned) precision < G_N_ELEMENTS (precision_names)
+      ? precision_names[precision] : "invalid";
+}
+
+gboolean
+clip_precision_from_name (const char *name, ClipPrecision *precision,
+    GError **error)
+{
+  for (guint i = 0; name && i < G_N_ELEMENTS (precision_names); i++) {
+    if (g_ascii_strcasecmp (name, precision_names[i]) == 0) {
+      *precision = (ClipPrecision) i;
+      return TRUE;
+    }
+  }
+  g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+      "unknown precision '%s' (expected fp32, bf16 or int8)",
+      name ? name : "");
+  return FALSE;
+}
+
+ClipBackend
+clip_model_backend (const ClipModel *model)
+{
+  return model->backend;
+}
+
+ClipPrecision
+clip_model_precision (const ClipModel *model)
+{
+  return model->precision;
 }
 
 ClipModel *
@@ -431,6 +492,14 @@ clip_model_load (const char *path, const ClipModelParams *params,
   g_return_val_if_fail (path != NULL, NULL);
   if (!params)
     params = &defaults;
+  if (params->backend == CLIP_BACKEND_NATIVE
+      || params->precision != CLIP_PRECISION_FP32) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_CONFIG,
+        "backend %s with precision %s is not available in this build "
+        "(openblas runs fp32 only)", clip_backend_name (params->backend),
+        clip_precision_name (params->precision));
+    return NULL;
+  }
   if (!locate (path, &weights, &dir, error))
     return NULL;
 
@@ -438,6 +507,8 @@ clip_model_load (const char *path, const ClipModelParams *params,
   m->ref = 1;
   m->path = g_strdup (path);
   m->owned = g_ptr_array_new_with_free_func (g_free);
+  m->backend = CLIP_BACKEND_OPENBLAS;
+  m->precision = params->precision;
   m->st = st_open (weights, &err);
   if (!m->st)
     goto fail;

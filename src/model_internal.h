@@ -77,6 +77,8 @@ struct _ClipModel {
   char *path;
   char *description;
   ClipLayout layout;
+  ClipBackend backend;         /* resolved: native or openblas */
+  ClipPrecision precision;
   StFile *st;
   GPtrArray *owned;            /* float buffers converted at load */
   ClipVision vision;
