@@ -178,8 +178,12 @@ ClipWorkspace *clip_workspace_new (ClipModel *model, int max_batch,
     GError **error);
 void clip_workspace_free (ClipWorkspace *ws);
 ClipModel *clip_workspace_get_model (ClipWorkspace *ws);
-/* BLAS threads used by this workspace's forward passes (0: all cores). */
+/* Threads this workspace's forward passes use, and only they: 0 picks a
+ * count for the model (one for small models, every processor otherwise);
+ * more than the processors is clamped, with a message. */
 void clip_workspace_set_threads (ClipWorkspace *ws, int n_threads);
+/* The thread count in force after clip_workspace_set_threads(). */
+int clip_workspace_get_threads (ClipWorkspace *ws);
 
 /* Embeds @n preprocessed images ([n, 3, R, R]) into @out ([n, E]);
  * L2-normalised when @normalize. Any @n: larger batches run in chunks. */

@@ -1,38 +1,9 @@
-/* kernels.c: GEMM through OpenBLAS, and the small row-wise kernels
- * (LayerNorm, activations, softmax) written plainly. */
+/* kernels.c: the small row-wise kernels (LayerNorm, activations, softmax)
+ * written plainly; both backends use them. */
 #include "kernels.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
-
-void
-k_set_threads (int n_threads)
-{
-  int n = n_threads > 0 ? n_threads : (int) g_get_num_processors ();
-  /* The setting is process-wide: touch it only when it changes, so that
-   * workspaces agreeing on it never race on OpenBLAS's thread pool. */
-  if (openblas_get_num_threads () != n)
-    openblas_set_num_threads (n);
-}
-
-void
-k_linear (const ClipLinear *l, const float *x, int m, float *y,
-    gboolean accumulate)
-{
-  cblas_sgemm (CblasRowMajor, CblasNoTrans,
-      l->transposed ? CblasNoTrans : CblasTrans,
-      m, l->n_out, l->n_in, 1.0f, x, l->n_in,
-      l->w, l->transposed ? l->n_out : l->n_in,
-      accumulate ? 1.0f : 0.0f, y, l->n_out);
-  if (!l->b)
-    return;
-  for (int i = 0; i < m; i++) {
-    float *row = y + (size_t) i * l->n_out;
-    for (int j = 0; j < l->n_out; j++)
-      row[j] += l->b[j];
-  }
-}
 
 void
 k_layer_norm (const float *x, float *y, int rows, int dim, const ClipNorm *n,
@@ -78,10 +49,8 @@ k_activate (float *x, size_t count, ClipAct act)
   }
 }
 
-/* Softmax of the first @n entries of @row; the rest are zeroed (the
- * causal mask: a token never attends to later ones). */
-static void
-softmax_prefix (float *row, int n, int len)
+void
+k_softmax_prefix (float *row, int n, int len)
 {
   float max = row[0];
   for (int j = 1; j < n; j++)
@@ -96,25 +65,4 @@ softmax_prefix (float *row, int n, int len)
     row[j] *= inv;
   for (int j = n; j < len; j++)
     row[j] = 0;
-}
-
-void
-k_attention (const float *q, const float *k, const float *v, float *out,
-    int batch, int seq, int width, int heads, gboolean causal, float *scores)
-{
-  int hd = width / heads;
-  float scale = 1.0f / sqrtf ((float) hd);
-
-  for (int b = 0; b < batch; b++) {
-    size_t base = (size_t) b * seq * width;
-    for (int h = 0; h < heads; h++) {
-      size_t off = base + (size_t) h * hd;
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, seq, seq, hd,
-          scale, q + off, width, k + off, width, 0.0f, scores, seq);
-      for (int i = 0; i < seq; i++)
-        softmax_prefix (scores + (size_t) i * seq, causal ? i + 1 : seq, seq);
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, seq, hd, seq,
-          1.0f, scores, seq, v + off, width, 0.0f, out + off, width);
-    }
-  }
 }

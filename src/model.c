@@ -3,11 +3,14 @@
  * tensor shapes, as OpenAI's build_model() does; config files add what
  * shapes cannot tell. */
 #include "model_internal.h"
+#include "backend.h"
 #include "preprocess.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Tensor names of one layout. Block names are relative to block_fmt. */
 typedef struct {
@@ -230,7 +233,7 @@ load_blocks (Loader *L, const LayoutNames *nm, const char *blocks,
       ClipLinear *parts[3] = { &b->q, &b->k, &b->v };
       for (int j = 0; j < 3 && qkv_w && qkv_b; j++) {
         *parts[j] = (ClipLinear) { qkv_w + (size_t) j * w * w, qkv_b + j * w,
-            w, w, FALSE };
+            w, w, FALSE, NULL };
       }
     } else {
       get_linear (L, &b->q, p, nm->q, w, w);
@@ -284,7 +287,9 @@ load_vision (Loader *L, const LayoutNames *nm, const ClipConfig *cfg)
   v->tf.eps = cfg->v_eps;
   v->tf.act = cfg->v_act;
   v->tf.causal = FALSE;
-  v->patch_w = get (L, nm->patch, 4, w, 3, v->patch, v->patch);
+  v->patch_embed = (ClipLinear) {
+    get (L, nm->patch, 4, w, 3, v->patch, v->patch), NULL, w,
+    3 * v->patch * v->patch, FALSE, NULL };
   v->class_emb = get (L, nm->class_emb, 1, w);
   v->pos_emb = get (L, nm->v_pos, 2, v->n_pos, w);
   get_norm (L, &v->ln_pre, "", nm->ln_pre, w);
@@ -412,6 +417,30 @@ act_name (ClipAct act)
       : act == CLIP_ACT_GELU ? "gelu" : "gelu_tanh";
 }
 
+void
+clip_model_release_weights (ClipModel *m, const float *w, size_t count)
+{
+  if (!w)
+    return;
+  if (g_ptr_array_remove_fast (m->owned, (gpointer) w))
+    return;
+  for (size_t i = 0; i < st_n_tensors (m->st); i++) {
+    const StTensor *t = st_tensor_at (m->st, i);
+    const guint8 *p = (const guint8 *) w;
+    if (p < t->data || p >= t->data + t->nbytes)
+      continue;
+    /* the mapping is private and read-only: dropped pages come back from
+     * the file if anything reads them again */
+    size_t page = (size_t) sysconf (_SC_PAGESIZE);
+    uintptr_t begin = ((uintptr_t) p + page - 1) & ~(uintptr_t) (page - 1);
+    uintptr_t end = ((uintptr_t) p + count * sizeof (float))
+        & ~(uintptr_t) (page - 1);
+    if (end > begin)
+      madvise ((void *) begin, end - begin, MADV_DONTNEED);
+    return;
+  }
+}
+
 ClipModelParams
 clip_model_default_params (void)
 {
@@ -492,12 +521,20 @@ clip_model_load (const char *path, const ClipModelParams *params,
   g_return_val_if_fail (path != NULL, NULL);
   if (!params)
     params = &defaults;
-  if (params->backend == CLIP_BACKEND_NATIVE
-      || params->precision != CLIP_PRECISION_FP32) {
+  ClipBackend backend = params->backend;
+  if (backend == CLIP_BACKEND_AUTO)
+    backend = clip_native_available () ? CLIP_BACKEND_NATIVE
+        : CLIP_BACKEND_OPENBLAS;
+  if (backend == CLIP_BACKEND_NATIVE && !clip_native_available ()) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_CONFIG,
-        "backend %s with precision %s is not available in this build "
-        "(openblas runs fp32 only)", clip_backend_name (params->backend),
-        clip_precision_name (params->precision));
+        "backend native is not available: this build has no oneDNN");
+    return NULL;
+  }
+  if (backend == CLIP_BACKEND_OPENBLAS
+      && params->precision != CLIP_PRECISION_FP32) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_CONFIG,
+        "precision %s needs the native backend: backend openblas runs "
+        "fp32 only", clip_precision_name (params->precision));
     return NULL;
   }
   if (!locate (path, &weights, &dir, error))
@@ -507,7 +544,7 @@ clip_model_load (const char *path, const ClipModelParams *params,
   m->ref = 1;
   m->path = g_strdup (path);
   m->owned = g_ptr_array_new_with_free_func (g_free);
-  m->backend = CLIP_BACKEND_OPENBLAS;
+  m->backend = backend;
   m->precision = params->precision;
   m->st = st_open (weights, &err);
   if (!m->st)
@@ -539,15 +576,20 @@ clip_model_load (const char *path, const ClipModelParams *params,
   memcpy (m->std, cfg.std, sizeof (m->std));
   if (!load_tokenizer (m, dir, params, &err))
     goto fail;
+  if (!clip_backend_model_prepare (m, &err)) {
+    g_prefix_error (&err, "%s: ", weights);
+    goto fail;
+  }
 
   m->description = g_strdup_printf ("%s (%s layout): vision %d wide, %d "
       "layers, %d heads, patch %d, %d px, %s; text %d wide, %d layers, %d "
-      "heads, %s; embedding %d", path,
+      "heads, %s; embedding %d; %s, %s", path,
       m->layout == CLIP_LAYOUT_HF ? "Hugging Face" : "OpenAI",
       m->vision.tf.width, m->vision.tf.layers, m->vision.tf.heads,
       m->vision.patch, m->vision.image_size, act_name (m->vision.tf.act),
       m->text.tf.width, m->text.tf.layers, m->text.tf.heads,
-      act_name (m->text.tf.act), m->embed_dim);
+      act_name (m->text.tf.act), m->embed_dim, clip_backend_name (backend),
+      clip_precision_name (m->precision));
   g_debug ("loaded %s", m->description);
   g_free (weights);
   g_free (dir);
@@ -576,6 +618,7 @@ clip_model_unref (ClipModel *model)
     return;
   if (model->tokenizer)
     clip_tokenizer_free (model->tokenizer);
+  clip_backend_model_clear (model);
   g_free (model->vision.tf.blocks);
   g_free (model->text.tf.blocks);
   g_ptr_array_unref (model->owned);

@@ -13,12 +13,17 @@ typedef enum {
   CLIP_ACT_GELU_TANH,          /* tanh approximation */
 } ClipAct;
 
+/* Weights of one linear layer in the native backend's own layout,
+ * made once at load (backend-dnnl.c). */
+typedef struct _ClipPacked ClipPacked;
+
 /* y = x W^T + b, PyTorch's nn.Linear. */
 typedef struct {
   const float *w;              /* [n_out, n_in]; [n_in, n_out] if transposed */
   const float *b;              /* [n_out] or NULL */
   int n_out, n_in;
   gboolean transposed;         /* OpenAI's `proj` matrices are x @ P */
+  ClipPacked *packed;          /* native backend only; owned by the model */
 } ClipLinear;
 
 typedef struct {
@@ -28,6 +33,7 @@ typedef struct {
 typedef struct {
   ClipNorm ln1, ln2;
   ClipLinear q, k, v, out;     /* width -> width */
+  ClipLinear qkv;              /* native: q, k, v as one width -> 3 width */
   ClipLinear fc1, fc2;         /* width -> mlp -> width */
 } ClipBlock;
 
@@ -43,7 +49,7 @@ typedef struct {
   ClipTransformer tf;
   int patch, image_size, grid; /* grid = image_size / patch */
   int n_pos;                   /* grid * grid + 1 (class token first) */
-  const float *patch_w;        /* [width, 3 * patch * patch] */
+  ClipLinear patch_embed;      /* 3 * patch * patch -> width, no bias */
   const float *class_emb;      /* [width] */
   const float *pos_emb;        /* [n_pos, width] */
   ClipNorm ln_pre, ln_post;
@@ -81,6 +87,7 @@ struct _ClipModel {
   ClipPrecision precision;
   StFile *st;
   GPtrArray *owned;            /* float buffers converted at load */
+  struct _ClipNative *native;  /* native backend state, NULL for openblas */
   ClipVision vision;
   ClipText text;
   int embed_dim;
@@ -88,6 +95,11 @@ struct _ClipModel {
   float mean[3], std[3];
   ClipTokenizer *tokenizer;
 };
+
+/* Lets go of @count floats of weights at @w that nothing reads any more
+ * (packed copies replace them): an owned buffer is freed, pages of the
+ * mapped file are returned to the system. Anything else is left alone. */
+void clip_model_release_weights (ClipModel *m, const float *w, size_t count);
 
 /* Fills @cfg from config.json / preprocessor_config.json (HF) or
  * open_clip_config.json (OpenAI layout) in @dir; absent files leave the

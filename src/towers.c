@@ -1,8 +1,7 @@
 /* towers.c: the vision and text forward passes, reading top to bottom like
  * OpenAI's clip/model.py. Batches run as one [batch * tokens, width] matrix
  * so that the GEMMs stay large. Nothing here allocates. */
-#include "workspace.h"
-
+#include "backend.h"
 #include "kernels.h"
 
 #include <string.h>
@@ -17,18 +16,20 @@ transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
 
   for (int l = 0; l < tf->layers; l++) {
     const ClipBlock *b = &tf->blocks[l];
+    ClipQkv qkv;
+
     k_layer_norm (ws->x, ws->t, rows, w, &b->ln1, tf->eps);
-    k_linear (&b->q, ws->t, rows, ws->q, FALSE);
-    k_linear (&b->k, ws->t, rows, ws->k, FALSE);
-    k_linear (&b->v, ws->t, rows, ws->v, FALSE);
-    k_attention (ws->q, ws->k, ws->v, ws->a, batch, seq, w, tf->heads,
-        tf->causal, ws->scores);
-    k_linear (&b->out, ws->a, rows, ws->x, TRUE);
+    clip_backend_qkv (ws, b, rows, &qkv);
+    clip_backend_attention (ws, &qkv, ws->a, batch, seq, w, tf->heads,
+        tf->causal);
+    clip_backend_linear (ws, &b->out, ws->a, rows, ws->x, CLIP_EPI_RESIDUAL,
+        tf->act);
 
     k_layer_norm (ws->x, ws->t, rows, w, &b->ln2, tf->eps);
-    k_linear (&b->fc1, ws->t, rows, ws->u, FALSE);
-    k_activate (ws->u, (size_t) rows * tf->mlp, tf->act);
-    k_linear (&b->fc2, ws->u, rows, ws->x, TRUE);
+    clip_backend_linear (ws, &b->fc1, ws->t, rows, ws->u, CLIP_EPI_ACT,
+        tf->act);
+    clip_backend_linear (ws, &b->fc2, ws->u, rows, ws->x, CLIP_EPI_RESIDUAL,
+        tf->act);
   }
 }
 
@@ -61,11 +62,11 @@ clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
 {
   const ClipVision *v = &ws->model->vision;
   int w = v->tf.width, t = v->n_pos, g2 = v->grid * v->grid;
-  ClipLinear patch = { v->patch_w, NULL, w, 3 * v->patch * v->patch, FALSE };
 
   /* patch embedding into the q buffer, then [class; patches] + positions */
   im2col (v, pixels, n, ws->patches);
-  k_linear (&patch, ws->patches, n * g2, ws->q, FALSE);
+  clip_backend_linear (ws, &v->patch_embed, ws->patches, n * g2, ws->q,
+      CLIP_EPI_NONE, 0);
   for (int b = 0; b < n; b++) {
     float *seq = ws->x + (size_t) b * t * w;
     for (int i = 0; i < w; i++)
@@ -86,7 +87,7 @@ clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
     memcpy (ws->pooled + (size_t) b * w, ws->x + (size_t) b * t * w,
         w * sizeof (float));
   k_layer_norm (ws->pooled, ws->pooled, n, w, &v->ln_post, v->tf.eps);
-  k_linear (&v->proj, ws->pooled, n, out, FALSE);
+  clip_backend_linear (ws, &v->proj, ws->pooled, n, out, CLIP_EPI_NONE, 0);
 }
 
 /* Position of the end-of-text token: the highest id, first occurrence,
@@ -131,5 +132,6 @@ clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n, float *out)
     memcpy (ws->pooled + (size_t) b * w, ws->x + ((size_t) b * seq + pool[b])
         * w, w * sizeof (float));
   k_layer_norm (ws->pooled, ws->pooled, n, w, &txt->ln_final, txt->tf.eps);
-  k_linear (&txt->proj, ws->pooled, n, out, FALSE);
+  clip_backend_linear (ws, &txt->proj, ws->pooled, n, out, CLIP_EPI_NONE,
+      0);
 }

@@ -1,8 +1,6 @@
 /* workspace.c: per-thread scratch memory and the batching entry points of
  * the towers (clip_vision_encode, clip_text_encode*). */
-#include "workspace.h"
-
-#include "kernels.h"
+#include "backend.h"
 
 #include <math.h>
 #include <string.h>
@@ -27,11 +25,14 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   size_t trows = (size_t) ws->text_batch * txt->context;
   size_t width = MAX (vis->tf.width, txt->tf.width);
   size_t mlp = MAX (vis->tf.mlp, txt->tf.mlp);
-  size_t seq = MAX (vis->n_pos, txt->context);
+  size_t vscores = (size_t) max_batch * vis->tf.heads * vis->n_pos
+      * vis->n_pos;
+  size_t tscores = (size_t) ws->text_batch * txt->tf.heads * txt->context
+      * txt->context;
   ws->rows = MAX (vrows, trows);
   ws->x = g_try_new (float, ws->rows * width * 6);
   ws->u = g_try_new (float, ws->rows * mlp);
-  ws->scores = g_try_new (float, seq * seq);
+  ws->scores = g_try_new (float, MAX (vscores, tscores));
   ws->patches = g_try_new (float, clip_model_input_size (model) * max_batch);
   ws->pooled = g_try_new (float, MAX (max_batch, ws->text_batch) * width);
   ws->ids = g_try_new (int32_t, (size_t) ws->text_batch * txt->context);
@@ -47,6 +48,11 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   ws->k = ws->q + ws->rows * width;
   ws->v = ws->k + ws->rows * width;
   ws->a = ws->v + ws->rows * width;
+  clip_workspace_set_threads (ws, 0);
+  if (!clip_backend_workspace_init (ws, error)) {
+    clip_workspace_free (ws);
+    return NULL;
+  }
   return ws;
 }
 
@@ -55,6 +61,8 @@ clip_workspace_free (ClipWorkspace *ws)
 {
   if (!ws)
     return;
+  clip_backend_workspace_clear (ws);
+  g_clear_error (&ws->error);
   g_free (ws->x);
   g_free (ws->u);
   g_free (ws->scores);
@@ -71,10 +79,48 @@ clip_workspace_get_model (ClipWorkspace *ws)
   return ws->model;
 }
 
+/* Multiply-adds of one image through the vision tower, roughly. */
+static double
+vision_macs (const ClipModel *m)
+{
+  const ClipTransformer *tf = &m->vision.tf;
+  return (double) tf->layers * m->vision.n_pos * tf->width
+      * (4.0 * tf->width + 2.0 * tf->mlp);
+}
+
+/* Below this a forward pass is too small to share between threads. */
+#define THREADED_MIN_MACS 5e8
+
 void
 clip_workspace_set_threads (ClipWorkspace *ws, int n_threads)
 {
-  ws->n_threads = MAX (n_threads, 0);
+  int cores = (int) g_get_num_processors ();
+
+  if (n_threads <= 0) {
+    n_threads = vision_macs (ws->model) < THREADED_MIN_MACS ? 1 : cores;
+  } else if (n_threads > cores) {
+    g_message ("%d threads asked for, using %d: more threads than "
+        "processors only slow a forward pass down", n_threads, cores);
+    n_threads = cores;
+  }
+  ws->n_threads = n_threads;
+}
+
+int
+clip_workspace_get_threads (ClipWorkspace *ws)
+{
+  return ws->n_threads;
+}
+
+/* Moves a failure the backend recorded during a pass into @error. */
+static gboolean
+take_backend_error (ClipWorkspace *ws, GError **error)
+{
+  if (!ws->error)
+    return TRUE;
+  g_propagate_error (error, ws->error);
+  ws->error = NULL;
+  return FALSE;
 }
 
 void
@@ -105,11 +151,13 @@ clip_vision_encode (ClipWorkspace *ws, const float *pixels, int n,
   }
   size_t in_size = clip_model_input_size (ws->model);
   int e = ws->model->embed_dim;
-  k_set_threads (ws->n_threads);
-  for (int i = 0; i < n; i += ws->max_batch) {
+  clip_backend_begin (ws);
+  for (int i = 0; i < n && !ws->error; i += ws->max_batch) {
     int m = MIN (ws->max_batch, n - i);
     clip_vision_forward (ws, pixels + in_size * i, m, out + (size_t) e * i);
   }
+  if (!take_backend_error (ws, error))
+    return FALSE;
   if (normalize)
     clip_l2_normalize (out, n, e);
   return TRUE;
@@ -130,12 +178,14 @@ clip_text_encode_tokens (ClipWorkspace *ws, const int32_t *ids, int n,
     }
   }
   int e = ws->model->embed_dim;
-  k_set_threads (ws->n_threads);
-  for (int i = 0; i < n; i += ws->text_batch) {
+  clip_backend_begin (ws);
+  for (int i = 0; i < n && !ws->error; i += ws->text_batch) {
     int m = MIN (ws->text_batch, n - i);
     clip_text_forward (ws, ids + (size_t) txt->context * i, m,
         out + (size_t) e * i);
   }
+  if (!take_backend_error (ws, error))
+    return FALSE;
   if (normalize)
     clip_l2_normalize (out, n, e);
   return TRUE;

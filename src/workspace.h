@@ -11,14 +11,16 @@ struct _ClipWorkspace {
   ClipModel *model;
   int max_batch;               /* images per vision pass */
   int text_batch;              /* sequences per text pass: CLIP_TEXT_BATCH */
-  int n_threads;
+  int n_threads;                /* resolved: 1 to the number of processors */
   size_t rows;                 /* token rows the buffers hold */
   float *x, *t, *q, *k, *v, *a;   /* [rows, max width] */
   float *u;                    /* [rows, max mlp] */
-  float *scores;               /* [max seq, max seq] */
+  float *scores;               /* [batch * heads * seq * seq] at most */
   float *patches;              /* [max_batch * grid^2, 3 * patch^2] */
   float *pooled;               /* [max(max_batch, text_batch), max width] */
   int32_t *ids;                /* [text_batch, context] */
+  struct _ClipWsNative *native; /* native backend state, or NULL */
+  GError *error;               /* first backend failure of this pass */
 };
 
 /* One vision pass over n <= max_batch images. */

@@ -15,6 +15,7 @@
 #include "clip.h"
 #include "cli-messages.h"
 #include "image-file.h"
+#include "model-options.h"
 
 #define PROG "clip-bench"
 
@@ -27,6 +28,7 @@ typedef struct {
   int warmup;
   int threads;
   gboolean json;
+  ModelOptions model;
 } Options;
 
 typedef struct {
@@ -148,9 +150,12 @@ print_report (const Options *o, const ClipModel *model, double load_ms,
     return;
   }
 
-  g_print ("{\"load_ms\": %.3f, \"threads\": %d, \"iterations\": %d, "
-      "\"peak_rss_mb\": %.1f, \"timings\": [", load_ms, o->threads,
-      o->iterations, rss_mb);
+  g_print ("{\"load_ms\": %.3f, \"threads\": %d, \"backend\": \"%s\", "
+      "\"precision\": \"%s\", \"iterations\": %d, \"peak_rss_mb\": %.1f, "
+      "\"timings\": [", load_ms, o->threads,
+      clip_backend_name (clip_model_backend (model)),
+      clip_precision_name (clip_model_precision (model)), o->iterations,
+      rss_mb);
   for (i = 0; i < timings->len; i++) {
     Timing *t = &g_array_index (timings, Timing, i);
 
@@ -165,7 +170,7 @@ print_report (const Options *o, const ClipModel *model, double load_ms,
 static gboolean
 run (const Options *o, GArray *batches, GArray *text_batches, GError **error)
 {
-  ClipModel *model;
+  ClipModel *model = NULL;
   ClipWorkspace *ws = NULL;
   GArray *timings = g_array_new (FALSE, FALSE, sizeof (Timing));
   float *pixels = NULL, *out = NULL;
@@ -177,8 +182,11 @@ run (const Options *o, GArray *batches, GArray *text_batches, GError **error)
   gboolean ok = FALSE;
   guint b;
 
+  ClipModelParams params = clip_model_default_params ();
+  if (!model_options_apply (&o->model, &params, error))
+    goto out;
   start = g_get_monotonic_time ();
-  model = clip_model_load (o->model_path, NULL, error);
+  model = clip_model_load (o->model_path, &params, error);
   if (!model)
     goto out;
   for (b = 0; b < batches->len; b++)
@@ -270,7 +278,8 @@ main (int argc, char **argv)
       "Untimed passes first, to settle caches and thread pools (default 2)",
       "N" },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &o.threads,
-      "BLAS threads (default 0: all cores)", "N" },
+      "Threads for the forward passes (default 0: one for small models, all "
+      "cores otherwise)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json,
       "Print the results as one JSON object", NULL },
     { NULL }
@@ -293,6 +302,7 @@ main (int argc, char **argv)
       "  clip-bench --model clip-vit-base-patch32 --batch 1 --batch 8 "
       "--threads 2 --json\n");
   g_option_context_add_main_entries (context, entries, NULL);
+  model_options_add (context, &o.model);
   ok = g_option_context_parse (context, &argc, &argv, &error);
   g_option_context_free (context);
 
@@ -329,5 +339,6 @@ main (int argc, char **argv)
   g_free (o.image_path);
   g_strfreev (o.batches);
   g_strfreev (o.text_batches);
+  model_options_clear (&o.model);
   return ok ? 0 : 1;
 }

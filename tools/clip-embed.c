@@ -16,6 +16,7 @@
 #include "clip.h"
 #include "cli-messages.h"
 #include "image-file.h"
+#include "model-options.h"
 #include "json.h"
 #include "npy.h"
 
@@ -36,6 +37,7 @@ typedef struct {
   char *tokens_out;
   gboolean normalize;
   int threads;
+  ModelOptions model;
   gboolean verbose;
 } Options;
 
@@ -62,6 +64,7 @@ options_clear (Options *o)
   g_free (o->image_out);
   g_free (o->text_out);
   g_free (o->tokens_out);
+  model_options_clear (&o->model);
 }
 
 static void
@@ -139,7 +142,8 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
     { "normalize", 'n', 0, G_OPTION_ARG_NONE, &o->normalize,
       "Write L2-normalised embeddings (unit-length rows)", NULL },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &o->threads,
-      "BLAS threads for the forward passes (default 0: all cores)", "N" },
+      "Threads for the forward passes (default 0: one for small models, all "
+      "cores otherwise)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose,
       "Describe the model and show the engine's log messages as they come",
       NULL },
@@ -154,6 +158,7 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
       "and the\npreprocessed pixels) and writes them as NumPy .npy files.");
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, NULL);
+  model_options_add (context, &o->model);
   ok = g_option_context_parse (context, argc, argv, error);
   g_option_context_free (context);
   if (!ok)
@@ -438,8 +443,11 @@ run (const Options *o, const char **file_at_fault, GError **error)
   if (!collect_texts (o, &r, error))
     goto out;
 
+  ClipModelParams params = clip_model_default_params ();
+  if (!model_options_apply (&o->model, &params, error))
+    goto out;
   *file_at_fault = o->model_path;
-  model = clip_model_load (o->model_path, NULL, error);
+  model = clip_model_load (o->model_path, &params, error);
   if (!model)
     goto out;
   if (o->verbose)

@@ -1,0 +1,870 @@
+/* backend-dnnl.c: the native backend on oneDNN. At load every weight
+ * matrix is reordered once into the blocked layout oneDNN's kernels want
+ * (so no product re-packs weights), Q, K and V become one matrix, and bias,
+ * activation and residual additions ride on the product as post-ops. A
+ * workspace keeps the primitives it has made, for its thread count, keyed
+ * by shape: oneDNN runs on OpenMP, whose thread count is per calling
+ * thread, so workspaces never disturb one another. */
+#include "backend.h"
+
+#include "kernels.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <oneapi/dnnl/dnnl.h>
+#include <oneapi/dnnl/dnnl_debug.h>
+
+/* Rows the weight layout is chosen for; products of other sizes reuse it. */
+#define PACK_ROWS 64
+/* Primitives a workspace keeps before it starts over. */
+#define MAX_PRIMITIVES 96
+
+struct _ClipPacked {
+  dnnl_memory_desc_t wmd;      /* the packed layout */
+  dnnl_memory_t w;             /* weights in that layout, in the arena */
+  dnnl_memory_t b;             /* bias [1, n], or NULL */
+  int k, n;
+  ClipPrecision precision;     /* fp32, bf16 or int8 (per column scales) */
+  float *scales;               /* int8: [n], W[:, j] = scales[j] * Wq[:, j] */
+  size_t offset;               /* of the weights in the arena */
+};
+
+typedef struct _ClipNative {
+  dnnl_engine_t engine;
+  dnnl_stream_t stream;        /* for packing at load */
+  GPtrArray *packed;           /* ClipPacked *, all of the model's */
+  GPtrArray *buffers;          /* fused biases */
+  guint8 *arena;               /* every packed weight matrix */
+  size_t arena_size;
+} ClipNative;
+
+typedef enum {
+  PRIM_LINEAR, PRIM_QK, PRIM_SOFTMAX, PRIM_PV, PRIM_TO_BF16
+} PrimKind;
+
+/* What makes two primitives the same. */
+typedef struct {
+  PrimKind kind;
+  int m, k;                    /* linear: rows; conversions: rows, cols */
+  int epi, act;
+  const ClipPacked *layout;    /* linear: whose weight layout */
+  int batch, seq, heads, ld, width;   /* attention */
+} PrimKey;
+
+typedef struct {
+  PrimKey key;
+  dnnl_primitive_t prim;
+} Prim;
+
+typedef struct _ClipWsNative {
+  dnnl_stream_t stream;
+  GArray *prims;               /* Prim */
+  int threads;                 /* what the primitives were made for */
+  void *scratch;
+  size_t scratch_size;
+  void *lowp;                  /* a product's input in bf16 or u8 */
+  float *colscale;             /* int8: a product's output scale per column */
+} ClipWsNative;
+
+/* ------------------------------------------------------------ helpers */
+
+/* Memory for every packed matrix of a model, on huge pages where the
+ * system allows: fewer page faults at load and TLB misses in products. */
+static guint8 *
+arena_new (size_t size, size_t *allocated)
+{
+  const size_t huge = 2 << 20;
+  void *p = NULL;
+
+  size = MAX ((size + huge - 1) & ~(huge - 1), huge);
+  if (posix_memalign (&p, huge, size) != 0)
+    return NULL;
+  madvise (p, size, MADV_HUGEPAGE);
+  *allocated = size;
+  return p;
+}
+
+static gboolean
+check (dnnl_status_t s, const char *what, GError **error)
+{
+  if (s == dnnl_success)
+    return TRUE;
+  g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT, "oneDNN: %s failed: %s",
+      what, dnnl_status2str (s));
+  return FALSE;
+}
+
+/* Records the first failure of a pass in the workspace. */
+static gboolean
+ws_check (ClipWorkspace *ws, dnnl_status_t s, const char *what)
+{
+  return check (s, what, ws->error ? NULL : &ws->error);
+}
+
+static void
+md_2d_typed (dnnl_memory_desc_t *md, int rows, int cols,
+    dnnl_data_type_t type, dnnl_format_tag_t tag)
+{
+  dnnl_dims_t dims = { rows, cols };
+  dnnl_memory_desc_init_by_tag (md, 2, dims, type, tag);
+}
+
+static void
+md_2d (dnnl_memory_desc_t *md, int rows, int cols, dnnl_format_tag_t tag)
+{
+  md_2d_typed (md, rows, cols, dnnl_f32, tag);
+}
+
+/* What a product's input and weights are held in, per precision. */
+static dnnl_data_type_t
+src_type (ClipPrecision precision)
+{
+  return precision == CLIP_PRECISION_BF16 ? dnnl_bf16
+      : precision == CLIP_PRECISION_INT8 ? dnnl_u8 : dnnl_f32;
+}
+
+static dnnl_data_type_t
+weight_type (ClipPrecision precision)
+{
+  return precision == CLIP_PRECISION_BF16 ? dnnl_bf16
+      : precision == CLIP_PRECISION_INT8 ? dnnl_s8 : dnnl_f32;
+}
+
+/* A [b, h, rows, cols] view of a row-major matrix whose row r of head h
+ * (of sequence b) starts at r * ld + h * cols; @transposed swaps the last
+ * two dimensions (K^T). */
+static void
+md_heads (dnnl_memory_desc_t *md, int batch, int heads, int rows, int cols,
+    int ld, gboolean transposed)
+{
+  dnnl_dims_t dims = { batch, heads, rows, cols };
+  dnnl_dims_t strides = { (dnnl_dim_t) rows * ld, cols, ld, 1 };
+  if (transposed) {
+    dims[2] = cols;
+    dims[3] = rows;
+    strides[1] = dims[2];
+    strides[2] = 1;
+    strides[3] = ld;
+  }
+  dnnl_memory_desc_init_by_strides (md, 4, dims, dnnl_f32, strides);
+}
+
+static dnnl_primitive_attr_t
+new_attr (void)
+{
+  dnnl_primitive_attr_t attr;
+  dnnl_primitive_attr_create (&attr);
+  dnnl_primitive_attr_set_scratchpad_mode (attr, dnnl_scratchpad_mode_user);
+  return attr;
+}
+
+/* --------------------------------------------------------------- model */
+
+static void
+packed_free (gpointer data)
+{
+  ClipPacked *p = data;
+  if (p->w)
+    dnnl_memory_destroy (p->w);
+  if (p->b)
+    dnnl_memory_destroy (p->b);
+  g_free (p->scales);
+  g_free (p);
+}
+
+/* The layout oneDNN picks for the weights of a product with @k inputs and
+ * @n outputs. */
+/* The matmul description of a product of @m rows through @p (whose wmd may
+ * still be format "any"), and the attributes its precision needs; the
+ * caller adds post-ops. */
+static gboolean
+describe_linear (const ClipPacked *p, int m, dnnl_matmul_desc_t *desc,
+    dnnl_primitive_attr_t attr, GError **error)
+{
+  dnnl_memory_desc_t src, dst, bmd;
+
+  md_2d_typed (&src, m, p->k, src_type (p->precision), dnnl_ab);
+  md_2d (&dst, m, p->n, dnnl_ab);
+  md_2d (&bmd, 1, p->n, dnnl_ab);
+  if (p->precision == CLIP_PRECISION_INT8) {
+    /* dynamic activations: one scale and zero point per product, given at
+     * run time; scales and bias then come as binary post-ops */
+    int zp = DNNL_RUNTIME_S32_VAL;
+    dnnl_primitive_attr_set_zero_points (attr, DNNL_ARG_SRC, 1, 0, &zp);
+  }
+  return check (dnnl_matmul_desc_init (desc, &src, &p->wmd,
+          p->b && p->precision != CLIP_PRECISION_INT8 ? &bmd : NULL, &dst),
+      "matmul description", error);
+}
+
+/* The layout oneDNN picks for @p's weights. */
+static gboolean
+choose_layout (ClipNative *nat, ClipPacked *p, GError **error)
+{
+  dnnl_matmul_desc_t desc;
+  dnnl_primitive_desc_t pd = NULL;
+  dnnl_primitive_attr_t attr = new_attr ();
+  dnnl_dims_t wdims = { p->k, p->n };
+  gboolean ok;
+
+  dnnl_memory_desc_init_by_tag (&p->wmd, 2, wdims,
+      weight_type (p->precision), dnnl_format_tag_any);
+  ok = describe_linear (p, PACK_ROWS, &desc, attr, error)
+      && check (dnnl_primitive_desc_create (&pd, &desc, attr, nat->engine,
+          NULL), "matmul", error);
+  dnnl_primitive_attr_destroy (attr);
+  if (!ok)
+    return FALSE;
+  p->wmd = *dnnl_primitive_desc_query_md (pd, dnnl_query_weights_md, 0);
+  dnnl_primitive_desc_destroy (pd);
+  return TRUE;
+}
+
+/* Symmetric int8 weights, one scale per output column: returns the
+ * quantised matrix in the same plain layout as @w. */
+static gint8 *
+quantize_weights (ClipPacked *p, const float *w, gboolean transposed)
+{
+  size_t k = p->k, n = p->n;
+  gint8 *q = g_new (gint8, k * n);
+  /* element (i, j) of W^T ([k, n]) */
+#define AT(i, j) (transposed ? (i) * n + (j) : (j) * k + (i))
+
+  p->scales = g_new (float, n);
+  for (size_t j = 0; j < n; j++) {
+    float amax = 0;
+    for (size_t i = 0; i < k; i++)
+      amax = MAX (amax, fabsf (w[AT (i, j)]));
+    float scale = amax > 0 ? amax / 127.0f : 1.0f;
+    p->scales[j] = scale;
+    for (size_t i = 0; i < k; i++)
+      q[AT (i, j)] = (gint8) lrintf (w[AT (i, j)] / scale);
+  }
+#undef AT
+  return q;
+}
+
+/* Reorders W ([n, k] row-major, or [k, n] when @transposed) into @p's
+ * layout and type at @dst (bf16 is rounded to nearest even by oneDNN). */
+static gboolean
+reorder_weights (ClipNative *nat, ClipPacked *p, const float *w,
+    gboolean transposed, void *dst, GError **error)
+{
+  dnnl_memory_desc_t plain;
+  dnnl_primitive_desc_t rpd = NULL;
+  dnnl_primitive_t reorder = NULL;
+  dnnl_memory_t from = NULL;
+  gint8 *q = NULL;
+  gboolean ok = FALSE;
+
+  md_2d (&plain, p->k, p->n, transposed ? dnnl_ab : dnnl_ba);
+  if (p->precision == CLIP_PRECISION_INT8) {
+    q = quantize_weights (p, w, transposed);
+    plain.data_type = dnnl_s8;
+  }
+  if (check (dnnl_memory_create (&p->w, &p->wmd, nat->engine, dst),
+          "packed weights", error)
+      && check (dnnl_memory_create (&from, &plain, nat->engine,
+              q ? (void *) q : (void *) w), "weights", error)
+      && check (dnnl_reorder_primitive_desc_create (&rpd, &plain,
+              nat->engine, &p->wmd, nat->engine, NULL), "reorder", error)
+      && check (dnnl_primitive_create (&reorder, rpd), "reorder", error)) {
+    dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, from },
+      { DNNL_ARG_TO, p->w } };
+    ok = check (dnnl_primitive_execute (reorder, nat->stream, 2, args),
+        "reorder", error) && check (dnnl_stream_wait (nat->stream),
+        "reorder", error);
+  }
+  if (reorder)
+    dnnl_primitive_destroy (reorder);
+  if (rpd)
+    dnnl_primitive_desc_destroy (rpd);
+  if (from)
+    dnnl_memory_destroy (from);
+  g_free (q);
+  return ok;
+}
+
+/* Every linear layer of a transformer, Q, K and V counting as one. */
+static void
+collect_transformer (ClipTransformer *tf, GPtrArray *out)
+{
+  for (int i = 0; i < tf->layers; i++) {
+    ClipBlock *b = &tf->blocks[i];
+    int w = b->q.n_out;
+    b->qkv = (ClipLinear) { b->q.w, b->q.b, 3 * w, w, FALSE, NULL };
+    g_ptr_array_add (out, &b->qkv);
+    g_ptr_array_add (out, &b->out);
+    g_ptr_array_add (out, &b->fc1);
+    g_ptr_array_add (out, &b->fc2);
+  }
+}
+
+/* Q, K and V of @b as one [3w, w] matrix (OpenAI's in_proj already is);
+ * @copy receives what was allocated for it. */
+static const float *
+qkv_weights (ClipNative *nat, ClipBlock *b, float **copy)
+{
+  int w = b->q.n_out;
+  size_t ww = (size_t) w * w;
+  const ClipLinear *parts[3] = { &b->q, &b->k, &b->v };
+
+  *copy = NULL;
+  if (b->k.w == b->q.w + ww && b->v.w == b->k.w + ww && b->k.b == b->q.b + w
+      && b->v.b == b->k.b + w)
+    return b->q.w;
+  float *bias = g_new (float, 3 * w);
+  *copy = g_new (float, 3 * ww);
+  for (int j = 0; j < 3; j++) {
+    memcpy (*copy + j * ww, parts[j]->w, ww * sizeof (float));
+    memcpy (bias + j * w, parts[j]->b, w * sizeof (float));
+  }
+  b->qkv.b = bias;
+  g_ptr_array_add (nat->buffers, bias);
+  return *copy;
+}
+
+/* The block a fused qkv layer belongs to, or NULL. */
+static ClipBlock *
+block_of_qkv (ClipModel *m, ClipLinear *l)
+{
+  ClipTransformer *tfs[2] = { &m->vision.tf, &m->text.tf };
+  for (int t = 0; t < 2; t++)
+    for (int i = 0; i < tfs[t]->layers; i++)
+      if (&tfs[t]->blocks[i].qkv == l)
+        return &tfs[t]->blocks[i];
+  return NULL;
+}
+
+/* Packs one layer into @dst and lets go of its plain weights. */
+static gboolean
+pack_one (ClipModel *m, ClipLinear *l, ClipPacked *p, void *dst,
+    GError **error)
+{
+  ClipNative *nat = m->native;
+  ClipBlock *b = block_of_qkv (m, l);
+  float *copy = NULL;
+  const float *w = b ? qkv_weights (nat, b, &copy) : l->w;
+
+  if (p->b && !check (dnnl_memory_set_data_handle (p->b, (void *) l->b),
+          "bias", error))
+    return FALSE;
+  gboolean ok = reorder_weights (nat, p, w, l->transposed, dst, error);
+  g_free (copy);
+  if (b) {
+    size_t ww = (size_t) p->k * p->k;
+    clip_model_release_weights (m, b->q.w, ww);
+    clip_model_release_weights (m, b->k.w, ww);
+    clip_model_release_weights (m, b->v.w, ww);
+    b->q.w = b->k.w = b->v.w = NULL;
+  } else {
+    clip_model_release_weights (m, l->w, (size_t) p->k * p->n);
+  }
+  l->w = NULL;
+  return ok;
+}
+
+gboolean
+clip_dnnl_model_prepare (ClipModel *m, GError **error)
+{
+  ClipNative *nat = g_new0 (ClipNative, 1);
+  g_autoptr (GPtrArray) layers = g_ptr_array_new ();
+  size_t total = 0;
+  gboolean ok = TRUE;
+
+  m->native = nat;
+  nat->packed = g_ptr_array_new_with_free_func (packed_free);
+  nat->buffers = g_ptr_array_new_with_free_func (g_free);
+  if (!check (dnnl_engine_create (&nat->engine, dnnl_cpu, 0), "engine",
+          error) || !check (dnnl_stream_create (&nat->stream, nat->engine,
+              dnnl_stream_default_flags), "stream", error))
+    return FALSE;
+
+  g_ptr_array_add (layers, &m->vision.patch_embed);
+  g_ptr_array_add (layers, &m->vision.proj);
+  g_ptr_array_add (layers, &m->text.proj);
+  guint first_block = layers->len;
+  collect_transformer (&m->vision.tf, layers);
+  collect_transformer (&m->text.tf, layers);
+
+  /* first the layouts, so that all packed weights share one arena */
+  for (guint i = 0; i < layers->len && ok; i++) {
+    ClipLinear *l = g_ptr_array_index (layers, i);
+    ClipPacked *p = g_new0 (ClipPacked, 1);
+    p->k = l->n_in;
+    p->n = l->n_out;
+    /* the patch embedding and the projections into the joint space stay
+     * fp32: little work, and the embeddings are what users compare */
+    p->precision = i < first_block ? CLIP_PRECISION_FP32 : m->precision;
+    l->packed = p;
+    g_ptr_array_add (nat->packed, p);
+    if (l->b) {
+      dnnl_memory_desc_t bmd;
+      md_2d (&bmd, 1, p->n, dnnl_ab);
+      /* placeholder handle: the real bias is known after fusing q, k, v */
+      ok = check (dnnl_memory_create (&p->b, &bmd, nat->engine,
+              DNNL_MEMORY_NONE), "bias", error);
+    }
+    ok = ok && choose_layout (nat, p, error);
+    p->offset = total;
+    total += (dnnl_memory_desc_get_size (&p->wmd) + 4095) & ~(size_t) 4095;
+  }
+  if (!ok)
+    return FALSE;
+  nat->arena = arena_new (total, &nat->arena_size);
+  if (!nat->arena) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO,
+        "out of memory for %zu MB of packed weights", total >> 20);
+    return FALSE;
+  }
+  for (guint i = 0; i < layers->len && ok; i++) {
+    ClipLinear *l = g_ptr_array_index (layers, i);
+    ok = pack_one (m, l, l->packed, nat->arena + l->packed->offset, error);
+  }
+  return ok;
+}
+
+void
+clip_dnnl_model_clear (ClipModel *m)
+{
+  ClipNative *nat = m->native;
+
+  g_ptr_array_unref (nat->packed);
+  g_ptr_array_unref (nat->buffers);
+  if (nat->stream)
+    dnnl_stream_destroy (nat->stream);
+  if (nat->engine)
+    dnnl_engine_destroy (nat->engine);
+  free (nat->arena);
+  g_free (nat);
+  m->native = NULL;
+}
+
+/* ----------------------------------------------------------- workspace */
+
+static void
+drop_primitives (ClipWsNative *wn)
+{
+  for (guint i = 0; i < wn->prims->len; i++)
+    dnnl_primitive_destroy (g_array_index (wn->prims, Prim, i).prim);
+  g_array_set_size (wn->prims, 0);
+}
+
+gboolean
+clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
+{
+  ClipWsNative *wn = g_new0 (ClipWsNative, 1);
+
+  const ClipModel *m = ws->model;
+  size_t k = MAX (MAX (m->vision.tf.width, m->vision.tf.mlp),
+      MAX (m->text.tf.width, m->text.tf.mlp));
+  size_t n = MAX (3 * MAX (m->vision.tf.width, m->text.tf.width),
+      MAX (m->vision.tf.mlp, m->text.tf.mlp));
+
+  ws->native = wn;
+  wn->prims = g_array_new (FALSE, FALSE, sizeof (Prim));
+  wn->threads = ws->n_threads;
+  if (m->precision != CLIP_PRECISION_FP32) {
+    wn->lowp = g_try_malloc (ws->rows * k * 2);
+    wn->colscale = g_try_new (float, n);
+    if (!wn->lowp || !wn->colscale) {
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+          "out of memory for a workspace of %d images", ws->max_batch);
+      return FALSE;
+    }
+  }
+  return check (dnnl_stream_create (&wn->stream, ws->model->native->engine,
+          dnnl_stream_default_flags), "stream", error);
+}
+
+void
+clip_dnnl_workspace_clear (ClipWorkspace *ws)
+{
+  ClipWsNative *wn = ws->native;
+
+  drop_primitives (wn);
+  g_array_unref (wn->prims);
+  if (wn->stream)
+    dnnl_stream_destroy (wn->stream);
+  g_free (wn->scratch);
+  g_free (wn->lowp);
+  g_free (wn->colscale);
+  g_free (wn);
+  ws->native = NULL;
+}
+
+void
+clip_dnnl_begin (ClipWorkspace *ws)
+{
+  ClipWsNative *wn = ws->native;
+
+  /* per calling thread: other threads keep their own counts */
+  omp_set_num_threads (ws->n_threads);
+  if (wn->threads != ws->n_threads) {
+    /* a primitive divides its work for the count it was made with */
+    drop_primitives (wn);
+    wn->threads = ws->n_threads;
+  }
+}
+
+/* Finds or makes the primitive for @key; @make builds its descriptor. */
+static dnnl_primitive_t
+primitive (ClipWorkspace *ws, const PrimKey *key,
+    dnnl_primitive_desc_t (*make) (ClipWorkspace *, const PrimKey *))
+{
+  ClipWsNative *wn = ws->native;
+  Prim p;
+
+  for (guint i = 0; i < wn->prims->len; i++) {
+    Prim *e = &g_array_index (wn->prims, Prim, i);
+    if (memcmp (&e->key, key, sizeof (PrimKey)) == 0)
+      return e->prim;
+  }
+  if (wn->prims->len >= MAX_PRIMITIVES)
+    drop_primitives (wn);
+
+  dnnl_primitive_desc_t pd = make (ws, key);
+  if (!pd)
+    return NULL;
+  const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md (pd,
+      dnnl_query_scratchpad_md, 0);
+  size_t need = smd ? dnnl_memory_desc_get_size (smd) : 0;
+  if (need > wn->scratch_size) {
+    g_free (wn->scratch);
+    wn->scratch = g_malloc (need);
+    wn->scratch_size = need;
+  }
+  const char *impl = "";
+  dnnl_primitive_desc_query (pd, dnnl_query_impl_info_str, 0, &impl);
+  if (g_str_has_prefix (impl, "ref"))
+    g_debug ("oneDNN chose its reference kernel (%s) for a %s product", impl,
+        key->kind == PRIM_LINEAR ? "linear" : "attention");
+  p.key = *key;
+  gboolean ok = ws_check (ws, dnnl_primitive_create (&p.prim, pd),
+      "primitive");
+  dnnl_primitive_desc_destroy (pd);
+  if (!ok)
+    return NULL;
+  g_array_append_val (wn->prims, p);
+  return p.prim;
+}
+
+/* Wraps @data in a memory object of layout @md (NULL on failure). */
+static dnnl_memory_t
+wrap (ClipWorkspace *ws, const dnnl_memory_desc_t *md, const void *data)
+{
+  dnnl_memory_t mem = NULL;
+  if (!ws_check (ws, dnnl_memory_create (&mem, md, ws->model->native->engine,
+              (void *) data), "memory"))
+    return NULL;
+  return mem;
+}
+
+/* Runs @prim on @args (the scratchpad is added here), then frees the
+ * first @n_owned memory objects of @args. */
+static void
+run (ClipWorkspace *ws, dnnl_primitive_t prim, dnnl_exec_arg_t *args,
+    int n_args, int n_owned)
+{
+  ClipWsNative *wn = ws->native;
+  dnnl_memory_desc_t smd;
+  dnnl_dims_t dims = { MAX (wn->scratch_size, 1) };
+  dnnl_memory_t scratch;
+
+  dnnl_memory_desc_init_by_tag (&smd, 1, dims, dnnl_u8, dnnl_a);
+  scratch = wrap (ws, &smd, wn->scratch);
+  for (int i = 0; i < n_owned; i++)
+    if (!args[i].memory)
+      goto out;
+  if (prim && scratch) {
+    args[n_args++] = (dnnl_exec_arg_t) { DNNL_ARG_SCRATCHPAD, scratch };
+    if (ws_check (ws, dnnl_primitive_execute (prim, wn->stream, n_args,
+                args), "execute"))
+      ws_check (ws, dnnl_stream_wait (wn->stream), "execute");
+  }
+out:
+  if (scratch)
+    dnnl_memory_destroy (scratch);
+  for (int i = 0; i < n_owned; i++)
+    if (args[i].memory)
+      dnnl_memory_destroy (args[i].memory);
+}
+
+/* -------------------------------------------------------------- linear */
+
+static dnnl_primitive_desc_t
+make_linear (ClipWorkspace *ws, const PrimKey *key)
+{
+  const ClipPacked *p = key->layout;
+  dnnl_matmul_desc_t desc;
+  dnnl_primitive_desc_t pd = NULL;
+  dnnl_primitive_attr_t attr = new_attr ();
+  dnnl_post_ops_t ops;
+  dnnl_memory_desc_t row;
+
+  dnnl_post_ops_create (&ops);
+  if (p->precision == CLIP_PRECISION_INT8) {
+    /* x W^T = sx sw (xq Wq^T): the scales per column, then the bias */
+    md_2d (&row, 1, p->n, dnnl_ab);
+    dnnl_post_ops_append_binary (ops, dnnl_binary_mul, &row);
+    if (p->b)
+      dnnl_post_ops_append_binary (ops, dnnl_binary_add, &row);
+  }
+  if (key->epi == CLIP_EPI_RESIDUAL) {
+    dnnl_post_ops_append_sum (ops, 1.0f);
+  } else if (key->epi == CLIP_EPI_ACT) {
+    /* QuickGELU is x * sigmoid (1.702 x): oneDNN's swish with alpha */
+    dnnl_alg_kind_t alg = key->act == CLIP_ACT_QUICK_GELU
+        ? dnnl_eltwise_swish : key->act == CLIP_ACT_GELU
+        ? dnnl_eltwise_gelu_erf : dnnl_eltwise_gelu_tanh;
+    dnnl_post_ops_append_eltwise (ops, 1.0f, alg, 1.702f, 0.0f);
+  }
+  dnnl_primitive_attr_set_post_ops (attr, ops);
+  if (describe_linear (p, key->m, &desc, attr, ws->error ? NULL : &ws->error))
+    ws_check (ws, dnnl_primitive_desc_create (&pd, &desc, attr,
+            ws->model->native->engine, NULL), "matmul");
+  dnnl_post_ops_destroy (ops);
+  dnnl_primitive_attr_destroy (attr);
+  return pd;
+}
+
+static dnnl_primitive_desc_t
+make_to_bf16 (ClipWorkspace *ws, const PrimKey *key)
+{
+  dnnl_memory_desc_t from, to;
+  dnnl_primitive_desc_t pd = NULL;
+  dnnl_primitive_attr_t attr = new_attr ();
+  dnnl_engine_t engine = ws->model->native->engine;
+
+  md_2d (&from, key->m, key->k, dnnl_ab);
+  md_2d_typed (&to, key->m, key->k, dnnl_bf16, dnnl_ab);
+  ws_check (ws, dnnl_reorder_primitive_desc_create (&pd, &from, engine, &to,
+          engine, attr), "reorder");
+  dnnl_primitive_attr_destroy (attr);
+  return pd;
+}
+
+/* An all-zero key of @kind, ready for the fields that matter to it. */
+static PrimKey
+prim_key (PrimKind kind)
+{
+  PrimKey key;
+  memset (&key, 0, sizeof key);   /* keys are compared bytewise */
+  key.kind = kind;
+  return key;
+}
+
+/* Rounds @m rows of @k floats to bf16 into the workspace. */
+static const void *
+to_bf16 (ClipWorkspace *ws, const float *x, int m, int k)
+{
+  dnnl_memory_desc_t from, to;
+  PrimKey key = prim_key (PRIM_TO_BF16);
+
+  key.m = m;
+  key.k = k;
+  md_2d (&from, m, k, dnnl_ab);
+  md_2d_typed (&to, m, k, dnnl_bf16, dnnl_ab);
+  dnnl_exec_arg_t args[3] = {
+    { DNNL_ARG_FROM, wrap (ws, &from, x) },
+    { DNNL_ARG_TO, wrap (ws, &to, ws->native->lowp) },
+  };
+  run (ws, primitive (ws, &key, make_to_bf16), args, 2, 2);
+  return ws->native->lowp;
+}
+
+/* Quantises @count floats to u8 with one scale and zero point (the range
+ * always holds 0, so that zero stays exact). */
+static void
+quantize_u8 (const float *x, size_t count, guint8 *q, float *scale,
+    int *zero_point)
+{
+  float lo = 0, hi = 0;
+
+#pragma omp simd reduction (min:lo) reduction (max:hi)
+  for (size_t i = 0; i < count; i++) {
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+  float s = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+  float inv = 1.0f / s;
+  int zp = (int) lrintf (-lo * inv);
+  float zpf = (float) zp;
+#pragma omp simd
+  for (size_t i = 0; i < count; i++) {
+    float v = x[i] * inv + zpf;
+    v = v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v;
+    q[i] = (guint8) (int) (v + 0.5f);
+  }
+  *scale = s;
+  *zero_point = zp;
+}
+
+void
+clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
+    int m, float *y, ClipEpilogue epi, ClipAct act)
+{
+  const ClipPacked *p = l->packed;
+  ClipWsNative *wn = ws->native;
+  dnnl_memory_desc_t src, dst, row, zmd;
+  const void *in = x;
+  float sx = 1;
+  int zp = 0;
+
+  if (ws->error)
+    return;
+  PrimKey key = prim_key (PRIM_LINEAR);
+  key.m = m;
+  key.epi = epi;
+  key.act = epi == CLIP_EPI_ACT ? (int) act : 0;
+  key.layout = p;
+  /* primitives depend on the layout, not on which layer's weights */
+  for (guint i = 0; i < ws->model->native->packed->len; i++) {
+    const ClipPacked *o = g_ptr_array_index (ws->model->native->packed, i);
+    if (o->k == p->k && o->n == p->n && o->precision == p->precision
+        && (o->b != NULL) == (p->b != NULL)) {
+      key.layout = o;
+      break;
+    }
+  }
+  if (p->precision == CLIP_PRECISION_BF16) {
+    in = to_bf16 (ws, x, m, p->k);
+  } else if (p->precision == CLIP_PRECISION_INT8) {
+    quantize_u8 (x, (size_t) m * p->k, wn->lowp, &sx, &zp);
+    for (int j = 0; j < p->n; j++)
+      wn->colscale[j] = sx * p->scales[j];
+    in = wn->lowp;
+  }
+  dnnl_primitive_t prim = primitive (ws, &key, make_linear);
+  md_2d_typed (&src, m, p->k, src_type (p->precision), dnnl_ab);
+  md_2d (&dst, m, p->n, dnnl_ab);
+  md_2d (&row, 1, p->n, dnnl_ab);
+  dnnl_dims_t one = { 1 };
+  dnnl_memory_desc_init_by_tag (&zmd, 1, one, dnnl_s32, dnnl_a);
+  dnnl_exec_arg_t args[8] = {
+    { DNNL_ARG_SRC, wrap (ws, &src, in) },
+    { DNNL_ARG_DST, wrap (ws, &dst, y) },
+    { 0, NULL },
+    { 0, NULL },
+  };
+  int n = 2, owned = 2;
+  if (p->precision == CLIP_PRECISION_INT8) {
+    args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_ATTR_MULTIPLE_POST_OP (0)
+          | DNNL_ARG_SRC_1, wrap (ws, &row, wn->colscale) };
+    args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC,
+      wrap (ws, &zmd, &zp) };
+    owned = n;
+    if (p->b)
+      args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_ATTR_MULTIPLE_POST_OP (1)
+            | DNNL_ARG_SRC_1, p->b };
+  } else if (p->b) {
+    args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_BIAS, p->b };
+  }
+  args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_WEIGHTS, p->w };
+  run (ws, prim, args, n, owned);
+}
+
+/* ----------------------------------------------------------- attention */
+
+static dnnl_primitive_desc_t
+make_attention (ClipWorkspace *ws, const PrimKey *key)
+{
+  int hd = key->width / key->heads;
+  dnnl_memory_desc_t a, b, c;
+  dnnl_primitive_desc_t pd = NULL;
+  dnnl_primitive_attr_t attr = new_attr ();
+  dnnl_engine_t engine = ws->model->native->engine;
+  dnnl_dims_t sdims = { (dnnl_dim_t) key->batch * key->heads * key->seq,
+    key->seq };
+
+  if (key->kind == PRIM_SOFTMAX) {
+    dnnl_softmax_v2_desc_t desc;
+    dnnl_memory_desc_init_by_tag (&a, 2, sdims, dnnl_f32, dnnl_ab);
+    if (ws_check (ws, dnnl_softmax_v2_forward_desc_init (&desc,
+                dnnl_forward_inference, dnnl_softmax_accurate, &a, &a, 1),
+            "softmax description"))
+      ws_check (ws, dnnl_primitive_desc_create (&pd, &desc, attr, engine,
+              NULL), "softmax");
+  } else {
+    dnnl_matmul_desc_t desc;
+    dnnl_dims_t dims = { key->batch, key->heads, key->seq, key->seq };
+    dnnl_memory_desc_t scores;
+    dnnl_memory_desc_init_by_tag (&scores, 4, dims, dnnl_f32, dnnl_abcd);
+    if (key->kind == PRIM_QK) {
+      float scale = 1.0f / sqrtf ((float) hd);
+      md_heads (&a, key->batch, key->heads, key->seq, hd, key->ld, FALSE);
+      md_heads (&b, key->batch, key->heads, key->seq, hd, key->ld, TRUE);
+      c = scores;
+      dnnl_primitive_attr_set_output_scales (attr, 1, 0, &scale);
+    } else {
+      a = scores;
+      md_heads (&b, key->batch, key->heads, key->seq, hd, key->ld, FALSE);
+      md_heads (&c, key->batch, key->heads, key->seq, hd, key->width, FALSE);
+    }
+    if (ws_check (ws, dnnl_matmul_desc_init (&desc, &a, &b, NULL, &c),
+            "attention description"))
+      ws_check (ws, dnnl_primitive_desc_create (&pd, &desc, attr, engine,
+              NULL), "attention");
+  }
+  dnnl_primitive_attr_destroy (attr);
+  return pd;
+}
+
+void
+clip_dnnl_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
+    int batch, int seq, int width, int heads, gboolean causal)
+{
+  int hd = width / heads;
+  dnnl_memory_desc_t q, k, v, o, s, s2;
+  dnnl_dims_t sdims = { batch, heads, seq, seq };
+  dnnl_dims_t rows = { (dnnl_dim_t) batch * heads * seq, seq };
+  PrimKey key = prim_key (PRIM_QK);
+
+  if (ws->error)
+    return;
+  key.batch = batch;
+  key.seq = seq;
+  key.heads = heads;
+  key.ld = qkv->ld;
+  key.width = width;
+  md_heads (&q, batch, heads, seq, hd, qkv->ld, FALSE);
+  md_heads (&k, batch, heads, seq, hd, qkv->ld, TRUE);
+  md_heads (&v, batch, heads, seq, hd, qkv->ld, FALSE);
+  md_heads (&o, batch, heads, seq, hd, width, FALSE);
+  dnnl_memory_desc_init_by_tag (&s, 4, sdims, dnnl_f32, dnnl_abcd);
+  dnnl_memory_desc_init_by_tag (&s2, 2, rows, dnnl_f32, dnnl_ab);
+
+  dnnl_exec_arg_t qk[4] = {
+    { DNNL_ARG_SRC, wrap (ws, &q, qkv->q) },
+    { DNNL_ARG_WEIGHTS, wrap (ws, &k, qkv->k) },
+    { DNNL_ARG_DST, wrap (ws, &s, ws->scores) },
+  };
+  run (ws, primitive (ws, &key, make_attention), qk, 3, 3);
+
+  if (causal) {
+    /* exact zeros after each token, as the OpenBLAS path gives */
+    size_t n_rows = (size_t) batch * heads * seq;
+#pragma omp parallel for num_threads (ws->n_threads) if (n_rows * seq > 65536)
+    for (size_t r = 0; r < n_rows; r++)
+      k_softmax_prefix (ws->scores + r * seq, (int) (r % seq) + 1, seq);
+  } else {
+    key.kind = PRIM_SOFTMAX;
+    dnnl_exec_arg_t sm[3] = {
+      { DNNL_ARG_SRC, wrap (ws, &s2, ws->scores) },
+      { DNNL_ARG_DST, wrap (ws, &s2, ws->scores) },
+    };
+    run (ws, primitive (ws, &key, make_attention), sm, 2, 2);
+  }
+
+  key.kind = PRIM_PV;
+  dnnl_exec_arg_t pv[4] = {
+    { DNNL_ARG_SRC, wrap (ws, &s, ws->scores) },
+    { DNNL_ARG_WEIGHTS, wrap (ws, &v, qkv->v) },
+    { DNNL_ARG_DST, wrap (ws, &o, out) },
+  };
+  run (ws, primitive (ws, &key, make_attention), pv, 3, 3);
+}

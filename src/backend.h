@@ -1,0 +1,68 @@
+/* backend.h: the compute interface the towers run on: linear layers with a
+ * fused epilogue and multi-head attention over a whole batch, implemented
+ * twice: on oneDNN ("native", weights packed at load) and on OpenBLAS
+ * (portable fp32). Both take the workspace's own thread count. Internal. */
+#ifndef CLIP_BACKEND_H
+#define CLIP_BACKEND_H
+
+#include "workspace.h"
+
+/* What a linear layer does with its product. */
+typedef enum {
+  CLIP_EPI_NONE,               /* y = x W^T + b */
+  CLIP_EPI_ACT,                /* y = act (x W^T + b) */
+  CLIP_EPI_RESIDUAL,           /* y += x W^T + b (the residual stream) */
+} ClipEpilogue;
+
+/* Q, K and V of a batch as row views: row r of Q starts at q + r * ld. */
+typedef struct {
+  const float *q, *k, *v;
+  int ld;
+} ClipQkv;
+
+/* Whether this build has the native backend. */
+gboolean clip_native_available (void);
+
+/* Prepares a loaded model for its backend (native: packs every weight
+ * matrix). Frees what it made in clip_backend_model_clear(). */
+gboolean clip_backend_model_prepare (ClipModel *m, GError **error);
+void clip_backend_model_clear (ClipModel *m);
+
+/* Per-workspace backend state (native: stream, primitives, scratchpad). */
+gboolean clip_backend_workspace_init (ClipWorkspace *ws, GError **error);
+void clip_backend_workspace_clear (ClipWorkspace *ws);
+/* Called before each forward pass on the calling thread. */
+void clip_backend_begin (ClipWorkspace *ws);
+
+/* y[m, n_out] = epi (x[m, n_in] W^T + b). */
+void clip_backend_linear (ClipWorkspace *ws, const ClipLinear *l,
+    const float *x, int m, float *y, ClipEpilogue epi, ClipAct act);
+
+/* q, k, v of @block for @rows rows of ws->t, into ws->q (and ws->k, ws->v). */
+void clip_backend_qkv (ClipWorkspace *ws, const ClipBlock *block, int rows,
+    ClipQkv *out);
+
+/* softmax (Q K^T / sqrt (d)) V for @batch sequences of @seq tokens and
+ * @heads heads, into @out ([batch * seq, width]). */
+void clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv,
+    float *out, int batch, int seq, int width, int heads, gboolean causal);
+
+/* The OpenBLAS implementations (backend-openblas.c). */
+void clip_blas_linear (ClipWorkspace *ws, const ClipLinear *l,
+    const float *x, int m, float *y, ClipEpilogue epi, ClipAct act);
+void clip_blas_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
+    int batch, int seq, int width, int heads, gboolean causal);
+void clip_blas_init (void);
+
+/* The oneDNN implementations (backend-dnnl.c), when built. */
+gboolean clip_dnnl_model_prepare (ClipModel *m, GError **error);
+void clip_dnnl_model_clear (ClipModel *m);
+gboolean clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error);
+void clip_dnnl_workspace_clear (ClipWorkspace *ws);
+void clip_dnnl_begin (ClipWorkspace *ws);
+void clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l,
+    const float *x, int m, float *y, ClipEpilogue epi, ClipAct act);
+void clip_dnnl_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
+    int batch, int seq, int width, int heads, gboolean causal);
+
+#endif
