@@ -29,6 +29,9 @@ struct _ClipPacked {
   dnnl_memory_t b;             /* bias [1, n], or NULL */
   int k, n;
   ClipPrecision precision;     /* fp32, bf16 or int8 (per column scales) */
+  gboolean emulated;           /* bf16 on a CPU oneDNN has no bf16 kernel
+                                * for: bf16 values held and multiplied in
+                                * fp32, the same numbers, slower */
   float *scales;               /* int8: [n], W[:, j] = scales[j] * Wq[:, j] */
   size_t offset;               /* of the weights in the arena */
 };
@@ -38,6 +41,7 @@ typedef struct _ClipNative {
   dnnl_stream_t stream;        /* for packing at load */
   GPtrArray *packed;           /* ClipPacked *, all of the model's */
   GPtrArray *buffers;          /* fused biases */
+  int u8_top;                  /* int8: highest activation level */
   guint8 *arena;               /* every packed weight matrix */
   size_t arena_size;
 } ClipNative;
@@ -119,19 +123,31 @@ md_2d (dnnl_memory_desc_t *md, int rows, int cols, dnnl_format_tag_t tag)
   md_2d_typed (md, rows, cols, dnnl_f32, tag);
 }
 
-/* What a product's input and weights are held in, per precision. */
+/* What a product's input and weights are held in. */
 static dnnl_data_type_t
-src_type (ClipPrecision precision)
+src_type (const ClipPacked *p)
 {
-  return precision == CLIP_PRECISION_BF16 ? dnnl_bf16
-      : precision == CLIP_PRECISION_INT8 ? dnnl_u8 : dnnl_f32;
+  return p->emulated ? dnnl_f32 : p->precision == CLIP_PRECISION_BF16
+      ? dnnl_bf16 : p->precision == CLIP_PRECISION_INT8 ? dnnl_u8 : dnnl_f32;
 }
 
 static dnnl_data_type_t
-weight_type (ClipPrecision precision)
+weight_type (const ClipPacked *p)
 {
-  return precision == CLIP_PRECISION_BF16 ? dnnl_bf16
-      : precision == CLIP_PRECISION_INT8 ? dnnl_s8 : dnnl_f32;
+  return p->precision == CLIP_PRECISION_INT8 ? dnnl_s8 : src_type (p);
+}
+
+/* @x rounded to the nearest bf16 (ties to even), as an fp32 value. */
+static inline float
+round_bf16 (float x)
+{
+  guint32 u;
+  memcpy (&u, &x, sizeof u);
+  if ((u & 0x7f800000u) != 0x7f800000u)     /* leave inf and NaN be */
+    u += 0x7fffu + ((u >> 16) & 1u);
+  u &= 0xffff0000u;
+  memcpy (&x, &u, sizeof u);
+  return x;
 }
 
 /* A [b, h, rows, cols] view of a row-major matrix whose row r of head h
@@ -187,7 +203,7 @@ describe_linear (const ClipPacked *p, int m, dnnl_matmul_desc_t *desc,
 {
   dnnl_memory_desc_t src, dst, bmd;
 
-  md_2d_typed (&src, m, p->k, src_type (p->precision), dnnl_ab);
+  md_2d_typed (&src, m, p->k, src_type (p), dnnl_ab);
   md_2d (&dst, m, p->n, dnnl_ab);
   md_2d (&bmd, 1, p->n, dnnl_ab);
   if (p->precision == CLIP_PRECISION_INT8) {
@@ -211,11 +227,18 @@ choose_layout (ClipNative *nat, ClipPacked *p, GError **error)
   dnnl_dims_t wdims = { p->k, p->n };
   gboolean ok;
 
-  dnnl_memory_desc_init_by_tag (&p->wmd, 2, wdims,
-      weight_type (p->precision), dnnl_format_tag_any);
-  ok = describe_linear (p, PACK_ROWS, &desc, attr, error)
-      && check (dnnl_primitive_desc_create (&pd, &desc, attr, nat->engine,
-          NULL), "matmul", error);
+  dnnl_memory_desc_init_by_tag (&p->wmd, 2, wdims, weight_type (p),
+      dnnl_format_tag_any);
+  ok = describe_linear (p, PACK_ROWS, &desc, attr, error);
+  dnnl_status_t st = ok ? dnnl_primitive_desc_create (&pd, &desc, attr,
+      nat->engine, NULL) : dnnl_success;
+  if (st == dnnl_unimplemented && p->precision == CLIP_PRECISION_BF16
+      && !p->emulated) {
+    dnnl_primitive_attr_destroy (attr);
+    p->emulated = TRUE;
+    return choose_layout (nat, p, error);
+  }
+  ok = ok && check (st, "matmul", error);
   dnnl_primitive_attr_destroy (attr);
   if (!ok)
     return FALSE;
@@ -265,6 +288,11 @@ reorder_weights (ClipNative *nat, ClipPacked *p, const float *w,
   if (p->precision == CLIP_PRECISION_INT8) {
     q = quantize_weights (p, w, transposed);
     plain.data_type = dnnl_s8;
+  } else if (p->emulated) {
+    float *r = g_new (float, (size_t) p->k * p->n);
+    for (size_t i = 0; i < (size_t) p->k * p->n; i++)
+      r[i] = round_bf16 (w[i]);
+    q = (gint8 *) r;
   }
   if (check (dnnl_memory_create (&p->w, &p->wmd, nat->engine, dst),
           "packed weights", error)
@@ -368,6 +396,36 @@ pack_one (ClipModel *m, ClipLinear *l, ClipPacked *p, void *dst,
   return ok;
 }
 
+/* Whether oneDNN found @isa's instructions on this CPU (ISAs are sets of
+ * feature bits). */
+static gboolean
+has_isa (dnnl_cpu_isa_t isa)
+{
+  unsigned have = (unsigned) dnnl_get_effective_cpu_isa ();
+  return (have & (unsigned) isa) == (unsigned) isa;
+}
+
+/* Says once per process when a precision runs without the instructions
+ * made for it: it still computes the same numbers, only slower. */
+static void
+note_slow_path (ClipPrecision precision)
+{
+  static gsize bf16_noted, int8_noted;
+
+  if (precision == CLIP_PRECISION_BF16 && !has_isa (dnnl_cpu_isa_avx512_core_bf16)
+      && g_once_init_enter (&bf16_noted)) {
+    g_message ("this CPU has no AVX512_BF16 or AMX: bf16 products run on "
+        "a slower path (the same numbers)");
+    g_once_init_leave (&bf16_noted, 1);
+  }
+  if (precision == CLIP_PRECISION_INT8 && !has_isa (dnnl_cpu_isa_avx512_core_vnni)
+      && !has_isa (dnnl_cpu_isa_avx2_vnni) && g_once_init_enter (&int8_noted)) {
+    g_message ("this CPU has no VNNI instructions: int8 products run on "
+        "the slower AVX2/AVX-512 integer path");
+    g_once_init_leave (&int8_noted, 1);
+  }
+}
+
 gboolean
 clip_dnnl_model_prepare (ClipModel *m, GError **error)
 {
@@ -377,6 +435,11 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
   gboolean ok = TRUE;
 
   m->native = nat;
+  note_slow_path (m->precision);
+  /* Without VNNI, u8 x s8 products go through instructions that add
+   * pairs of them in 16 bits and saturate: 7-bit activations cannot. */
+  nat->u8_top = has_isa (dnnl_cpu_isa_avx512_core_vnni)
+      || has_isa (dnnl_cpu_isa_avx2_vnni) ? 255 : 127;
   nat->packed = g_ptr_array_new_with_free_func (packed_free);
   nat->buffers = g_ptr_array_new_with_free_func (g_free);
   if (!check (dnnl_engine_create (&nat->engine, dnnl_cpu, 0), "engine",
@@ -469,7 +532,8 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
   wn->prims = g_array_new (FALSE, FALSE, sizeof (Prim));
   wn->threads = ws->n_threads;
   if (m->precision != CLIP_PRECISION_FP32) {
-    wn->lowp = g_try_malloc (ws->rows * k * 2);
+    /* bf16 (or fp32 when bf16 is emulated) or u8 */
+    wn->lowp = g_try_malloc (ws->rows * k * sizeof (float));
     wn->colscale = g_try_new (float, n);
     if (!wn->lowp || !wn->colscale) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
@@ -677,10 +741,10 @@ to_bf16 (ClipWorkspace *ws, const float *x, int m, int k)
   return ws->native->lowp;
 }
 
-/* Quantises @count floats to u8 with one scale and zero point (the range
- * always holds 0, so that zero stays exact). */
+/* Quantises @count floats to u8 levels 0 to @top with one scale and zero
+ * point (the range always holds 0, so that zero stays exact). */
 static void
-quantize_u8 (const float *x, size_t count, guint8 *q, float *scale,
+quantize_u8 (const float *x, size_t count, int top, guint8 *q, float *scale,
     int *zero_point)
 {
   float lo = 0, hi = 0;
@@ -690,14 +754,14 @@ quantize_u8 (const float *x, size_t count, guint8 *q, float *scale,
     lo = x[i] < lo ? x[i] : lo;
     hi = x[i] > hi ? x[i] : hi;
   }
-  float s = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+  float s = hi > lo ? (hi - lo) / (float) top : 1.0f;
   float inv = 1.0f / s;
   int zp = (int) lrintf (-lo * inv);
   float zpf = (float) zp;
 #pragma omp simd
   for (size_t i = 0; i < count; i++) {
     float v = x[i] * inv + zpf;
-    v = v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v;
+    v = v < 0.0f ? 0.0f : v > (float) top ? (float) top : v;
     q[i] = (guint8) (int) (v + 0.5f);
   }
   *scale = s;
@@ -726,21 +790,27 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
   for (guint i = 0; i < ws->model->native->packed->len; i++) {
     const ClipPacked *o = g_ptr_array_index (ws->model->native->packed, i);
     if (o->k == p->k && o->n == p->n && o->precision == p->precision
-        && (o->b != NULL) == (p->b != NULL)) {
+        && o->emulated == p->emulated && (o->b != NULL) == (p->b != NULL)) {
       key.layout = o;
       break;
     }
   }
-  if (p->precision == CLIP_PRECISION_BF16) {
+  if (p->emulated) {
+    float *r = wn->lowp;
+    for (size_t i = 0; i < (size_t) m * p->k; i++)
+      r[i] = round_bf16 (x[i]);
+    in = r;
+  } else if (p->precision == CLIP_PRECISION_BF16) {
     in = to_bf16 (ws, x, m, p->k);
   } else if (p->precision == CLIP_PRECISION_INT8) {
-    quantize_u8 (x, (size_t) m * p->k, wn->lowp, &sx, &zp);
+    quantize_u8 (x, (size_t) m * p->k, ws->model->native->u8_top, wn->lowp,
+        &sx, &zp);
     for (int j = 0; j < p->n; j++)
       wn->colscale[j] = sx * p->scales[j];
     in = wn->lowp;
   }
   dnnl_primitive_t prim = primitive (ws, &key, make_linear);
-  md_2d_typed (&src, m, p->k, src_type (p->precision), dnnl_ab);
+  md_2d_typed (&src, m, p->k, src_type (p), dnnl_ab);
   md_2d (&dst, m, p->n, dnnl_ab);
   md_2d (&row, 1, p->n, dnnl_ab);
   dnnl_dims_t one = { 1 };

@@ -24,7 +24,7 @@ meson setup --reconfigure build-asan -Db_sanitize=address,undefined \
     -Dgst=disabled || exit 1
 meson compile -C build-asan || exit 1
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  run_suite build-asan --suite engine
+  run_suite build-asan --suite engine --no-suite isa
 
 # the parsers (JSON, safetensors, vocabulary) under libFuzzer for a while
 sh tools/run-fuzz.sh || status=1
