@@ -40,6 +40,8 @@ struct _GstClipClassify
   gdouble threshold;
   GstClipClassifyMode mode;
   guint threads;
+  ClipPrecision precision;
+  ClipBackend backend;
   gboolean post_messages;
   guint64 frames_seen;
   guint64 inferences;

@@ -34,17 +34,20 @@ gst_clip_model_default_path (void)
   return NULL;
 }
 
-/* "dir", "dir/" and "./dir" name one checkpoint: key on the real path. */
+/* "dir", "dir/" and "./dir" name one checkpoint: key on the real path,
+ * and on what the weights are turned into at load. */
 static gchar *
-cache_key (const gchar * path)
+cache_key (const gchar * path, const ClipModelParams * params)
 {
   char *real = realpath (path, NULL);
-  gchar *key;
+  gchar *canonical = real ? g_strdup (real) :
+      g_canonicalize_filename (path, NULL);
+  gchar *key = g_strdup_printf ("%s|%s|%s", canonical,
+      clip_backend_name (params->backend),
+      clip_precision_name (params->precision));
 
-  if (!real)
-    return g_canonicalize_filename (path, NULL);
-  key = g_strdup (real);
   free (real);
+  g_free (canonical);
   return key;
 }
 
@@ -59,9 +62,10 @@ cache_entry_free (gpointer data)
 }
 
 ClipModel *
-gst_clip_model_cache_acquire (const gchar * path, GError ** error)
+gst_clip_model_cache_acquire (const gchar * path,
+    const ClipModelParams * params, GError ** error)
 {
-  gchar *key = cache_key (path);
+  gchar *key = cache_key (path, params);
   CacheEntry *entry;
   ClipModel *model;
 
@@ -74,7 +78,7 @@ gst_clip_model_cache_acquire (const gchar * path, GError ** error)
 
   entry = g_hash_table_lookup (cache_by_key, key);
   if (!entry) {
-    model = clip_model_load (path, NULL, error);
+    model = clip_model_load (path, params, error);
     if (!model) {
       g_mutex_unlock (&cache_lock);
       g_free (key);

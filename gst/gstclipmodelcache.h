@@ -12,10 +12,12 @@ G_BEGIN_DECLS
  * Returns a new string or NULL. */
 gchar *gst_clip_model_default_path (void);
 
-/* A reference to the model at @path, loading it unless another user in
- * this process already holds it. Release it with
+/* A reference to the model at @path loaded with @params (backend and
+ * precision: the vocabulary paths are not used), loading it unless another
+ * user in this process already holds it so. Release it with
  * gst_clip_model_cache_release(). */
-ClipModel *gst_clip_model_cache_acquire (const gchar * path, GError ** error);
+ClipModel *gst_clip_model_cache_acquire (const gchar * path,
+    const ClipModelParams * params, GError ** error);
 
 /* Gives back a model from gst_clip_model_cache_acquire(); the last release
  * of a path unloads it. */

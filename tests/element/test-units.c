@@ -153,22 +153,32 @@ test_model_cache (void)
   char *slash = g_strconcat (dir, "/", NULL);
   char *dotted = g_build_filename (dir, ".", NULL);
   GError *error = NULL;
-  ClipModel *a, *b, *c;
+  ClipModelParams params = clip_model_default_params ();
+  ClipModelParams blas = clip_model_default_params ();
+  ClipModel *a, *b, *c, *d;
 
-  a = gst_clip_model_cache_acquire (dir, &error);
+  blas.backend = CLIP_BACKEND_OPENBLAS;
+  a = gst_clip_model_cache_acquire (dir, &params, &error);
   g_assert_no_error (error);
-  b = gst_clip_model_cache_acquire (slash, &error);
-  c = gst_clip_model_cache_acquire (dotted, &error);
+  b = gst_clip_model_cache_acquire (slash, &params, &error);
+  c = gst_clip_model_cache_acquire (dotted, &params, &error);
   g_assert_no_error (error);
-  /* One checkpoint, however it is spelled, is loaded once. */
+  /* One checkpoint, however it is spelled, is loaded once... */
   g_assert_true (a == b);
   g_assert_true (a == c);
+  /* ...for each form of its weights. */
+  d = gst_clip_model_cache_acquire (dir, &blas, &error);
+  g_assert_no_error (error);
+  g_assert_true (clip_model_backend (d) == CLIP_BACKEND_OPENBLAS);
+  if (clip_model_backend (a) != CLIP_BACKEND_OPENBLAS)
+    g_assert_true (a != d);
+  gst_clip_model_cache_release (d);
   gst_clip_model_cache_release (c);
   gst_clip_model_cache_release (b);
   gst_clip_model_cache_release (a);
 
   g_assert_null (gst_clip_model_cache_acquire ("/nonexistent/model",
-          &error));
+          &params, &error));
   g_assert_error (error, CLIP_ERROR, CLIP_ERROR_IO);
   g_clear_error (&error);
 
