@@ -3,12 +3,12 @@
 #include "backend.h"
 
 gboolean
-clip_native_available (void)
+clip_backend_available (ClipBackend backend)
 {
 #ifdef HAVE_DNNL
   return TRUE;
 #else
-  return FALSE;
+  return backend != CLIP_BACKEND_NATIVE;
 #endif
 }
 

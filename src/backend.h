@@ -20,9 +20,6 @@ typedef struct {
   int ld;
 } ClipQkv;
 
-/* Whether this build has the native backend. */
-gboolean clip_native_available (void);
-
 /* Prepares a loaded model for its backend (native: packs every weight
  * matrix). Frees what it made in clip_backend_model_clear(). */
 gboolean clip_backend_model_prepare (ClipModel *m, GError **error);

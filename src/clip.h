@@ -89,6 +89,8 @@ const char *clip_backend_name (ClipBackend backend);
 /* Parses a backend name; FALSE with @error set for an unknown one. */
 gboolean clip_backend_from_name (const char *name, ClipBackend *backend,
     GError **error);
+/* Whether this build has @backend (auto and openblas always). */
+gboolean clip_backend_available (ClipBackend backend);
 /* "fp32", "bf16", "int8". */
 const char *clip_precision_name (ClipPrecision precision);
 /* Parses a precision name; FALSE with @error set for an unknown one. */

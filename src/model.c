@@ -523,9 +523,9 @@ clip_model_load (const char *path, const ClipModelParams *params,
     params = &defaults;
   ClipBackend backend = params->backend;
   if (backend == CLIP_BACKEND_AUTO)
-    backend = clip_native_available () ? CLIP_BACKEND_NATIVE
+    backend = clip_backend_available (CLIP_BACKEND_NATIVE) ? CLIP_BACKEND_NATIVE
         : CLIP_BACKEND_OPENBLAS;
-  if (backend == CLIP_BACKEND_NATIVE && !clip_native_available ()) {
+  if (backend == CLIP_BACKEND_NATIVE && !clip_backend_available (CLIP_BACKEND_NATIVE)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_CONFIG,
         "backend native is not available: this build has no oneDNN");
     return NULL;

@@ -1,8 +1,11 @@
 /* test-demo-model.c: the bundled demo model through the element, in real
  * gst_parse_launch pipelines on videotestsrc: each class is the top label
  * on frame sizes, formats and pattern settings the training never used,
- * and RGB, I420 and NV12 at 1280x720 give the same answers. */
+ * in every precision, and RGB, I420 and NV12 at 1280x720 give the same
+ * answers. */
 #include "element-common.h"
+
+#include "clip.h"
 
 #define MIN_ACCURACY 0.95
 #define FRAMES 8
@@ -51,13 +54,14 @@ demo_model (void)
 /* Runs @source at @w x @h in @format through clipclassify and returns the
  * top label of every inference, in order. */
 static GPtrArray *
-classify (const char *source, const char *format, int w, int h)
+classify_in (const char *source, const char *format, int w, int h,
+    const char *precision)
 {
   GError *err = NULL;
   char *desc = g_strdup_printf ("videotestsrc %s num-buffers=%d ! "
       "video/x-raw,format=%s,width=%d,height=%d,framerate=30/1 ! "
-      "clipclassify model=\"%s\" labels=\"%s\" ! fakesink", source, FRAMES,
-      format, w, h, demo_model (), labels);
+      "clipclassify model=\"%s\" labels=\"%s\" precision=%s ! fakesink",
+      source, FRAMES, format, w, h, demo_model (), labels, precision);
   GstElement *pipe = gst_parse_launch (desc, &err);
   g_assert_no_error (err);
   GstBus *bus = gst_element_get_bus (pipe);
@@ -91,9 +95,16 @@ classify (const char *source, const char *format, int w, int h)
   return tops;
 }
 
-/* Held-out sizes and formats: none of these sizes was used in training. */
-static void
-test_held_out_accuracy (void)
+static GPtrArray *
+classify (const char *source, const char *format, int w, int h)
+{
+  return classify_in (source, format, w, h, "fp32");
+}
+
+/* Held-out sizes and formats (none of these sizes was used in training):
+ * the share of frames whose top label is right, in @precision. */
+static double
+held_out_accuracy (const char *precision)
 {
   static const struct {
     int w, h;
@@ -109,22 +120,40 @@ test_held_out_accuracy (void)
       int w = sc->square ? square[k].w : wide[k].w;
       int h = sc->square ? square[k].h : wide[k].h;
       const char *f = sc->square ? square[k].format : wide[k].format;
-      GPtrArray *tops = classify (sc->source, f, w, h);
+      GPtrArray *tops = classify_in (sc->source, f, w, h, precision);
       guint ok = 0;
       for (guint j = 0; j < tops->len; j++)
         ok += g_strcmp0 (g_ptr_array_index (tops, j), sc->label) == 0;
       if (ok < tops->len)
-        g_test_message ("%s %dx%d %s: %u of %u frames \"%s\" (first: %s)",
-            sc->source, w, h, f, ok, tops->len, sc->label,
+        g_test_message ("%s: %s %dx%d %s: %u of %u frames \"%s\" (first: "
+            "%s)", precision, sc->source, w, h, f, ok, tops->len, sc->label,
             (const char *) g_ptr_array_index (tops, 0));
       right += ok;
       total += tops->len;
       g_ptr_array_unref (tops);
     }
   }
-  g_test_message ("held-out accuracy through the element: %u of %u frames "
-      "(%.1f%%)", right, total, 100.0 * right / total);
-  g_assert_cmpfloat ((double) right / total, >=, MIN_ACCURACY);
+  g_test_message ("held-out accuracy through the element, %s: %u of %u "
+      "frames (%.1f%%)", precision, right, total, 100.0 * right / total);
+  return (double) right / total;
+}
+
+static void
+test_held_out_accuracy (void)
+{
+  g_assert_cmpfloat (held_out_accuracy ("fp32"), >=, MIN_ACCURACY);
+}
+
+/* bf16 loses none of fp32's accuracy, int8 at most one point. */
+static void
+test_precisions (void)
+{
+  double fp32 = held_out_accuracy ("fp32");
+  double bf16 = held_out_accuracy ("bf16");
+  double int8 = held_out_accuracy ("int8");
+
+  g_assert_cmpfloat (bf16, >=, fp32);
+  g_assert_cmpfloat (int8, >=, fp32 - 0.01);
 }
 
 /* The same frames at 1280x720 as RGB, I420 and NV12: same answers. */
@@ -154,6 +183,8 @@ main (int argc, char **argv)
   element_test_init (&argc, &argv);
   g_test_add_func ("/clipclassify/demo-model/held-out-accuracy",
       test_held_out_accuracy);
+  if (clip_backend_available (CLIP_BACKEND_NATIVE))
+    g_test_add_func ("/clipclassify/demo-model/precisions", test_precisions);
   g_test_add_func ("/clipclassify/demo-model/formats-agree",
       test_formats_agree);
   int ret = g_test_run ();
