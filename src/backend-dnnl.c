@@ -71,6 +71,7 @@ typedef struct _ClipWsNative {
   void *scratch;
   size_t scratch_size;
   void *lowp;                  /* a product's input in bf16 or u8 */
+  float *kt;                   /* K^T of every head, [batch, heads, hd, seq] */
   float *colscale;             /* int8: a product's output scale per column */
 } ClipWsNative;
 
@@ -531,6 +532,13 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
   ws->native = wn;
   wn->prims = g_array_new (FALSE, FALSE, sizeof (Prim));
   wn->threads = ws->n_threads;
+  wn->kt = g_try_new (float, ws->rows * MAX (m->vision.tf.width,
+          m->text.tf.width));
+  if (!wn->kt) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+        "out of memory for a workspace of %d images", ws->max_batch);
+    return FALSE;
+  }
   if (m->precision != CLIP_PRECISION_FP32) {
     /* bf16 (or fp32 when bf16 is emulated) or u8 */
     wn->lowp = g_try_malloc (ws->rows * k * sizeof (float));
@@ -557,6 +565,7 @@ clip_dnnl_workspace_clear (ClipWorkspace *ws)
   g_free (wn->scratch);
   g_free (wn->lowp);
   g_free (wn->colscale);
+  g_free (wn->kt);
   g_free (wn);
   ws->native = NULL;
 }
@@ -743,7 +752,7 @@ to_bf16 (ClipWorkspace *ws, const float *x, int m, int k)
 
 /* Quantises @count floats to u8 levels 0 to @top with one scale and zero
  * point (the range always holds 0, so that zero stays exact). */
-static void
+CLIP_SIMD_CLONES static void
 quantize_u8 (const float *x, size_t count, int top, guint8 *q, float *scale,
     int *zero_point)
 {
@@ -866,8 +875,9 @@ make_attention (ClipWorkspace *ws, const PrimKey *key)
     dnnl_memory_desc_init_by_tag (&scores, 4, dims, dnnl_f32, dnnl_abcd);
     if (key->kind == PRIM_QK) {
       float scale = 1.0f / sqrtf ((float) hd);
+      dnnl_dims_t kdims = { key->batch, key->heads, hd, key->seq };
       md_heads (&a, key->batch, key->heads, key->seq, hd, key->ld, FALSE);
-      md_heads (&b, key->batch, key->heads, key->seq, hd, key->ld, TRUE);
+      dnnl_memory_desc_init_by_tag (&b, 4, kdims, dnnl_f32, dnnl_abcd);
       c = scores;
       dnnl_primitive_attr_set_output_scales (attr, 1, 0, &scale);
     } else {
@@ -882,6 +892,23 @@ make_attention (ClipWorkspace *ws, const PrimKey *key)
   }
   dnnl_primitive_attr_destroy (attr);
   return pd;
+}
+
+/* K^T of every head as a dense [batch, heads, hd, seq] block: oneDNN's
+ * batched products are many times slower on a transposed strided view. */
+static void
+transpose_keys (const ClipQkv *qkv, float *kt, int batch, int seq,
+    int heads, int hd)
+{
+  for (int b = 0; b < batch; b++)
+    for (int h = 0; h < heads; h++) {
+      float *dst = kt + ((size_t) b * heads + h) * hd * seq;
+      for (int t = 0; t < seq; t++) {
+        const float *src = qkv->k + ((size_t) b * seq + t) * qkv->ld + h * hd;
+        for (int d = 0; d < hd; d++)
+          dst[(size_t) d * seq + t] = src[d];
+      }
+    }
 }
 
 void
@@ -902,7 +929,9 @@ clip_dnnl_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
   key.ld = qkv->ld;
   key.width = width;
   md_heads (&q, batch, heads, seq, hd, qkv->ld, FALSE);
-  md_heads (&k, batch, heads, seq, hd, qkv->ld, TRUE);
+  dnnl_dims_t kdims = { batch, heads, hd, seq };
+  dnnl_memory_desc_init_by_tag (&k, 4, kdims, dnnl_f32, dnnl_abcd);
+  transpose_keys (qkv, ws->native->kt, batch, seq, heads, hd);
   md_heads (&v, batch, heads, seq, hd, qkv->ld, FALSE);
   md_heads (&o, batch, heads, seq, hd, width, FALSE);
   dnnl_memory_desc_init_by_tag (&s, 4, sdims, dnnl_f32, dnnl_abcd);
@@ -910,7 +939,7 @@ clip_dnnl_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
 
   dnnl_exec_arg_t qk[4] = {
     { DNNL_ARG_SRC, wrap (ws, &q, qkv->q) },
-    { DNNL_ARG_WEIGHTS, wrap (ws, &k, qkv->k) },
+    { DNNL_ARG_WEIGHTS, wrap (ws, &k, ws->native->kt) },
     { DNNL_ARG_DST, wrap (ws, &s, ws->scores) },
   };
   run (ws, primitive (ws, &key, make_attention), qk, 3, 3);

@@ -5,6 +5,17 @@
 
 #include "model_internal.h"
 
+/* Compiles a loop kernel for AVX-512 and AVX2 as well as the baseline,
+ * picked at load by the CPU (GCC and clang on x86-64 ELF). */
+#if defined(__x86_64__) && defined(__ELF__) && (defined(__GNUC__) \
+    || defined(__clang__))
+#define CLIP_SIMD_CLONES \
+  __attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", \
+              "default")))
+#else
+#define CLIP_SIMD_CLONES
+#endif
+
 /* LayerNorm of @rows rows of @dim floats, from @x into @y (may alias). */
 void k_layer_norm (const float *x, float *y, int rows, int dim,
     const ClipNorm *n, float eps);
