@@ -206,6 +206,15 @@ def main():
 
     rc, _, err = tag("--every", "1", "--interval", "3", h264)
     ok(rc == 2 and "alternatives" in err, "bad options: exit status 2")
+    # options for element properties that may not exist yet
+    inspect = subprocess.run(["gst-inspect-1.0", "clipclassify"],
+                             capture_output=True, text=True).stdout
+    for prop, value in (("precision", "fp32"), ("text-embeddings", text)):
+        if re.search(rf"^  {prop} +:", inspect, re.M):
+            continue
+        rc, _, err = tag(f"--{prop}", value, h264)
+        ok(rc == 2 and f"no {prop} property" in err,
+           f"--{prop} refused by an element without that property")
     r = subprocess.run([CLIP_TAG, "--help"], capture_output=True, text=True)
     ok(r.returncode == 0 and all(w in r.stdout for w in (
         "--every", "--interval", "--labels-file", "--prompt", "--threshold",

@@ -443,6 +443,24 @@ main (int argc, char **argv)
         "GST_PLUGIN_PATH)\n", PROG);
     return 1;
   }
+  /* options that map to properties newer elements have */
+  {
+    GstElement *probe = gst_element_factory_make ("clipclassify", NULL);
+    const gchar *names[] = { "text-embeddings", "precision" };
+    const gchar *values[] = { o.text_embeddings, o.precision };
+    guint k;
+
+    for (k = 0; k < G_N_ELEMENTS (names); k++) {
+      if (values[k] && !g_object_class_find_property (G_OBJECT_GET_CLASS
+              (probe), names[k])) {
+        g_printerr ("%s: --%s: this clipclassify has no %s property "
+            "(too old)\n", PROG, names[k], names[k]);
+        gst_object_unref (probe);
+        return 2;
+      }
+    }
+    gst_object_unref (probe);
+  }
   if (o.output_dir && g_mkdir_with_parents (o.output_dir, 0755) != 0) {
     g_printerr ("%s: %s: cannot make the output directory: %s\n", PROG,
         o.output_dir, g_strerror (errno));
