@@ -43,6 +43,7 @@ struct _GstClipMqtt
   guint in_flight;              /* messages handed to libmosquitto */
   guint64 published, dropped;
   gboolean stopping;
+  gboolean interrupted;         /* drains return at once */
   gboolean connected;
 
   GThread *thread;
@@ -326,11 +327,20 @@ gst_clip_mqtt_drain (GstClipMqtt * mqtt, gint64 timeout_us)
 
   g_mutex_lock (&mqtt->lock);
   while ((!g_queue_is_empty (&mqtt->queue) || mqtt->in_flight > 0) &&
-      g_get_monotonic_time () < until)
+      !mqtt->interrupted && g_get_monotonic_time () < until)
     g_cond_wait_until (&mqtt->cond, &mqtt->lock, until);
   left = g_queue_get_length (&mqtt->queue) + mqtt->in_flight;
   g_mutex_unlock (&mqtt->lock);
   return left;
+}
+
+void
+gst_clip_mqtt_interrupt (GstClipMqtt * mqtt)
+{
+  g_mutex_lock (&mqtt->lock);
+  mqtt->interrupted = TRUE;
+  g_cond_broadcast (&mqtt->cond);
+  g_mutex_unlock (&mqtt->lock);
 }
 
 guint64
@@ -367,7 +377,8 @@ gst_clip_mqtt_is_connected (GstClipMqtt * mqtt)
 }
 
 guint
-gst_clip_mqtt_free (GstClipMqtt * mqtt)
+gst_clip_mqtt_free (GstClipMqtt * mqtt, guint64 * published,
+    guint64 * dropped)
 {
   guint left;
 
@@ -378,6 +389,10 @@ gst_clip_mqtt_free (GstClipMqtt * mqtt)
   g_thread_join (mqtt->thread);
 
   left = g_queue_get_length (&mqtt->queue);
+  if (published)
+    *published = mqtt->published;
+  if (dropped)
+    *dropped = mqtt->dropped;
   g_queue_clear_full (&mqtt->queue, g_free);
   g_hash_table_unref (mqtt->flight);
   g_mutex_clear (&mqtt->lock);

@@ -40,6 +40,10 @@ gboolean gst_clip_mqtt_publish (GstClipMqtt * mqtt, gchar * payload);
  * undelivered (0 on success). */
 guint gst_clip_mqtt_drain (GstClipMqtt * mqtt, gint64 timeout_us);
 
+/* Makes a gst_clip_mqtt_drain() in progress (and later ones) return at
+ * once: the element is stopping. */
+void gst_clip_mqtt_interrupt (GstClipMqtt * mqtt);
+
 /* Messages delivered (acknowledged with QoS >= 1, written with QoS 0). */
 guint64 gst_clip_mqtt_get_published (GstClipMqtt * mqtt);
 
@@ -50,8 +54,9 @@ guint64 gst_clip_mqtt_get_dropped (GstClipMqtt * mqtt);
 gboolean gst_clip_mqtt_is_connected (GstClipMqtt * mqtt);
 
 /* Stops the thread and closes the connection; returns how many messages
- * were still undelivered (and are discarded). */
-guint gst_clip_mqtt_free (GstClipMqtt * mqtt);
+ * were still undelivered (and are discarded), and the final counts. */
+guint gst_clip_mqtt_free (GstClipMqtt * mqtt, guint64 * published,
+    guint64 * dropped);
 
 G_END_DECLS
 

@@ -149,7 +149,7 @@ open_failed:
         ("fopen: %s", g_strerror (errno)));
     g_free (location);
     if (self->mqtt) {
-      gst_clip_mqtt_free (self->mqtt);
+      gst_clip_mqtt_free (self->mqtt, NULL, NULL);
       self->mqtt = NULL;
     }
     return FALSE;
@@ -160,24 +160,25 @@ static gboolean
 gst_clip_publish_stop (GstBaseTransform * trans)
 {
   GstClipPublish *self = GST_CLIP_PUBLISH (trans);
+  GstClipMqtt *mqtt;
 
   if (self->file && self->file != stdout)
     fclose (self->file);
   else if (self->file)
     fflush (self->file);
   self->file = NULL;
-  if (self->mqtt) {
-    GstClipMqtt *mqtt = self->mqtt;
-    guint left;
-    guint64 published = gst_clip_mqtt_get_published (mqtt);
-    guint64 dropped = gst_clip_mqtt_get_dropped (mqtt);
+  GST_OBJECT_LOCK (self);
+  mqtt = self->mqtt;
+  self->mqtt = NULL;
+  GST_OBJECT_UNLOCK (self);
+  if (mqtt) {
+    guint64 published = 0, dropped = 0;
+    guint left = gst_clip_mqtt_free (mqtt, &published, &dropped);
 
-    left = gst_clip_mqtt_free (mqtt);
     if (left)
       GST_WARNING_OBJECT (self, "%u results not delivered at stop", left);
-    GST_OBJECT_LOCK (self);
-    self->mqtt = NULL;
     /* undelivered at stop counts as dropped */
+    GST_OBJECT_LOCK (self);
     self->dropped_before += dropped + left;
     self->published_before += published;
     GST_OBJECT_UNLOCK (self);
@@ -277,6 +278,23 @@ write_failed:
     g_free (line);
     return GST_FLOW_ERROR;
   }
+}
+
+/* An end-of-stream drain blocks the streaming thread; stopping must not
+ * wait for it. */
+static GstStateChangeReturn
+gst_clip_publish_change_state (GstElement * element, GstStateChange transition)
+{
+  GstClipPublish *self = GST_CLIP_PUBLISH (element);
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    GST_OBJECT_LOCK (self);
+    if (self->mqtt)
+      gst_clip_mqtt_interrupt (self->mqtt);
+    GST_OBJECT_UNLOCK (self);
+  }
+  return GST_ELEMENT_CLASS (gst_clip_publish_parent_class)->change_state
+      (element, transition);
 }
 
 static void
@@ -491,6 +509,8 @@ gst_clip_publish_class_init (GstClipPublishClass * klass)
       "Writes clipclassify results as JSON lines to a file and to an MQTT "
       "broker, passing buffers through", "clipclassify developers");
 
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_clip_publish_change_state);
   trans_class->start = GST_DEBUG_FUNCPTR (gst_clip_publish_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_clip_publish_stop);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_clip_publish_set_caps);

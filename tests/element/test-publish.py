@@ -289,6 +289,34 @@ def test_mqtt_no_broker_drops():
        f"no broker: dropped = {p.get_property('dropped')} of {len(msgs)}")
 
 
+def test_stop_during_drain():
+    """Stopping while end-of-stream waits for an unreachable broker must
+    not wait for drain-timeout (60 s here)."""
+    port = free_port()
+    pipeline = Gst.parse_launch(
+        "videotestsrc num-buffers=10 ! video/x-raw,width=64,height=64 ! "
+        "clipclassify name=c ! clippublish name=p mqtt-host=127.0.0.1 "
+        f"mqtt-port={port} drain-timeout=60 ! fakesink")
+    pipeline.get_by_name("c").set_property("model", MODEL)
+    pipeline.get_by_name("c").set_property("labels", LABELS)
+    p = pipeline.get_by_name("p")
+    pipeline.set_state(Gst.State.PLAYING)
+    # the EOS reaches clippublish (and blocks in the drain) after the
+    # tenth frame; the frame counter of clipclassify says when
+    c = pipeline.get_by_name("c")
+    start = time.monotonic()
+    while c.get_property("frames-seen") < 10 and time.monotonic() - start < 30:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    start = time.monotonic()
+    pipeline.set_state(Gst.State.NULL)
+    took = time.monotonic() - start
+    ok(took < 30, f"stop during the end-of-stream drain returns "
+       f"({took:.1f} s, drain-timeout 60 s)")
+    ok(p.get_property("dropped") == 10,
+       f"undelivered results count as dropped ({p.get_property('dropped')})")
+
+
 if __name__ == "__main__":
     Gst.init(None)
     MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
@@ -298,6 +326,7 @@ if __name__ == "__main__":
             skip_or_fail("no mosquitto / mosquitto_sub (Debian: mosquitto "
                          "mosquitto-clients)")
         test_mqtt_no_broker_drops()
+        test_stop_during_drain()
         test_mqtt_restart()
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
