@@ -333,6 +333,27 @@ def test_search(h264):
     rc, _, err = search("--model", MODEL, "snow", bogus)
     ok(rc == 1 and "bogus.safetensors" in err, f"a file that is not "
        f"clip-tag's is a clear error ({err.strip()})")
+    # damaged files: an error line or a result, never a crash
+    import random
+    rng = random.Random(1234)
+    good = open(emb_path, "rb").read()
+    bad = os.path.join(TMP, "damaged.embeddings.safetensors")
+    crashes = []
+    for i in range(60):
+        data = bytearray(good)
+        if i % 3 == 0:
+            data = data[:rng.randrange(len(data))]
+        else:
+            for _ in range(rng.randint(1, 8)):
+                pos = rng.randrange(min(len(data), 600) if i % 3 == 1
+                                    else len(data))
+                data[pos] = rng.randrange(256)
+        open(bad, "wb").write(bytes(data))
+        rc, _, err = search("--model", MODEL, "snow", bad)
+        if rc not in (0, 1) or (rc == 1 and not err.startswith("clip-search: ")):
+            crashes.append((i, rc, err[-200:]))
+    ok(not crashes, f"60 damaged embeddings files: clear errors, no crash "
+       f"{crashes[:3]}")
     r = subprocess.run([CLIP_SEARCH, "--help"], capture_output=True, text=True)
     ok(r.returncode == 0 and all(w in r.stdout for w in (
         "--top", "--json", "--thumbnails", "--model", "--prompt",

@@ -181,7 +181,8 @@ load_file (const gchar * path, const gchar * fingerprint,
     f->pts[i] = GINT64_FROM_LE (v);
     for (j = 0; j < E; j++)
       dot += (double) rows[(gsize) i * E + j] * query[j];
-    f->scores[i] = (float) dot;
+    /* a damaged row (inf/nan) ranks last instead of poisoning the order */
+    f->scores[i] = isfinite (dot) ? (float) dot : -G_MAXFLOAT;
   }
 out:
   g_free (rows);
