@@ -190,15 +190,25 @@ def main():
     open(trunc, "wb").write(data[:len(data) // 2])
     text = os.path.join(TMP, "notes.txt")
     open(text, "w").write("this is not a video\n" * 50)
+    wav = os.path.join(TMP, "song.wav")
+    subprocess.run(["gst-launch-1.0", "-q", "audiotestsrc", "num-buffers=20",
+                    "!", "wavenc", "!", "filesink", f"location={wav}"],
+                   check=True)
     out_e = os.path.join(TMP, "out-errors")
-    rc, _, err = tag("-o", out_e, trunc, text, h264, os.path.join(TMP, "nope.mp4"))
+    rc, _, err = tag("-o", out_e, trunc, text, h264, os.path.join(TMP, "nope.mp4"),
+                     wav)
     errs = [x for x in err.splitlines() if x.startswith("clip-tag: ")]
     ok(rc == 1, f"failures give exit status 1 ({rc})")
-    for name in ("truncated.mp4", "notes.txt", "nope.mp4"):
+    for name in ("truncated.mp4", "notes.txt", "nope.mp4", "song.wav"):
         line = [x for x in errs if name in x]
         ok(len(line) == 1 and len(line[0]) > len("clip-tag: ") + len(name) + 10,
            f"clear error for {name}: {line}")
-    ok(any("3 of 4 files failed" in x for x in errs), "summary of failures")
+    ok(any("4 of 5 files failed" in x for x in errs), "summary of failures")
+    ok(any("song.wav: no video stream" in x for x in errs),
+       "an audio-only file: no video stream")
+    rc, _, err = tag("--decode", "keyframes", "-o", out_e, wav)
+    ok(rc == 1 and "no video stream" in err,
+       "an audio-only file with --decode keyframes: no hang, same error")
     ok(sorted(os.listdir(out_e)) == sorted(
         "h264.mp4" + e for e in (".jsonl", ".segments.json", ".vtt",
                                  ".timeline.png")),

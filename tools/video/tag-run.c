@@ -159,6 +159,18 @@ on_pad_added (GstElement * dec, GstPad * pad, gpointer data)
     gst_caps_unref (caps);
 }
 
+/* A file without video would never reach EOS on the video branch. */
+static void
+on_no_more_pads (GstElement * dec, gpointer data)
+{
+  RunState *st = data;
+
+  if (!st->linked_video)
+    gst_element_post_message (st->pipeline,
+        gst_message_new_application (GST_OBJECT (dec),
+            gst_structure_new_empty ("clip-tag-no-video")));
+}
+
 /* Sets @name on @element from @value if the element has that property
  * (newer elements have more; older ones simply go without). Returns FALSE
  * when the element lacks it. */
@@ -209,19 +221,23 @@ tag_progress_get (TagProgress * p, gint64 * position_ns, gint64 * duration_ns)
   return frames;
 }
 
-static gboolean
+/* Waits for the preroll: 0 done, 1 error (@error set), 2 no video. */
+static gint
 wait_async_done (GstBus * bus, GError ** error)
 {
-  for (;;) {
-    GstMessage *msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-        GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
-    gboolean ok = GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ERROR;
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+      GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR | GST_MESSAGE_EOS |
+      GST_MESSAGE_APPLICATION);
+  gint r = 0;
 
-    if (!ok)
-      gst_message_parse_error (msg, error, NULL);
-    gst_message_unref (msg);
-    return ok;
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    gst_message_parse_error (msg, error, NULL);
+    r = 1;
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_APPLICATION) {
+    r = 2;
   }
+  gst_message_unref (msg);
+  return r;
 }
 
 TagResult *
@@ -285,6 +301,7 @@ tag_run_file (const gchar * path, const TagSettings * s,
   g_object_set (classify, "interval", s->interval > 0 ? s->interval : 1,
       NULL);
   g_signal_connect (dec, "pad-added", G_CALLBACK (on_pad_added), &st);
+  g_signal_connect (dec, "no-more-pads", G_CALLBACK (on_no_more_pads), &st);
   pad = gst_element_get_static_pad (classify, "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_buffer, &st, NULL);
   gst_object_unref (pad);
@@ -293,9 +310,14 @@ tag_run_file (const gchar * path, const TagSettings * s,
   if (s->decode == TAG_DECODE_KEYFRAMES) {
     /* key-unit trick mode: demuxers send key frames only and decoders
      * drop the rest */
+    gint preroll;
+
     gst_element_set_state (pipeline, GST_STATE_PAUSED);
-    if (!wait_async_done (bus, &err))
+    preroll = wait_async_done (bus, &err);
+    if (preroll == 1)
       goto failed;
+    if (preroll == 2)
+      goto stopped;
     if (!gst_element_seek (pipeline, 1.0, GST_FORMAT_TIME,
             GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT |
             GST_SEEK_FLAG_TRICKMODE | GST_SEEK_FLAG_TRICKMODE_KEY_UNITS |
@@ -310,7 +332,7 @@ tag_run_file (const gchar * path, const TagSettings * s,
 
   while (!done) {
     GstMessage *msg = gst_bus_timed_pop_filtered (bus, 200 * GST_MSECOND,
-        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_DURATION_CHANGED);
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_APPLICATION);
 
     if (gst_element_query_duration (pipeline, GST_FORMAT_TIME, &duration))
       tag_progress_set (progress, -2, duration);
@@ -322,6 +344,7 @@ tag_run_file (const gchar * path, const TagSettings * s,
         done = TRUE;
         break;
       case GST_MESSAGE_EOS:
+      case GST_MESSAGE_APPLICATION:    /* no video */
         done = TRUE;
         break;
       default:
@@ -329,6 +352,7 @@ tag_run_file (const gchar * path, const TagSettings * s,
     }
     gst_message_unref (msg);
   }
+stopped:
   if (gst_element_query_duration (pipeline, GST_FORMAT_TIME, &duration))
     st.result->duration = duration;
   gst_element_set_state (pipeline, GST_STATE_NULL);
