@@ -164,6 +164,22 @@ def main():
        os.path.exists(os.path.join(out, "h264.mp4.vtt")),
        "--resume redoes a file with an output missing")
 
+    # --min-segment: the 2 s segments are too short for 2.5 s, so they are
+    # merged until every one is long enough; together they still tile it
+    out_m = os.path.join(TMP, "out-min")
+    rc, _, err = tag("--every", "0.5", "--min-segment", "2.5", "-o", out_m,
+                     h264)
+    segs = json.load(open(os.path.join(out_m, "h264.mp4.segments.json")))[
+        "segments"]
+    ok(rc == 0 and 1 <= len(segs) < 3 and
+       all(x["end"] - x["start"] >= 2.5 for x in segs) and
+       all(abs(a["end"] - b["start"]) < 1e-9 for a, b in zip(segs, segs[1:]))
+       and abs(segs[0]["start"] - 0.067) < 0.01 and
+       abs(segs[-1]["end"] - 6.067) < 0.01 and
+       sum(x["inferences"] for x in segs) == 12,
+       f"--min-segment 2.5 merges short segments "
+       f"{[(x['label'], x['start'], x['end']) for x in segs]}")
+
     # frame sampling: every 15th frame
     out_i = os.path.join(TMP, "out-interval")
     rc, _, err = tag("--interval", "15", "-o", out_i, h264)
