@@ -203,3 +203,32 @@ gst_clip_classify_meta_get_score (const GstClipClassifyMeta * meta,
   }
   return -1.0;
 }
+
+GstClipClassifyMeta *
+gst_clip_classify_buffer_get_meta (GstBuffer * buffer)
+{
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+
+  return gst_buffer_get_clip_classify_meta (buffer);
+}
+
+const gchar *const *
+gst_clip_classify_meta_get_labels (const GstClipClassifyMeta * meta)
+{
+  static const gchar *const none[] = { NULL };
+
+  g_return_val_if_fail (meta != NULL, NULL);
+
+  return meta->labels ? meta->labels : none;
+}
+
+const gdouble *
+gst_clip_classify_meta_get_scores (const GstClipClassifyMeta * meta,
+    guint * n_scores)
+{
+  g_return_val_if_fail (meta != NULL, NULL);
+
+  if (n_scores)
+    *n_scores = meta->n_results;
+  return meta->scores;
+}

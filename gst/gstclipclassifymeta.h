@@ -39,10 +39,10 @@ typedef struct _GstClipClassifyMeta GstClipClassifyMeta;
  * @meta: the parent #GstMeta
  * @n_results: entries in @labels and @scores (the element's top-k, or
  *     fewer when the label set is smaller)
- * @labels: label texts, most probable first (@n_results entries followed
- *     by a NULL)
- * @scores: their probabilities: the softmax over the whole label set, so
- *     with top-k = 0 they sum to 1; descending
+ * @labels: (array zero-terminated=1): label texts, most probable first
+ *     (@n_results entries followed by a NULL)
+ * @scores: (array length=n_results): their probabilities: the softmax over
+ *     the whole label set, so with top-k = 0 they sum to 1; descending
  * @matched: FALSE when the top probability is below the element's
  *     threshold ("no match"); @labels and @scores are filled either way
  * @inferred_pts: PTS of the frame whose pixels produced this result
@@ -53,6 +53,12 @@ typedef struct _GstClipClassifyMeta GstClipClassifyMeta;
  *     own pixels, FALSE when it was carried over from an earlier frame
  * @inference_ms: wall-clock time of that inference (preprocessing, vision
  *     tower and scoring), in milliseconds
+ *
+ * The result of one inference, attached to a video buffer. From Python
+ * (through GObject introspection) get it with
+ * GstClipClassify.buffer_get_meta() and read the arrays with
+ * gst_clip_classify_meta_get_labels() and
+ * gst_clip_classify_meta_get_scores().
  */
 struct _GstClipClassifyMeta
 {
@@ -72,11 +78,23 @@ struct _GstClipClassifyMeta
   gpointer _gst_reserved[GST_PADDING];
 };
 
-/* The GType of the meta API ("GstClipClassifyMetaAPI"). */
+/**
+ * gst_clip_classify_meta_api_get_type:
+ *
+ * The GType of the meta API ("GstClipClassifyMetaAPI").
+ *
+ * Returns: the API type
+ */
 GST_CLIP_CLASSIFY_META_API
 GType gst_clip_classify_meta_api_get_type (void);
 
-/* The registered GstMetaInfo of the implementation. */
+/**
+ * gst_clip_classify_meta_get_info: (skip)
+ *
+ * The registered GstMetaInfo of the implementation.
+ *
+ * Returns: (transfer none): the meta info
+ */
 GST_CLIP_CLASSIFY_META_API
 const GstMetaInfo *gst_clip_classify_meta_get_info (void);
 
@@ -85,27 +103,105 @@ const GstMetaInfo *gst_clip_classify_meta_get_info (void);
   ((GstClipClassifyMeta *) gst_buffer_get_meta ((buffer), \
       GST_CLIP_CLASSIFY_META_API_TYPE))
 
-/* Attaches a new meta to the writable @buffer, copying @n_results entries
- * of @labels and @scores (which the caller orders, most probable first). */
+/**
+ * gst_clip_classify_buffer_get_meta:
+ * @buffer: a #GstBuffer
+ *
+ * The classification meta of @buffer, as gst_buffer_get_clip_classify_meta()
+ * (a function, so that bindings can call it).
+ *
+ * Returns: (transfer none) (nullable): the meta, or %NULL when @buffer
+ *     carries none
+ */
+GST_CLIP_CLASSIFY_META_API
+GstClipClassifyMeta *gst_clip_classify_buffer_get_meta (GstBuffer * buffer);
+
+/**
+ * gst_clip_classify_meta_get_labels:
+ * @meta: a #GstClipClassifyMeta
+ *
+ * The reported labels, most probable first.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): @n_results labels
+ */
+GST_CLIP_CLASSIFY_META_API
+const gchar *const *gst_clip_classify_meta_get_labels (const
+    GstClipClassifyMeta * meta);
+
+/**
+ * gst_clip_classify_meta_get_scores:
+ * @meta: a #GstClipClassifyMeta
+ * @n_scores: (out): where to store the number of scores (@n_results)
+ *
+ * The probabilities of the reported labels, in the order of
+ * gst_clip_classify_meta_get_labels().
+ *
+ * Returns: (transfer none) (array length=n_scores): @n_results scores
+ */
+GST_CLIP_CLASSIFY_META_API
+const gdouble *gst_clip_classify_meta_get_scores (const GstClipClassifyMeta *
+    meta, guint * n_scores);
+
+/**
+ * gst_buffer_add_clip_classify_meta: (skip)
+ * @buffer: a writable #GstBuffer
+ * @n_results: entries in @labels and @scores
+ * @labels: (array length=n_results): label texts, most probable first
+ * @scores: (array length=n_results): their probabilities
+ * @matched: whether the top probability reached the threshold
+ * @inferred_pts: PTS of the inferred frame
+ * @inferred_frame: index of the inferred frame
+ * @from_this_frame: whether the result comes from @buffer's pixels
+ * @inference_ms: time of the inference in milliseconds
+ *
+ * Attaches a new meta to the writable @buffer, copying @n_results entries
+ * of @labels and @scores (which the caller orders, most probable first).
+ *
+ * Returns: (transfer none): the new meta
+ */
 GST_CLIP_CLASSIFY_META_API
 GstClipClassifyMeta *gst_buffer_add_clip_classify_meta (GstBuffer * buffer,
     guint n_results, const gchar * const *labels, const gdouble * scores,
     gboolean matched, GstClockTime inferred_pts, guint64 inferred_frame,
     gboolean from_this_frame, gdouble inference_ms);
 
-/* Attaches to the writable @buffer a meta with the same result as @source
- * (the arrays are shared, not copied) and its own @from_this_frame. */
+/**
+ * gst_buffer_add_clip_classify_meta_from: (skip)
+ * @buffer: a writable #GstBuffer
+ * @source: the meta whose result to share
+ * @from_this_frame: whether the result comes from @buffer's pixels
+ *
+ * Attaches to the writable @buffer a meta with the same result as @source
+ * (the arrays are shared, not copied) and its own @from_this_frame.
+ *
+ * Returns: (transfer none): the new meta
+ */
 GST_CLIP_CLASSIFY_META_API
 GstClipClassifyMeta *gst_buffer_add_clip_classify_meta_from (GstBuffer *
     buffer, const GstClipClassifyMeta * source, gboolean from_this_frame);
 
-/* The top label, or NULL when there is no result or no match. */
+/**
+ * gst_clip_classify_meta_get_top_label:
+ * @meta: a #GstClipClassifyMeta
+ *
+ * The top label, or NULL when there is no result or no match.
+ *
+ * Returns: (transfer none) (nullable): the top label
+ */
 GST_CLIP_CLASSIFY_META_API
 const gchar *gst_clip_classify_meta_get_top_label (const GstClipClassifyMeta *
     meta);
 
-/* The probability of @label among the reported results, or -1 when
- * @label is not among them. */
+/**
+ * gst_clip_classify_meta_get_score:
+ * @meta: a #GstClipClassifyMeta
+ * @label: a label text
+ *
+ * The probability of @label among the reported results, or -1 when
+ * @label is not among them.
+ *
+ * Returns: the probability, or -1
+ */
 GST_CLIP_CLASSIFY_META_API
 gdouble gst_clip_classify_meta_get_score (const GstClipClassifyMeta * meta,
     const gchar * label);

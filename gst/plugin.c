@@ -1,4 +1,4 @@
-/* plugin.c: registers the clipclassify element. */
+/* plugin.c: registers the clipclassify and clippublish elements. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -7,6 +7,7 @@
 
 #include "gstclipclassify.h"
 #include "gstclipclassifymeta.h"
+#include "gstclippublish.h"
 
 GST_DEBUG_CATEGORY_STATIC (clip_engine_debug);
 
@@ -43,7 +44,8 @@ plugin_init (GstPlugin * plugin)
       | G_LOG_FLAG_RECURSION, engine_log, NULL);
 
   gst_clip_classify_meta_get_info ();
-  return GST_ELEMENT_REGISTER (clipclassify, plugin);
+  return GST_ELEMENT_REGISTER (clipclassify, plugin) &&
+      GST_ELEMENT_REGISTER (clippublish, plugin);
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, clipclassify,

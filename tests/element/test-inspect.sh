@@ -11,4 +11,11 @@ for p in model labels labels-file prompt prompt-file interval max-rate \
     frames-skipped last-inference-ms; do
   echo "$out" | grep -q "^  $p  *:" || { echo "no property $p"; missing=1; }
 done
+# clippublish too
+out=$(gst-inspect-1.0 clippublish 2>&1) || { echo "$out"; exit 1; }
+for p in location append mqtt-host mqtt-port mqtt-topic mqtt-client-id \
+    mqtt-qos max-queue reconnect-max drain-timeout source-id published \
+    dropped connected; do
+  echo "$out" | grep -q "^  $p  *:" || { echo "clippublish: no property $p"; missing=1; }
+done
 exit $missing
