@@ -3,7 +3,36 @@
 #include "backend.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Forward passes against process exit: exit() runs the libraries'
+ * destructors (oneDNN frees its generated kernels, OpenBLAS stops its
+ * threads) while other threads may still be inside a pass, as when a
+ * program exits with a pipeline PLAYING. Passes hold this lock for
+ * reading; an exit handler takes it for writing: it waits for the passes
+ * under way and holds back any new one for good. Exit handlers run in the
+ * reverse order of their registration and oneDNN registers destructors
+ * for state it makes during the first passes (its generated kernels), so
+ * ours is registered once a first pass is over. */
+static GRWLock pass_lock;
+
+static void
+block_passes_at_exit (void)
+{
+  g_rw_lock_writer_lock (&pass_lock);
+}
+
+static void
+guard_exit (void)
+{
+  static gsize registered;
+
+  if (g_once_init_enter (&registered)) {
+    atexit (block_passes_at_exit);
+    g_once_init_leave (&registered, 1);
+  }
+}
 
 
 ClipWorkspace *
@@ -151,11 +180,14 @@ clip_vision_encode (ClipWorkspace *ws, const float *pixels, int n,
   }
   size_t in_size = clip_model_input_size (ws->model);
   int e = ws->model->embed_dim;
+  g_rw_lock_reader_lock (&pass_lock);
   clip_backend_begin (ws);
   for (int i = 0; i < n && !ws->error; i += ws->max_batch) {
     int m = MIN (ws->max_batch, n - i);
     clip_vision_forward (ws, pixels + in_size * i, m, out + (size_t) e * i);
   }
+  g_rw_lock_reader_unlock (&pass_lock);
+  guard_exit ();
   if (!take_backend_error (ws, error))
     return FALSE;
   if (normalize)
@@ -178,12 +210,15 @@ clip_text_encode_tokens (ClipWorkspace *ws, const int32_t *ids, int n,
     }
   }
   int e = ws->model->embed_dim;
+  g_rw_lock_reader_lock (&pass_lock);
   clip_backend_begin (ws);
   for (int i = 0; i < n && !ws->error; i += ws->text_batch) {
     int m = MIN (ws->text_batch, n - i);
     clip_text_forward (ws, ids + (size_t) txt->context * i, m,
         out + (size_t) e * i);
   }
+  g_rw_lock_reader_unlock (&pass_lock);
+  guard_exit ();
   if (!take_backend_error (ws, error))
     return FALSE;
   if (normalize)
