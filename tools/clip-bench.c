@@ -149,8 +149,10 @@ print_report (const Options *o, const ClipModel *model, double load_ms,
   }
 
   g_print ("{\"load_ms\": %.3f, \"threads\": %d, \"iterations\": %d, "
+      "\"backend\": \"%s\", \"precision\": \"%s\", "
       "\"peak_rss_mb\": %.1f, \"timings\": [", load_ms, o->threads,
-      o->iterations, rss_mb);
+      o->iterations, clip_backend_name (clip_model_backend (model)),
+      clip_precision_name (clip_model_precision (model)), rss_mb);
   for (i = 0; i < timings->len; i++) {
     Timing *t = &g_array_index (timings, Timing, i);
 
