@@ -40,18 +40,19 @@ def _per_item(result, tower, batch, key="median_ms"):
 
 def summarise(runs, precisions, vision_batches, text_batches):
     engines = [f"engine {p}" for p in precisions]
+    present = [a for a in ("ort", "torch") if a in runs[0]]
     rows = []
     for tower, batch in ([("vision", b) for b in vision_batches]
                          + [("text", b) for b in text_batches]):
         per_round = {name: [_per_item(r[name], tower, batch) for r in runs]
-                     for name in engines + ["ort", "torch"]}
+                     for name in engines + present}
         row = {"tower": tower, "batch": batch,
                "ms_per_item": {k: statistics.median(v)
                                for k, v in per_round.items()},
                "per_round_ms_per_item": per_round, "ratios": {}}
-        anchors = {"ort": per_round["ort"], "torch": per_round["torch"]}
+        anchors = {a: per_round[a] for a in present}
         if tower == "text":
-            for name in ("ort", "torch"):
+            for name in present:
                 cut = [_per_item(r[name], tower, batch, "trimmed_median_ms")
                        for r in runs]
                 row.setdefault("trimmed_ms_per_item", {})[name] = \
@@ -64,7 +65,7 @@ def summarise(runs, precisions, vision_batches, text_batches):
                 for k, v in anchors.items()}
         rows.append(row)
     rss = {name: statistics.median(r[name]["rss_mb"] for r in runs)
-           for name in engines + ["ort", "torch"]}
+           for name in engines + present}
     return {"rows": rows, "peak_rss_mb": rss}
 
 
@@ -117,6 +118,15 @@ def targets(results, baseline):
     return out
 
 
+def _cols(engine, ort, torch, to_ort, to_torch, fmt="9.2f"):
+    """The five numeric columns of a table row; '-' where not measured."""
+    out = ""
+    for value, width, f in ((engine, 9, fmt), (ort, 9, fmt), (torch, 9, fmt),
+                            (to_ort, 9, "9.2f"), (to_torch, 10, "10.2f")):
+        out += format(value, f) if value is not None else f"{'-':>{width}}"
+    return out
+
+
 def print_report(results, show_targets):
     summary = results["summary"]
     print(f"model: {results['model']}; {results['cpu']}, {results['cores']} "
@@ -125,7 +135,7 @@ def print_report(results, show_targets):
           f"the median of {results['iterations']} passes after "
           f"{results['warmup']} warm-up; onnxruntime-node "
           f"{results['versions']['onnxruntime-node']}, torch "
-          f"{results['versions']['torch']} float32")
+          f"{results['versions']['torch'] or '(left out)'} float32")
     for precision in results["precisions"]:
         engine = f"engine {precision}"
         print()
@@ -137,17 +147,19 @@ def print_report(results, show_targets):
             unit = "image" if row["tower"] == "vision" else "text"
             ms, ratio = row["ms_per_item"], row["ratios"][precision]
             print(f"{row['tower']:6} batch {row['batch']:<2} ms/{unit:6}"
-                  f"{ms[engine]:9.2f}{ms['ort']:9.2f}{ms['torch']:9.2f}"
-                  f"{ratio['ort']:9.2f}{ratio['torch']:10.2f}")
+                  + _cols(ms[engine], ms.get("ort"), ms.get("torch"),
+                          ratio.get("ort"), ratio.get("torch")))
             if "trimmed_ms_per_item" in row:
                 cut = row["trimmed_ms_per_item"]
-                print(f"{'  anchors cut at EOT':26}{'':9}{cut['ort']:9.2f}"
-                      f"{cut['torch']:9.2f}{ratio['ort_trimmed']:9.2f}"
-                      f"{ratio['torch_trimmed']:10.2f}")
+                print(f"{'  anchors cut at EOT':26}"
+                      + _cols(None, cut.get("ort"), cut.get("torch"),
+                              ratio.get("ort_trimmed"),
+                              ratio.get("torch_trimmed")))
         rss = summary["peak_rss_mb"]
-        print(f"{'peak RSS MB':26}{rss[engine]:9.0f}{rss['ort']:9.0f}"
-              f"{rss['torch']:9.0f}{rss[engine] / rss['ort']:9.2f}"
-              f"{rss[engine] / rss['torch']:10.2f}")
+        print(f"{'peak RSS MB':26}" + _cols(
+            rss[engine], rss.get("ort"), rss.get("torch"),
+            rss[engine] / rss["ort"] if "ort" in rss else None,
+            rss[engine] / rss["torch"] if "torch" in rss else None, "9.0f"))
     for precision, why in results["skipped_precisions"].items():
         print(f"\nengine {precision}: not measured ({why})")
     print()
