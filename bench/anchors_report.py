@@ -93,6 +93,10 @@ def targets(results, baseline):
     old = _row(baseline["summary"], "text", 8) if baseline else None
     if not baseline:
         note = "not measured: give --baseline-json from a run before the change"
+    elif (baseline.get("model"), baseline.get("threads")) != (
+            results["model"], results["threads"]):
+        note = ("not measured: the baseline ran another model or thread count "
+                f"({baseline.get('model')}, {baseline.get('threads')} threads)")
     elif row and old and "fp32" in row["ratios"] and "engine fp32" in old["ms_per_item"]:
         value = row["ms_per_item"]["engine fp32"] / old["ms_per_item"]["engine fp32"]
         # Runs made at different times see different machine load; the
@@ -186,7 +190,8 @@ def print_report(results, show_targets):
                 print(f"{t['what']} = {t['value']:.2f} (target <= {t['bound']}): "
                       f"{'met' if t['met'] else 'NOT met'}"
                       + (f"; {t['note']}" if t["note"] else ""))
-        print("idle CPU and the element's inferences/s: bench/element-fps.sh")
+        print("idle CPU and the element's inferences/s on 720p: "
+              "bench/element-live.py")
 
 
 if __name__ == "__main__":

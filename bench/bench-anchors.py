@@ -120,7 +120,10 @@ def timed_run(cmd, env):
                        capture_output=True, text=True)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
     # The command's own messages come before time's report.
-    own = p.stderr.split("\tCommand being timed:")[0]
+    own = "".join(line for line in
+                  p.stderr.split("\tCommand being timed:")[0].splitlines(True)
+                  if not line.startswith(("Command exited with",
+                                          "Command terminated by")))
     return (p.returncode, p.stdout, own,
             int(rss.group(1)) / 1024.0 if rss else float("nan"))
 
