@@ -103,8 +103,10 @@ def targets(results, baseline):
         # engine's ratio to ORT in each run cancels most of that.
         now_ort = row["ratios"]["fp32"]["ort_trimmed"]
         old_ort = old["ratios"]["fp32"]["ort_trimmed"]
+        norm = now_ort / old_ort
         note = (f"engine/ORT (cut at EOT) {old_ort:.2f} before, {now_ort:.2f} "
-                f"now: {now_ort / old_ort:.2f} normalised by ORT")
+                f"now: {norm:.2f} normalised by ORT, "
+                f"{'met' if norm <= TEXT_TARGET else 'NOT met'}")
     out.append({"what": what, "value": value, "bound": TEXT_TARGET,
                 "met": None if value is None else value <= TEXT_TARGET,
                 "note": note})
