@@ -22,11 +22,9 @@ import argparse
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
@@ -79,51 +77,6 @@ def timed_run(cmd, env):
     return p.stdout, int(rss.group(1)) / 1024.0, seconds
 
 
-def torch_worker(args):
-    """Times the PyTorch forward passes; prints one JSON object."""
-    import torch
-    sys.path.insert(0, HERE)
-    sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-    from torch_clip import TorchClip
-
-    torch.set_num_threads(args.threads)
-    start = time.perf_counter()
-    model = TorchClip(args.model)
-    load_ms = (time.perf_counter() - start) * 1000
-    pixels = torch.from_numpy(np.load(args.pixels))
-    ids = torch.from_numpy(np.load(args.tokens).astype(np.int64))
-    timings = []
-
-    def bench(fn):
-        for _ in range(args.warmup):
-            fn()
-        ms = []
-        for _ in range(args.iterations):
-            t0 = time.perf_counter()
-            fn()
-            ms.append((time.perf_counter() - t0) * 1000)
-        return {"median_ms": statistics.median(ms), "min_ms": min(ms)}
-
-    with torch.inference_mode():
-        for b in (1, 8):
-            x = pixels[:1].repeat(b, 1, 1, 1)
-            timings.append(dict(tower="vision", batch=b,
-                                **bench(lambda: model.encode_image(x))))
-        for b in (1, 8):
-            t = ids[:1].repeat(b, 1) if len(ids) < b else ids[:b]
-            # The same positions the engine runs: up to the last EOT.
-            trimmed = t[:, :int(t.argmax(dim=-1).max()) + 1]
-            full = bench(lambda: model.encode_text(t))
-            short = bench(lambda: model.encode_text(trimmed))
-            timings.append(dict(tower="text", batch=b, **full,
-                                trimmed_median_ms=short["median_ms"]))
-        np.save(os.path.join(args.out, "torch-image.npy"),
-                model.encode_image(pixels).numpy())
-        np.save(os.path.join(args.out, "torch-text.npy"),
-                model.encode_text(ids).numpy())
-    print(json.dumps({"load_ms": load_ms, "timings": timings}))
-
-
 def cosines(a, b):
     a, b = a.astype(np.float64), b.astype(np.float64)
     return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
@@ -149,15 +102,7 @@ def main():
                    help="timed passes per measurement; medians are reported")
     p.add_argument("--warmup", type=int, default=2, help="untimed passes first")
     p.add_argument("--json", help="also write the results to this file")
-    p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--pixels", help=argparse.SUPPRESS)
-    p.add_argument("--tokens", help=argparse.SUPPRESS)
-    p.add_argument("--out", help=argparse.SUPPRESS)
     args = p.parse_args()
-
-    if args.torch_worker:
-        torch_worker(args)
-        return
 
     clip_embed = find_tool(args.build, "clip-embed")
     clip_bench = find_tool(args.build, "clip-bench")
@@ -192,7 +137,7 @@ def main():
     engine = json.loads(out)
 
     out, torch_rss, _ = timed_run(
-        [sys.executable, os.path.abspath(__file__), "--torch-worker",
+        [sys.executable, os.path.join(HERE, "torch_worker.py"),
          "--model", model, "--pixels", f("pixels.npy"),
          "--tokens", f("tokens.npy"), "--out", work,
          "--iterations", str(args.iterations), "--warmup", str(args.warmup)]
@@ -225,7 +170,7 @@ def main():
           f"{t['hidden_size']}x{t['num_hidden_layers']}, {v['hidden_act']}, "
           f"{config.get('torch_dtype', '?')})")
     print(f"threads: {args.threads}; medians of {args.iterations} passes after "
-          f"{args.warmup} warm-up; torch {__import__('torch').__version__} float32")
+          f"{args.warmup} warm-up; torch {torch_res['version']} float32")
     print()
     print(f"{'':18}{'engine ms':>11}{'torch ms':>11}{'ratio':>8}"
           f"{'engine/s':>10}{'torch/s':>10}")

@@ -9,6 +9,8 @@
 #   3. sync mode, interval=10, on the same live source, with a queue before
 #      the sink: the latency the element reports (its measured inference
 #      time) keeps the frames that waited for an inference on time.
+# The idle CPU cost on a live source and the inferences/s on live 720p are
+# measured by bench/element-live.py.
 #
 # Usage: bench/element-fps.sh [CHECKPOINT] [PLUGIN_DIR]
 #   CHECKPOINT  a CLIP checkpoint; default: a random ViT-B/32-sized one
