@@ -36,8 +36,8 @@ def build_library(tmp):
                           check=True, capture_output=True,
                           text=True).stdout.split()
     sources = [os.path.join(SRC, f) for f in
-               ("error.c", "resample.c", "preprocess.c")]
-    subprocess.run(["gcc", "-std=c11", "-O2", "-shared", "-fPIC", "-I", SRC,
+               ("error.c", "resample.c", "preprocess.c", "prepkernels.c")]
+    subprocess.run(["gcc", "-std=c11", "-O2", "-Wno-psabi", "-shared", "-fPIC", "-I", SRC,
                     "-o", so] + sources + glib + ["-lm"], check=True)
     lib = ctypes.CDLL(so)
     lib.clip_resize_crop_rgb8.restype = ctypes.c_int

@@ -15,6 +15,7 @@
 #include "clip.h"
 #include "cli-messages.h"
 #include "image-file.h"
+#include "bench-preprocess.h"
 
 #define PROG "clip-bench"
 
@@ -27,6 +28,7 @@ typedef struct {
   int warmup;
   int threads;
   gboolean json;
+  char **preprocess;          /* WxH:FORMAT frames to preprocess */
 } Options;
 
 typedef struct {
@@ -273,6 +275,11 @@ main (int argc, char **argv)
       "BLAS threads (default 0: all cores)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json,
       "Print the results as one JSON object", NULL },
+    { "preprocess", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.preprocess,
+      "Time preprocessing of a synthetic WIDTHxHEIGHT:FORMAT frame (e.g. "
+      "1920x1080:nv12) over 10 x --iterations frames instead of the towers "
+      "(unless --batch or --text-batch is given too); repeat for several",
+      "SPEC" },
     { NULL }
   };
   GOptionContext *context;
@@ -310,7 +317,17 @@ main (int argc, char **argv)
     ok = (batches = parse_batches (o.batches, "--batch", 1, 8, &error))
         && (text_batches = parse_batches (o.text_batches, "--text-batch", 1,
                 8, &error));
-  if (ok) {
+  if (ok && o.preprocess) {
+    ClipModel *model;
+
+    cli_log_begin (FALSE);
+    ok = (model = clip_model_load (o.model_path, NULL, &error))
+        && bench_preprocess (model, o.preprocess, 10 * o.iterations,
+        10 * o.warmup, o.threads, o.json, &error);
+    if (model)
+      clip_model_unref (model);
+  }
+  if (ok && (!o.preprocess || o.batches || o.text_batches)) {
     cli_log_begin (FALSE);
     ok = run (&o, batches, text_batches, &error);
   }
@@ -329,5 +346,6 @@ main (int argc, char **argv)
   g_free (o.image_path);
   g_strfreev (o.batches);
   g_strfreev (o.text_batches);
+  g_strfreev (o.preprocess);
   return ok ? 0 : 1;
 }
