@@ -86,71 +86,101 @@ KFN (yuv_row_body) (const ClipYuvCoeffs *c, const uint8_t *y, int n,
 
 /* ----------------------------------------------------------- resampling */
 
-/* One window: the 16 lane sums of loads times weights. */
+/* Four pixels of @bpp bytes at @p as 16 lanes, channel c of pixel g in
+ * lane 4 g + c: 3-byte pixels get a zero fourth lane, grey ones their
+ * value three times. Reads 16 bytes. */
 BODY ISA_ATTR i32x16
-KFN (window_sum) (const uint8_t *p, const int32_t *w, int steps, int advance)
+KFN (load_px) (const uint8_t *p, const int bpp)
 {
-  i32x16 acc = { 0 };
+  const u8x16 zero = { 0 };
+  u8x16 b;
 
-  for (int s = 0; s < steps; s++)
-    acc += KFN (load_u8) (p + (size_t) s * advance) * load_i32 (w + 16 * s);
-  return acc;
+  memcpy (&b, p, sizeof b);
+  if (bpp == 3)
+    b = __builtin_shufflevector (b, zero, 0, 1, 2, 16, 3, 4, 5, 16, 6, 7, 8,
+        16, 9, 10, 11, 16);
+  else if (bpp == 1)
+    b = __builtin_shufflevector (b, zero, 0, 0, 0, 16, 1, 1, 1, 16, 2, 2, 2,
+        16, 3, 3, 3, 16);
+  return KFN (widen_u8) (b);
 }
 
+/* Sums the four pixels' lanes of @a channel by channel and stores the
+ * 4 channel bytes, rounded and clamped as PIL does, at @dst. */
 BODY ISA_ATTR void
-KFN (hpass_body) (const ClipHTable *t, const uint8_t *src, int src_first,
-    const int lanes[3], uint8_t *dst, const int bpp)
+KFN (store_px) (uint8_t *dst, i32x16 a)
 {
   const int32_t half = 1 << (PREC - 1);
-  const int advance = 16 / bpp * bpp;
+
+  a += __builtin_shufflevector (a, a, 8, 9, 10, 11, 12, 13, 14, 15,
+      8, 9, 10, 11, 12, 13, 14, 15);
+  a += __builtin_shufflevector (a, a, 4, 5, 6, 7, 4, 5, 6, 7,
+      4, 5, 6, 7, 4, 5, 6, 7);
+  i32x4 v = __builtin_shufflevector (a, a, 0, 1, 2, 3);
+  v = (v + half) >> PREC;
+  i32x4 over = v > 255;
+  v &= ~(v >> 31);
+  v = (v & ~over) | (over & 255);
+  u8x4 b = __builtin_convertvector (v, u8x4);
+  memcpy (dst, &b, sizeof b);
+}
+
+/* Horizontal pass over @R rows at once (each weight load serves them
+ * all): output pixel i of row r is 4 bytes at dst[r] + 4 i. */
+BODY ISA_ATTR void
+KFN (hpass_body) (const ClipHTable *t, const uint8_t *const *src,
+    int src_first, uint8_t *const *dst, const int bpp, const int R)
+{
+  const int advance = 4 * bpp;
   const int n = t->n, steps = t->steps;
-  int32_t s[4];
 
   for (int i = 0; i < n; i++) {
-    const uint8_t *p = src + (size_t) (t->start[i] - src_first) * bpp;
-    i32x16 a = KFN (window_sum) (p, t->weights + (size_t) i * steps * 16, steps,
-        advance);
+    size_t off = (size_t) (t->start[i] - src_first) * bpp;
+    const int32_t *w = t->weights + (size_t) i * steps * 16;
+    /* Named sums, not an array: compilers keep these in registers. */
+    i32x16 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
 
-    if (bpp == 4) {
-      /* Lanes c, c + 4, c + 8, c + 12 are channel c. */
-      a += __builtin_shufflevector (a, a, 8, 9, 10, 11, 12, 13, 14, 15,
-          8, 9, 10, 11, 12, 13, 14, 15);
-      a += __builtin_shufflevector (a, a, 4, 5, 6, 7, 4, 5, 6, 7,
-          4, 5, 6, 7, 4, 5, 6, 7);
-      for (int c = 0; c < 4; c++)
-        s[c] = a[c];
-    } else if (bpp == 3) {
-      /* Lanes c, c + 3, ..., c + 12 are channel c; lane 15 is zero. */
-      i32x16 b = a + __builtin_shufflevector (a, a, 6, 7, 8, 9, 10, 11, 12,
-          13, 14, 15, 15, 15, 15, 15, 15, 15);
-      b += __builtin_shufflevector (b, b, 3, 4, 5, 3, 4, 5, 3, 4, 5, 3, 4,
-          5, 3, 4, 5, 3);
-      for (int c = 0; c < 3; c++)
-        s[c] = b[c] + a[c + 12];
-    } else {
-      a += __builtin_shufflevector (a, a, 8, 9, 10, 11, 12, 13, 14, 15,
-          8, 9, 10, 11, 12, 13, 14, 15);
-      a += __builtin_shufflevector (a, a, 4, 5, 6, 7, 4, 5, 6, 7,
-          4, 5, 6, 7, 4, 5, 6, 7);
-      s[0] = a[0] + a[1] + a[2] + a[3];
+    for (int s = 0; s < steps; s++) {
+      i32x16 k = load_i32 (w + 16 * s);
+      size_t o = off + (size_t) s * advance;
+      a0 += KFN (load_px) (src[0] + o, bpp) * k;
+      if (R > 1)
+        a1 += KFN (load_px) (src[1] + o, bpp) * k;
+      if (R > 2)
+        a2 += KFN (load_px) (src[2] + o, bpp) * k;
+      if (R > 3)
+        a3 += KFN (load_px) (src[3] + o, bpp) * k;
     }
-    dst[i] = clip8 (s[lanes[0]] + half);
-    dst[n + i] = clip8 (s[lanes[1]] + half);
-    dst[2 * n + i] = clip8 (s[lanes[2]] + half);
+    KFN (store_px) (dst[0] + 4 * (size_t) i, a0);
+    if (R > 1)
+      KFN (store_px) (dst[1] + 4 * (size_t) i, a1);
+    if (R > 2)
+      KFN (store_px) (dst[2] + 4 * (size_t) i, a2);
+    if (R > 3)
+      KFN (store_px) (dst[3] + 4 * (size_t) i, a3);
   }
 }
 
 BODY ISA_ATTR void
-KFN (hpass_any) (const ClipHTable *t, const uint8_t *src, int src_first,
-    const int lanes[3], uint8_t *dst)
+KFN (hpass_any) (const ClipHTable *t, const uint8_t *const *src,
+    int src_first, uint8_t *const *dst, int rows)
 {
-  /* A constant bpp lets each copy fold its reduction. */
+  /* Constant bpp and row counts let each copy keep its sums in
+   * registers; a frame's rows come in fours but for a few. */
+#define HPASS_ROWS(bpp) \
+  switch (rows) { \
+    case 4: KFN (hpass_body) (t, src, src_first, dst, bpp, 4); break; \
+    case 3: KFN (hpass_body) (t, src, src_first, dst, bpp, 3); break; \
+    case 2: KFN (hpass_body) (t, src, src_first, dst, bpp, 2); break; \
+    default: KFN (hpass_body) (t, src, src_first, dst, bpp, 1); break; \
+  }
   if (t->bpp == 4)
-    KFN (hpass_body) (t, src, src_first, lanes, dst, 4);
+    HPASS_ROWS (4)
   else if (t->bpp == 3)
-    KFN (hpass_body) (t, src, src_first, lanes, dst, 3);
+    HPASS_ROWS (3)
   else
-    KFN (hpass_body) (t, src, src_first, lanes, dst, 1);
+    HPASS_ROWS (1)
+#undef HPASS_ROWS
 }
 
 BODY ISA_ATTR void
@@ -206,10 +236,10 @@ KFN (yuv_row) (const ClipYuvCoeffs *c, const uint8_t *y, int n,
 }
 
 static ISA_ATTR void
-KFN (hpass) (const ClipHTable *t, const uint8_t *src, int src_first,
-    const int lanes[3], uint8_t *dst)
+KFN (hpass) (const ClipHTable *t, const uint8_t *const *src, int src_first,
+    uint8_t *const *dst, int rows)
 {
-  KFN (hpass_any) (t, src, src_first, lanes, dst);
+  KFN (hpass_any) (t, src, src_first, dst, rows);
 }
 
 static ISA_ATTR void

@@ -21,9 +21,11 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
+typedef uint8_t u8x4 __attribute__((vector_size (4)));
 typedef uint8_t u8x16 __attribute__((vector_size (16)));
 typedef uint8_t u8x32 __attribute__((vector_size (32)));
 typedef uint16_t u16x16 __attribute__((vector_size (32)));
+typedef int32_t i32x4 __attribute__((vector_size (16)));
 typedef int32_t i32x8 __attribute__((vector_size (32)));
 typedef int32_t i32x16 __attribute__((vector_size (64)));
 

@@ -30,12 +30,13 @@ typedef struct {
   void (*yuv_row) (const ClipYuvCoeffs *c, const uint8_t *y, int n,
       const int32_t *cr, const int32_t *cg, const int32_t *cb, uint8_t *dst);
 
-  /* Horizontal pass over one row of packed pixels: @src holds pixels
-   * @src_first onwards, covering every window of @table; @lanes gives the
-   * byte of R, G and B inside a pixel. Writes three planes of table->n
-   * bytes (R, then G, then B) to @dst. */
-  void (*hpass) (const ClipHTable *table, const uint8_t *src, int src_first,
-      const int lanes[3], uint8_t *dst);
+  /* Horizontal pass over @rows (1 to 4) rows of packed pixels: src[r]
+   * holds pixels @src_first onwards of row r, covering every window of
+   * @table. Output pixel i of row r is 4 bytes at dst[r] + 4 i, the
+   * channels in the order of the source's bytes (3-byte pixels: a zero
+   * fourth; grey: the value three times, then a zero). */
+  void (*hpass) (const ClipHTable *table, const uint8_t *const *src,
+      int src_first, uint8_t *const *dst, int rows);
 
   /* Vertical pass: @dst[j] = PIL's rounding of sum_y rows[y][j] * k[y],
    * for j < @len. */

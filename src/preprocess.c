@@ -224,16 +224,19 @@ typedef struct {
   uint8_t *out8;
 } Frame;
 
+/* Source rows resampled horizontally together (see ClipPrepKernels). */
+#define ROWS_AT_ONCE 4
+
 /* The scratch memory of one band: sized for one plan and format. */
 typedef struct {
-  uint8_t *ring;              /* [ring_rows, 3 * size] resampled rows */
+  uint8_t *ring;              /* [ring_rows, 4 * size] resampled rows */
   int ring_rows;
-  uint8_t *rowbuf;            /* a converted or copied source row */
+  uint8_t *rowbuf[ROWS_AT_ONCE];  /* converted or copied source rows */
   size_t rowbuf_size;
   int32_t *chroma;            /* 3 arrays of chroma terms */
   size_t chroma_n;
   int chroma_row;             /* chroma row held in @chroma, or -1 */
-  uint8_t *vrow;              /* [3 * size] one output row, planar */
+  uint8_t *vrow;              /* [4 * size] one output row */
   const uint8_t **rowptrs;    /* [ring_rows] */
 } Band;
 
@@ -241,7 +244,8 @@ static void
 band_clear (Band *b)
 {
   g_free (b->ring);
-  g_free (b->rowbuf);
+  for (int r = 0; r < ROWS_AT_ONCE; r++)
+    g_free (b->rowbuf[r]);
   g_free (b->chroma);
   g_free (b->vrow);
   g_free (b->rowptrs);
@@ -252,7 +256,8 @@ band_clear (Band *b)
 static void
 band_prepare (Band *b, const Frame *f)
 {
-  int ring_rows = f->plan->vtaps.ksize;
+  /* The vertical window, plus the rows resampled ahead with it. */
+  int ring_rows = f->plan->vtaps.ksize + ROWS_AT_ONCE - 1;
   size_t row_px = (size_t) (f->buf_end - f->buf_first);
   size_t rowbuf_size = f->direct ? 0 : row_px * f->format->bpp + 16;
   size_t chroma_n = f->format->yuv ? row_px / 2 + 2 : 0;
@@ -261,80 +266,94 @@ band_prepare (Band *b, const Frame *f)
       || b->rowbuf_size != rowbuf_size || b->chroma_n != chroma_n) {
     band_clear (b);
     b->ring_rows = ring_rows;
-    b->ring = g_malloc ((size_t) ring_rows * 3 * f->size);
+    b->ring = g_malloc ((size_t) ring_rows * 4 * f->size);
     b->rowptrs = g_new (const uint8_t *, ring_rows);
-    b->vrow = g_malloc ((size_t) 3 * f->size);
+    b->vrow = g_malloc ((size_t) 4 * f->size);
     b->rowbuf_size = rowbuf_size;
     /* Zeroed once: the part past the image's last column stays zero. */
-    b->rowbuf = rowbuf_size ? g_malloc0 (rowbuf_size) : NULL;
+    for (int r = 0; rowbuf_size && r < ROWS_AT_ONCE; r++)
+      b->rowbuf[r] = g_malloc0 (rowbuf_size);
     b->chroma_n = chroma_n;
     b->chroma = chroma_n ? g_new (int32_t, 3 * chroma_n) : NULL;
   }
   b->chroma_row = -1;
 }
 
-/* Resamples source row @y horizontally into @dst (three planes). */
-static void
-band_row (Band *b, const Frame *f, int y, uint8_t *dst)
+/* Makes source row @y readable as packed pixels from buf_first on, in
+ * @buf, and returns it. */
+static const uint8_t *
+band_source_row (Band *b, const Frame *f, int y, uint8_t *buf)
 {
   const ClipImage *im = f->image;
   const uint8_t *row = im->planes[0] + (size_t) y * im->strides[0];
   int bpp = f->format->bpp;
   int have_end = MIN (f->buf_end, im->width);
 
-  if (f->direct) {
-    f->kernels->hpass (f->htable, row, 0, f->format->lanes, dst);
-    return;
-  }
   if (!f->format->yuv) {
-    memcpy (b->rowbuf, row + (size_t) f->buf_first * bpp,
+    memcpy (buf, row + (size_t) f->buf_first * bpp,
         (size_t) (have_end - f->buf_first) * bpp);
-  } else {
-    /* buf_first is even: pixel j of the buffer uses chroma term j / 2. */
-    int cx0 = f->buf_first / 2, n = have_end - f->buf_first;
-    int32_t *cr = b->chroma, *cg = cr + b->chroma_n, *cb = cg + b->chroma_n;
-    if (b->chroma_row != y / 2) {
-      const uint8_t *u, *v;
-      int step;
-      if (im->format == CLIP_PIXEL_I420) {
-        u = im->planes[1] + (size_t) (y / 2) * im->strides[1] + cx0;
-        v = im->planes[2] + (size_t) (y / 2) * im->strides[2] + cx0;
-        step = 1;
-      } else {
-        u = im->planes[1] + (size_t) (y / 2) * im->strides[1] + 2 * cx0;
-        v = u + 1;
-        step = 2;
-      }
-      f->kernels->yuv_chroma (&f->yuv, u, v, step, (n + 1) / 2, cr, cg, cb);
-      b->chroma_row = y / 2;
-    }
-    f->kernels->yuv_row (&f->yuv, row + f->buf_first, n, cr, cg, cb,
-        b->rowbuf);
+    return buf;
   }
-  f->kernels->hpass (f->htable, b->rowbuf, f->buf_first, f->format->lanes,
-      dst);
+  /* buf_first is even: pixel j of the buffer uses chroma term j / 2. */
+  int cx0 = f->buf_first / 2, n = have_end - f->buf_first;
+  int32_t *cr = b->chroma, *cg = cr + b->chroma_n, *cb = cg + b->chroma_n;
+  if (b->chroma_row != y / 2) {
+    const uint8_t *u, *v;
+    int step;
+    if (im->format == CLIP_PIXEL_I420) {
+      u = im->planes[1] + (size_t) (y / 2) * im->strides[1] + cx0;
+      v = im->planes[2] + (size_t) (y / 2) * im->strides[2] + cx0;
+      step = 1;
+    } else {
+      u = im->planes[1] + (size_t) (y / 2) * im->strides[1] + 2 * cx0;
+      v = u + 1;
+      step = 2;
+    }
+    f->kernels->yuv_chroma (&f->yuv, u, v, step, (n + 1) / 2, cr, cg, cb);
+    b->chroma_row = y / 2;
+  }
+  f->kernels->yuv_row (&f->yuv, row + f->buf_first, n, cr, cg, cb, buf);
+  return buf;
 }
 
-/* Writes output row @i from the planar @vrow. */
+/* Resamples source rows @y .. @y + @n - 1 horizontally into the ring. */
+static void
+band_rows (Band *b, const Frame *f, int y, int n)
+{
+  const ClipImage *im = f->image;
+  const uint8_t *src[ROWS_AT_ONCE];
+  uint8_t *dst[ROWS_AT_ONCE];
+
+  for (int r = 0; r < n; r++) {
+    src[r] = f->direct
+        ? im->planes[0] + (size_t) (y + r) * im->strides[0]
+        : band_source_row (b, f, y + r, b->rowbuf[r]);
+    dst[r] = b->ring + (size_t) ((y + r) % b->ring_rows) * 4 * f->size;
+  }
+  f->kernels->hpass (f->htable, src, f->direct ? 0 : f->buf_first, dst, n);
+}
+
+/* Writes output row @i from @vrow (4 bytes a pixel, in source order). */
 static void
 emit_row (const Frame *f, int i, const uint8_t *vrow)
 {
   int size = f->size;
+  const int *lanes = f->format->lanes;
 
   if (f->lut) {
     size_t plane = (size_t) size * size;
     for (int c = 0; c < 3; c++) {
       const float *lut = f->lut[c];
-      const uint8_t *src = vrow + (size_t) c * size;
+      const uint8_t *src = vrow + lanes[c];
       float *dst = f->out + c * plane + (size_t) i * size;
       for (int j = 0; j < size; j++)
-        dst[j] = lut[src[j]];
+        dst[j] = lut[src[4 * j]];
     }
   } else {
     uint8_t *dst = f->out8 + (size_t) i * size * 3;
     for (int j = 0; j < size; j++)
       for (int c = 0; c < 3; c++)
-        dst[3 * j + c] = vrow[(size_t) c * size + j];
+        dst[3 * j + c] = vrow[4 * j + lanes[c]];
   }
 }
 
@@ -344,16 +363,19 @@ static void
 band_run (Band *b, const Frame *f, int i0, int i1)
 {
   const ClipTaps *vt = &f->plan->vtaps;
-  size_t row_bytes = (size_t) 3 * f->size;
+  size_t row_bytes = (size_t) 4 * f->size;
   int next = vt->first[i0];
+  int last = vt->first[i1 - 1] + vt->count[i1 - 1];
 
   for (int i = i0; i < i1; i++) {
     int first = vt->first[i], count = vt->count[i];
 
     next = MAX (next, first);
-    for (; next < first + count; next++)
-      band_row (b, f, next, b->ring + (size_t) (next % b->ring_rows)
-          * row_bytes);
+    while (next < first + count) {
+      int n = MIN (ROWS_AT_ONCE, last - next);
+      band_rows (b, f, next, n);
+      next += n;
+    }
     for (int y = 0; y < count; y++)
       b->rowptrs[y] = b->ring + (size_t) ((first + y) % b->ring_rows)
           * row_bytes;
@@ -452,7 +474,7 @@ n_bands (ClipPrep *prep, const Frame *f)
   const ClipTaps *vt = &f->plan->vtaps;
   gint64 rows = vt->first[vt->n - 1] + vt->count[vt->n - 1] - vt->first[0];
   gint64 work = rows * f->htable->steps * 16 * f->size
-      + (gint64) f->size * 3 * f->size * vt->ksize;
+      + (gint64) f->size * 4 * f->size * vt->ksize;
   int n = (int) MIN (prep->n_threads, MAX (1, work / MIN_WORK_PER_THREAD));
 
   if (n > 1 && !prep->pool) {

@@ -121,14 +121,13 @@ clip_htable_init (ClipHTable *table, const ClipTaps *taps, int in_size,
 {
   g_return_if_fail (bpp == 1 || bpp == 3 || bpp == 4);
 
-  int group = 16 / bpp;
-  int steps = (taps->ksize + group - 1) / group;
-  int slots = steps * group;
-  int read_bytes = (steps - 1) * group * bpp + 16;
+  int steps = (taps->ksize + 3) / 4;
+  int slots = steps * 4;
+  /* The last step loads 16 bytes however many it uses. */
+  int read_bytes = (steps - 1) * 4 * bpp + 16;
 
   table->n = taps->n;
   table->bpp = bpp;
-  table->group = group;
   table->steps = steps;
   table->read_px = (read_bytes + bpp - 1) / bpp;
   table->start = g_new (int, taps->n);
@@ -136,17 +135,18 @@ clip_htable_init (ClipHTable *table, const ClipTaps *taps, int in_size,
   table->direct_ok = TRUE;
   for (int i = 0; i < taps->n; i++) {
     int first = taps->first[i];
-    /* Start earlier where the window's taps would pass the row's end. */
-    int start = in_size >= slots ? MIN (first, in_size - slots) : first;
+    int start = first;
     const int32_t *k = taps->weights + (size_t) i * taps->ksize;
-    int32_t *w = table->weights + (size_t) i * steps * 16;
+    int32_t *w = table->weights + (size_t) i * slots * 4;
 
+    /* Start earlier where the window's reads would pass the row's end. */
+    if ((gint64) start * bpp + read_bytes > (gint64) in_size * bpp)
+      start = MAX (in_size - (read_bytes + bpp - 1) / bpp, 0);
+    start = MAX (start, first + taps->count[i] - slots);
     table->start[i] = start;
-    for (int t = 0; t < taps->count[i]; t++) {
-      int slot = first - start + t;
-      for (int c = 0; c < bpp; c++)
-        w[slot / group * 16 + slot % group * bpp + c] = k[t];
-    }
+    for (int t = 0; t < taps->count[i]; t++)
+      for (int c = 0; c < 4; c++)
+        w[(first - start + t) * 4 + c] = k[t];
     if ((gint64) start * bpp + read_bytes > (gint64) in_size * bpp)
       table->direct_ok = FALSE;
   }

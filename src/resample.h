@@ -33,24 +33,23 @@ int clip_taps_begin (const ClipTaps *taps);
 /* One past the last input index any position of the window reads. */
 int clip_taps_end (const ClipTaps *taps);
 
-/* The horizontal taps laid out for 16-lane integer vectors over packed
- * pixels of @bpp bytes: each 16-byte load covers G = 16 / bpp whole pixels
- * (5 for 3-byte pixels, whose 16th byte gets weight 0), and every byte of
- * a pixel gets the weight of its tap, so one multiply-add serves all
- * channels. Windows of @steps loads start at @start[i]; where a window
- * would run past the end of the row it starts earlier, its weights shifted
- * by as many pixels, so that reads stay inside the row whenever the row is
- * long enough (see clip_htable_direct_ok). */
+/* The horizontal taps laid out for 16-lane integer vectors: each step of
+ * a window loads 4 pixels of @bpp bytes into 4 lanes each (one per
+ * channel, see ClipPrepKernels.hpass), and all 4 lanes of a pixel get the
+ * weight of its tap, so one multiply-add serves every channel. Windows of
+ * @steps steps start at @start[i]; where a window would run past the end
+ * of the row it starts earlier, its weights shifted by as many pixels, so
+ * that its reads stay inside the row whenever the row is long enough
+ * (@direct_ok). */
 typedef struct {
   int n;                      /* output positions */
   int bpp;                    /* bytes per source pixel: 1, 3 or 4 */
-  int group;                  /* pixels per 16-byte load: 16 / bpp */
-  int steps;                  /* 16-byte loads per window */
-  int read_px;                /* pixels a window's loads touch, rounded up */
+  int steps;                  /* 4-pixel steps per window */
+  int read_px;                /* pixels a window's 16-byte loads touch */
   int *start;                 /* [n] first pixel of each window */
-  int32_t *weights;           /* [n, steps * 16] weight of each loaded byte */
+  int32_t *weights;           /* [n, steps * 16] weight of each lane */
   int first_px, end_px;       /* pixels read by all windows together */
-  gboolean direct_ok;         /* windows read only inside the row */
+  gboolean direct_ok;         /* all windows read only inside the row */
 } ClipHTable;
 
 /* Lays out @taps (of an axis @in_size pixels long) for @bpp-byte pixels. */
