@@ -121,7 +121,11 @@ clip_htable_init (ClipHTable *table, const ClipTaps *taps, int in_size,
 {
   g_return_if_fail (bpp == 1 || bpp == 3 || bpp == 4);
 
-  int steps = (taps->ksize + 3) / 4;
+  /* Sized for the longest window, which is often shorter than ksize. */
+  int longest = 1;
+  for (int i = 0; i < taps->n; i++)
+    longest = MAX (longest, taps->count[i]);
+  int steps = (longest + 3) / 4;
   int slots = steps * 4;
   /* The last step loads 16 bytes however many it uses. */
   int read_bytes = (steps - 1) * 4 * bpp + 16;
