@@ -111,11 +111,14 @@ BODY ISA_ATTR void
 KFN (store_px) (uint8_t *dst, i32x16 a)
 {
   const int32_t half = 1 << (PREC - 1);
+  const i32x16 zero = { 0 };
 
-  a += __builtin_shufflevector (a, a, 8, 9, 10, 11, 12, 13, 14, 15,
-      8, 9, 10, 11, 12, 13, 14, 15);
-  a += __builtin_shufflevector (a, a, 4, 5, 6, 7, 4, 5, 6, 7,
-      4, 5, 6, 7, 4, 5, 6, 7);
+  /* Lanes that are not needed get zeros, not copies: every lane then holds
+   * a sum of some of PIL's products, which fits in int32 as PIL's does. */
+  a += __builtin_shufflevector (a, zero, 8, 9, 10, 11, 12, 13, 14, 15,
+      16, 16, 16, 16, 16, 16, 16, 16);
+  a += __builtin_shufflevector (a, zero, 4, 5, 6, 7, 16, 16, 16, 16,
+      16, 16, 16, 16, 16, 16, 16, 16);
   i32x4 v = __builtin_shufflevector (a, a, 0, 1, 2, 3);
   v = (v + half) >> PREC;
   i32x4 over = v > 255;

@@ -538,7 +538,7 @@ tight_frame_init (TightFrame *f, ClipPixelFormat format, int w, int h,
   int cw = (w + 1) / 2, ch = (h + 1) / 2;
   int n_planes = format == CLIP_PIXEL_I420 ? 3
       : format == CLIP_PIXEL_NV12 ? 2 : 1;
-  GRand *rand = g_rand_new_with_seed (seed);
+  guint32 x = seed * 2654435761u + 1;
 
   memset (f, 0, sizeof *f);
   f->im.format = format;
@@ -551,13 +551,17 @@ tight_frame_init (TightFrame *f, ClipPixelFormat format, int w, int h,
     int rows = i == 0 ? h : ch;
     size_t bytes = (size_t) (row + pad) * (rows - 1) + row;
     f->planes[i] = g_malloc (bytes);
-    for (size_t k = 0; k < bytes; k++)
-      f->planes[i][k] = (guint8) (g_rand_int (rand) % 7 == 0
-          ? g_rand_int (rand) : (k / 3 + k % (row + pad)) * 5);
+    /* Gradients with sparse noise (xorshift). */
+    for (size_t k = 0; k < bytes; k++) {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      f->planes[i][k] = (guint8) (x % 7 == 0 ? x >> 8
+          : (k / 3 + k % (row + pad)) * 5);
+    }
     f->im.planes[i] = f->planes[i];
     f->im.strides[i] = row + pad;
   }
-  g_rand_free (rand);
 }
 
 static void
@@ -594,6 +598,11 @@ test_kernels_agree (void)
     fast[1] = clip_prep_new (size, mean, std, 2, FALSE);
     for (int format = 0; format <= CLIP_PIXEL_NV12; format++) {
       TightFrame f;
+      /* Every format on the small frames, a few on the large ones. */
+      if (w * h > 100000 && format != CLIP_PIXEL_RGB
+          && format != CLIP_PIXEL_BGRX && format != CLIP_PIXEL_GRAY8
+          && format != CLIP_PIXEL_I420 && format != CLIP_PIXEL_NV12)
+        continue;
       tight_frame_init (&f, (ClipPixelFormat) format, w, h, format % 3,
           (guint32) (s * 16 + format));
       g_assert_true (clip_prep_run_rgb8 (portable[0], &f.im, a, &error));
