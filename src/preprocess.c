@@ -425,8 +425,9 @@ clip_prep_new (int size, const float mean[3], const float std[3],
     for (int v = 0; v < 256; v++)
       prep->lut[c][v] = mean && std
           ? ((float) v / 255.0f - mean[c]) / std[c] : (float) v;
-  prep->n_threads = n_threads;
-  prep->bands = g_new0 (Band, n_threads);
+  /* More bands than this would overlap more than they share out. */
+  prep->n_threads = MIN (n_threads, 64);
+  prep->bands = g_new0 (Band, prep->n_threads);
   g_mutex_init (&prep->lock);
   g_cond_init (&prep->done);
   return prep;
@@ -475,7 +476,13 @@ n_bands (ClipPrep *prep, const Frame *f)
   gint64 rows = vt->first[vt->n - 1] + vt->count[vt->n - 1] - vt->first[0];
   gint64 work = rows * f->htable->steps * 16 * f->size
       + (gint64) f->size * 4 * f->size * vt->ksize;
-  int n = (int) MIN (prep->n_threads, MAX (1, work / MIN_WORK_PER_THREAD));
+  /* Neighbouring bands both resample the source rows their vertical
+   * windows share: keep that overlap under a quarter of a band. */
+  gint64 by_overlap = rows / (4 * vt->ksize);
+  int n = (int) MIN (MIN (prep->n_threads, work / MIN_WORK_PER_THREAD),
+      by_overlap);
+
+  n = MAX (n, 1);
 
   if (n > 1 && !prep->pool) {
     GError *error = NULL;
