@@ -8,6 +8,43 @@
 #define KFN__(name, isa) KFN_ (name, isa)
 #define KFN(name) KFN__ (name, ISA)
 
+/* Helpers share the kernels' target: Clang refuses 64-byte vector
+ * arguments between functions built for different instruction sets. */
+BODY ISA_ATTR i32x16
+KFN (load_i32) (const int32_t *p)
+{
+  i32x16 v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+/* max (0, min (255, v)), lane by lane. */
+BODY ISA_ATTR i32x16
+KFN (clamp_u8) (i32x16 v)
+{
+  i32x16 over = v > 255;
+
+  v &= ~(v >> 31);
+  return (v & ~over) | (over & 255);
+}
+
+BODY ISA_ATTR void
+KFN (store_u8) (uint8_t *p, i32x16 v)
+{
+  u8x16 b = __builtin_convertvector (v, u8x16);
+  memcpy (p, &b, sizeof b);
+}
+
+/* Lanes 0..7 of @v, each twice: the chroma term of pixels 2i and 2i + 1. */
+BODY ISA_ATTR i32x16
+KFN (load_doubled) (const int32_t *p)
+{
+  i32x8 v;
+  memcpy (&v, p, sizeof v);
+  return __builtin_shufflevector (v, v, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5,
+      6, 6, 7, 7);
+}
+
 BODY ISA_ATTR i32x16
 KFN (load_u8) (const uint8_t *p)
 {
@@ -19,8 +56,9 @@ KFN (load_u8) (const uint8_t *p)
 /* ------------------------------------------------------------- colour */
 
 BODY ISA_ATTR void
-KFN (yuv_chroma_body) (const ClipYuvCoeffs *c, const uint8_t *u, const uint8_t *v,
-    int step, int n, int32_t *cr, int32_t *cg, int32_t *cb)
+KFN (yuv_chroma_body) (const ClipYuvCoeffs *c, const uint8_t *u,
+    const uint8_t *v, int step, int n, int32_t *cr, int32_t *cg,
+    int32_t *cb)
 {
   const int32_t half = 1 << 15;
   int i = 0;
@@ -64,9 +102,12 @@ KFN (yuv_row_body) (const ClipYuvCoeffs *c, const uint8_t *y, int n,
 
   for (; j + 16 <= n; j += 16) {
     i32x16 yy = (KFN (load_u8) (y + j) - c->y_offset) * c->cy;
-    i32x16 r = clamp_u8 ((yy + load_doubled (cr + j / 2)) >> 16);
-    i32x16 g = clamp_u8 ((yy + load_doubled (cg + j / 2)) >> 16);
-    i32x16 b = clamp_u8 ((yy + load_doubled (cb + j / 2)) >> 16);
+    i32x16 r = KFN (clamp_u8) ((yy + KFN (load_doubled) (cr + j / 2))
+        >> 16);
+    i32x16 g = KFN (clamp_u8) ((yy + KFN (load_doubled) (cg + j / 2))
+        >> 16);
+    i32x16 b = KFN (clamp_u8) ((yy + KFN (load_doubled) (cb + j / 2))
+        >> 16);
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
     i32x16 px = r | g << 8 | b << 16;
 #else
@@ -144,7 +185,7 @@ KFN (hpass_body) (const ClipHTable *t, const uint8_t *const *src,
     i32x16 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
 
     for (int s = 0; s < steps; s++) {
-      i32x16 k = load_i32 (w + 16 * s);
+      i32x16 k = KFN (load_i32) (w + 16 * s);
       size_t o = off + (size_t) s * advance;
       a0 += KFN (load_px) (src[0] + o, bpp) * k;
       if (R > 1)
@@ -187,8 +228,8 @@ KFN (hpass_any) (const ClipHTable *t, const uint8_t *const *src,
 }
 
 BODY ISA_ATTR void
-KFN (vpass_body) (const uint8_t *const *rows, const int32_t *k, int count, int len,
-    uint8_t *dst)
+KFN (vpass_body) (const uint8_t *const *rows, const int32_t *k, int count,
+    int len, uint8_t *dst)
 {
   const int32_t half = 1 << (PREC - 1);
   int j = 0;
@@ -203,16 +244,16 @@ KFN (vpass_body) (const uint8_t *const *rows, const int32_t *k, int count, int l
       a2 += KFN (load_u8) (r + 32) * k[y];
       a3 += KFN (load_u8) (r + 48) * k[y];
     }
-    store_u8 (dst + j, clamp_u8 ((a0 + half) >> PREC));
-    store_u8 (dst + j + 16, clamp_u8 ((a1 + half) >> PREC));
-    store_u8 (dst + j + 32, clamp_u8 ((a2 + half) >> PREC));
-    store_u8 (dst + j + 48, clamp_u8 ((a3 + half) >> PREC));
+    KFN (store_u8) (dst + j, KFN (clamp_u8) ((a0 + half) >> PREC));
+    KFN (store_u8) (dst + j + 16, KFN (clamp_u8) ((a1 + half) >> PREC));
+    KFN (store_u8) (dst + j + 32, KFN (clamp_u8) ((a2 + half) >> PREC));
+    KFN (store_u8) (dst + j + 48, KFN (clamp_u8) ((a3 + half) >> PREC));
   }
   for (; j + 16 <= len; j += 16) {
     i32x16 a = { 0 };
     for (int y = 0; y < count; y++)
       a += KFN (load_u8) (rows[y] + j) * k[y];
-    store_u8 (dst + j, clamp_u8 ((a + half) >> PREC));
+    KFN (store_u8) (dst + j, KFN (clamp_u8) ((a + half) >> PREC));
   }
   for (; j < len; j++) {
     int32_t ss = half;

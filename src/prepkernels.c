@@ -14,13 +14,6 @@
 
 #include <string.h>
 
-/* Vectors are only passed between always_inline functions, never across
- * an ABI boundary, so GCC's note about their calling convention does not
- * apply. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-
 typedef uint8_t u8x4 __attribute__((vector_size (4)));
 typedef uint8_t u8x16 __attribute__((vector_size (16)));
 typedef uint8_t u8x32 __attribute__((vector_size (32)));
@@ -31,31 +24,6 @@ typedef int32_t i32x16 __attribute__((vector_size (64)));
 
 #define BODY static inline __attribute__((always_inline))
 #define PREC CLIP_RESAMPLE_PRECISION_BITS
-
-BODY i32x16
-load_i32 (const int32_t *p)
-{
-  i32x16 v;
-  memcpy (&v, p, sizeof v);
-  return v;
-}
-
-/* max (0, min (255, v)), lane by lane. */
-BODY i32x16
-clamp_u8 (i32x16 v)
-{
-  i32x16 over = v > 255;
-
-  v &= ~(v >> 31);
-  return (v & ~over) | (over & 255);
-}
-
-BODY void
-store_u8 (uint8_t *p, i32x16 v)
-{
-  u8x16 b = __builtin_convertvector (v, u8x16);
-  memcpy (p, &b, sizeof b);
-}
 
 BODY uint8_t
 clip8 (int32_t ss)
@@ -73,16 +41,6 @@ clamp_fixed16 (int32_t v)
     return 0;
   v >>= 16;
   return v > 255 ? 255 : v;
-}
-
-/* Lanes 0..7 of @v, each twice: the chroma term of pixels 2i and 2i + 1. */
-BODY i32x16
-load_doubled (const int32_t *p)
-{
-  i32x8 v;
-  memcpy (&v, p, sizeof v);
-  return __builtin_shufflevector (v, v, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5,
-      6, 6, 7, 7);
 }
 
 /* ------------------------------------------------------ instantiation */
