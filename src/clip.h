@@ -170,6 +170,19 @@ ClipImage clip_image_rgb (const uint8_t *pixels, int width, int height,
 gboolean clip_preprocess (const ClipModel *model, const ClipImage *image,
     float *out, GError **error);
 
+/* A reusable preprocessor for one model: keeps the filter tables of the
+ * last frame size and its scratch memory between frames, and may split a
+ * large frame over @n_threads threads of its own (0: one per core; 1:
+ * only the caller's). Same results as clip_preprocess(), bit for bit. Use
+ * each one from one thread at a time. Holds a reference to @model. */
+typedef struct _ClipPreprocessor ClipPreprocessor;
+
+ClipPreprocessor *clip_preprocessor_new (ClipModel *model, int n_threads);
+void clip_preprocessor_free (ClipPreprocessor *pp);
+/* clip_preprocess() of @image into @out. */
+gboolean clip_preprocessor_run (ClipPreprocessor *pp, const ClipImage *image,
+    float *out, GError **error);
+
 /* ------------------------------------------------------------- towers */
 
 typedef struct _ClipWorkspace ClipWorkspace;

@@ -1,143 +1,55 @@
 /* preprocess.c: a video frame to CLIP's input tensor, as OpenAI's
  * torchvision pipeline does it (Resize(R, BICUBIC) on a PIL image,
  * CenterCrop(R), ToTensor, Normalize), without materialising the resized
- * frame: only the output rows and columns inside the crop are computed, and
- * source rows are converted to RGB one at a time as the resampler needs
- * them. */
+ * frame: only the output rows and columns inside the crop are computed.
+ * Source rows are read in place where their bytes can be resampled as
+ * they are (packed RGB formats), or converted to RGB one at a time into a
+ * small buffer; horizontally resampled rows go round a ring just deep
+ * enough for the vertical filter. Output rows are independent, so a large
+ * frame is split into bands of output rows, one per thread. */
 #include "preprocess.h"
-#include "resample.h"
+#include "prepkernels.h"
 
 #include <string.h>
 
-/* ---------------------------------------------------------- row fetching */
+/* ------------------------------------------------------ pixel formats */
 
-/* Writes input columns @x0 .. @x1 - 1 of row @y of @image as RGB to @rgb. */
-typedef void (*RowFetch) (const ClipImage *image, int y, int x0, int x1,
-    uint8_t *rgb);
-
+/* How the resampler reads a format: packed pixels of @bpp bytes in place,
+ * or (YUV) converted to 4-byte R, G, B, 0. */
 typedef struct {
-  int bpp;                    /* bytes per pixel */
-  int r, g, b;                /* byte offsets in a pixel */
-} PackedLayout;
+  int bpp;                    /* bytes per resampled pixel */
+  int lanes[3];               /* byte of R, G, B inside one */
+  int n_planes;
+  gboolean yuv;
+} FormatInfo;
 
 /* Indexed by ClipPixelFormat up to GRAY8; alpha and padding are ignored. */
-static const PackedLayout packed_layouts[] = {
-  [CLIP_PIXEL_RGB] = { 3, 0, 1, 2 },
-  [CLIP_PIXEL_BGR] = { 3, 2, 1, 0 },
-  [CLIP_PIXEL_RGBX] = { 4, 0, 1, 2 },
-  [CLIP_PIXEL_BGRX] = { 4, 2, 1, 0 },
-  [CLIP_PIXEL_XRGB] = { 4, 1, 2, 3 },
-  [CLIP_PIXEL_XBGR] = { 4, 3, 2, 1 },
-  [CLIP_PIXEL_RGBA] = { 4, 0, 1, 2 },
-  [CLIP_PIXEL_BGRA] = { 4, 2, 1, 0 },
-  [CLIP_PIXEL_ARGB] = { 4, 1, 2, 3 },
-  [CLIP_PIXEL_ABGR] = { 4, 3, 2, 1 },
-  [CLIP_PIXEL_GRAY8] = { 1, 0, 0, 0 },
+static const FormatInfo packed_formats[] = {
+  [CLIP_PIXEL_RGB] = { 3, { 0, 1, 2 }, 1, FALSE },
+  [CLIP_PIXEL_BGR] = { 3, { 2, 1, 0 }, 1, FALSE },
+  [CLIP_PIXEL_RGBX] = { 4, { 0, 1, 2 }, 1, FALSE },
+  [CLIP_PIXEL_BGRX] = { 4, { 2, 1, 0 }, 1, FALSE },
+  [CLIP_PIXEL_XRGB] = { 4, { 1, 2, 3 }, 1, FALSE },
+  [CLIP_PIXEL_XBGR] = { 4, { 3, 2, 1 }, 1, FALSE },
+  [CLIP_PIXEL_RGBA] = { 4, { 0, 1, 2 }, 1, FALSE },
+  [CLIP_PIXEL_BGRA] = { 4, { 2, 1, 0 }, 1, FALSE },
+  [CLIP_PIXEL_ARGB] = { 4, { 1, 2, 3 }, 1, FALSE },
+  [CLIP_PIXEL_ABGR] = { 4, { 3, 2, 1 }, 1, FALSE },
+  [CLIP_PIXEL_GRAY8] = { 1, { 0, 0, 0 }, 1, FALSE },
 };
 
-static void
-fetch_rgb (const ClipImage *image, int y, int x0, int x1, uint8_t *rgb)
-{
-  memcpy (rgb, image->planes[0] + (size_t) y * image->strides[0] + 3 * x0,
-      (size_t) (x1 - x0) * 3);
-}
+static const FormatInfo yuv_formats[] = {
+  [0] = { 4, { 0, 1, 2 }, 3, TRUE },       /* I420 */
+  [1] = { 4, { 0, 1, 2 }, 2, TRUE },       /* NV12 */
+};
 
-static void
-fetch_packed (const ClipImage *image, int y, int x0, int x1, uint8_t *rgb)
-{
-  const PackedLayout *l = &packed_layouts[image->format];
-  const uint8_t *p = image->planes[0] + (size_t) y * image->strides[0]
-      + (size_t) x0 * l->bpp;
-
-  for (int x = x0; x < x1; x++, p += l->bpp, rgb += 3) {
-    rgb[0] = p[l->r];
-    rgb[1] = p[l->g];
-    rgb[2] = p[l->b];
-  }
-}
-
-/* YUV -> RGB in 16.16 fixed point, from the matrix's Kr/Kb and range. */
-typedef struct {
-  int y_offset;
-  int32_t cy, crv, cgu, cgv, cbu;
-} YuvCoeffs;
-
-static YuvCoeffs
-yuv_coeffs (ClipYuvMatrix matrix)
-{
-  double kr = matrix == CLIP_YUV_BT709 ? 0.2126 : 0.299;
-  double kb = matrix == CLIP_YUV_BT709 ? 0.0722 : 0.114;
-  double kg = 1.0 - kr - kb;
-  gboolean full = matrix == CLIP_YUV_BT601_FULL;
-  double ys = full ? 1.0 : 255.0 / 219.0;
-  double cs = full ? 1.0 : 255.0 / 224.0;
-  const double one = 65536.0;
-  YuvCoeffs c = {
-    .y_offset = full ? 0 : 16,
-    .cy = (int32_t) (ys * one + 0.5),
-    .crv = (int32_t) (2.0 * (1.0 - kr) * cs * one + 0.5),
-    .cgu = (int32_t) (2.0 * kb * (1.0 - kb) / kg * cs * one + 0.5),
-    .cgv = (int32_t) (2.0 * kr * (1.0 - kr) / kg * cs * one + 0.5),
-    .cbu = (int32_t) (2.0 * (1.0 - kb) * cs * one + 0.5),
-  };
-  return c;
-}
-
-static inline uint8_t
-clamp_fixed (int32_t v)
-{
-  v += 1 << 15;
-  if (v < 0)
-    return 0;
-  v >>= 16;
-  return v > 255 ? 255 : (uint8_t) v;
-}
-
-static inline void
-yuv_to_rgb (const YuvCoeffs *c, int y, int u, int v, uint8_t *rgb)
-{
-  int32_t yy = (y - c->y_offset) * c->cy;
-  u -= 128;
-  v -= 128;
-  rgb[0] = clamp_fixed (yy + c->crv * v);
-  rgb[1] = clamp_fixed (yy - c->cgu * u - c->cgv * v);
-  rgb[2] = clamp_fixed (yy + c->cbu * u);
-}
-
-/* Chroma is sampled at (x / 2, y / 2): the nearest site for the usual
- * MPEG-2 siting, and never outside a (w + 1) / 2 wide plane. */
-static void
-fetch_i420 (const ClipImage *image, int y, int x0, int x1, uint8_t *rgb)
-{
-  YuvCoeffs c = yuv_coeffs (image->matrix);
-  const uint8_t *py = image->planes[0] + (size_t) y * image->strides[0];
-  const uint8_t *pu = image->planes[1] + (size_t) (y / 2) * image->strides[1];
-  const uint8_t *pv = image->planes[2] + (size_t) (y / 2) * image->strides[2];
-
-  for (int x = x0; x < x1; x++, rgb += 3)
-    yuv_to_rgb (&c, py[x], pu[x / 2], pv[x / 2], rgb);
-}
-
-static void
-fetch_nv12 (const ClipImage *image, int y, int x0, int x1, uint8_t *rgb)
-{
-  YuvCoeffs c = yuv_coeffs (image->matrix);
-  const uint8_t *py = image->planes[0] + (size_t) y * image->strides[0];
-  const uint8_t *puv = image->planes[1]
-      + (size_t) (y / 2) * image->strides[1];
-
-  for (int x = x0; x < x1; x++, rgb += 3)
-    yuv_to_rgb (&c, py[x], puv[x / 2 * 2], puv[x / 2 * 2 + 1], rgb);
-}
-
-/* Checks planes and strides; returns the fetcher for the format. */
-static RowFetch
-image_fetcher (const ClipImage *image, GError **error)
+/* Checks size, planes and strides; returns how to read the format. */
+static const FormatInfo *
+image_format (const ClipImage *image, GError **error)
 {
   int w = image->width;
-  int n_planes = 1;
   gint64 min_stride[3] = { 0, 0, 0 };
-  RowFetch fetch;
+  const FormatInfo *f;
 
   if (image->width < 1 || image->height < 1) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
@@ -147,34 +59,31 @@ image_fetcher (const ClipImage *image, GError **error)
   }
   switch (image->format) {
     case CLIP_PIXEL_I420:
-      n_planes = 3;
+      f = &yuv_formats[0];
       min_stride[0] = w;
       min_stride[1] = min_stride[2] = (w + 1) / 2;
-      fetch = fetch_i420;
       break;
     case CLIP_PIXEL_NV12:
-      n_planes = 2;
+      f = &yuv_formats[1];
       min_stride[0] = w;
       min_stride[1] = (gint64) (w + 1) / 2 * 2;
-      fetch = fetch_nv12;
       break;
     default:
-      if ((unsigned) image->format >= G_N_ELEMENTS (packed_layouts)) {
+      if ((unsigned) image->format >= G_N_ELEMENTS (packed_formats)) {
         g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
             "unknown pixel format %d", (int) image->format);
         return NULL;
       }
-      min_stride[0] = (gint64) w * packed_layouts[image->format].bpp;
-      fetch = image->format == CLIP_PIXEL_RGB ? fetch_rgb : fetch_packed;
+      f = &packed_formats[image->format];
+      min_stride[0] = (gint64) w * f->bpp;
       break;
   }
-  if ((image->format == CLIP_PIXEL_I420 || image->format == CLIP_PIXEL_NV12)
-      && (unsigned) image->matrix > CLIP_YUV_BT601_FULL) {
+  if (f->yuv && (unsigned) image->matrix > CLIP_YUV_BT601_FULL) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
         "unknown YUV matrix %d", (int) image->matrix);
     return NULL;
   }
-  for (int i = 0; i < n_planes; i++) {
+  for (int i = 0; i < f->n_planes; i++) {
     if (!image->planes[i]) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
           "image plane %d is NULL", i);
@@ -188,7 +97,29 @@ image_fetcher (const ClipImage *image, GError **error)
       return NULL;
     }
   }
-  return fetch;
+  return f;
+}
+
+/* YUV -> RGB in 16.16 fixed point, from the matrix's Kr/Kb and range. */
+static ClipYuvCoeffs
+yuv_coeffs (ClipYuvMatrix matrix)
+{
+  double kr = matrix == CLIP_YUV_BT709 ? 0.2126 : 0.299;
+  double kb = matrix == CLIP_YUV_BT709 ? 0.0722 : 0.114;
+  double kg = 1.0 - kr - kb;
+  gboolean full = matrix == CLIP_YUV_BT601_FULL;
+  double ys = full ? 1.0 : 255.0 / 219.0;
+  double cs = full ? 1.0 : 255.0 / 224.0;
+  const double one = 65536.0;
+  ClipYuvCoeffs c = {
+    .y_offset = full ? 0 : 16,
+    .cy = (int32_t) (ys * one + 0.5),
+    .crv = (int32_t) (2.0 * (1.0 - kr) * cs * one + 0.5),
+    .cgu = (int32_t) (2.0 * kb * (1.0 - kb) / kg * cs * one + 0.5),
+    .cgv = (int32_t) (2.0 * kr * (1.0 - kr) / kg * cs * one + 0.5),
+    .cbu = (int32_t) (2.0 * (1.0 - kb) * cs * one + 0.5),
+  };
+  return c;
 }
 
 /* --------------------------------------------------------- geometry */
@@ -226,7 +157,421 @@ resized_dims (int width, int height, int size, int *out_w, int *out_h,
   return TRUE;
 }
 
-/* --------------------------------------------------------- the pipeline */
+/* The filter tables of one frame size: PIL's taps for the crop's columns
+ * and rows, and the columns' taps laid out for each pixel size met. */
+typedef struct {
+  int width, height;
+  ClipTaps htaps, vtaps;
+  ClipHTable htables[5];      /* indexed by bytes per pixel: 1, 3, 4 */
+} Plan;
+
+static Plan *
+plan_new (int width, int height, int size, GError **error)
+{
+  int out_w, out_h;
+
+  if (!resized_dims (width, height, size, &out_w, &out_h, error))
+    return NULL;
+
+  Plan *plan = g_new0 (Plan, 1);
+  plan->width = width;
+  plan->height = height;
+  clip_taps_init (&plan->htaps, width, out_w,
+      round_half_even_half (out_w - size), size);
+  clip_taps_init (&plan->vtaps, height, out_h,
+      round_half_even_half (out_h - size), size);
+  return plan;
+}
+
+static void
+plan_free (Plan *plan)
+{
+  if (!plan)
+    return;
+  clip_taps_clear (&plan->htaps);
+  clip_taps_clear (&plan->vtaps);
+  for (int i = 0; i < 5; i++)
+    if (plan->htables[i].n)
+      clip_htable_clear (&plan->htables[i]);
+  g_free (plan);
+}
+
+static const ClipHTable *
+plan_htable (Plan *plan, int bpp)
+{
+  ClipHTable *t = &plan->htables[bpp];
+
+  if (!t->n)
+    clip_htable_init (t, &plan->htaps, plan->width, bpp);
+  return t;
+}
+
+/* ---------------------------------------------------- one band of rows */
+
+/* Everything a band needs to know about the frame being processed. */
+typedef struct {
+  const ClipImage *image;
+  const FormatInfo *format;
+  const Plan *plan;
+  const ClipHTable *htable;
+  const ClipPrepKernels *kernels;
+  ClipYuvCoeffs yuv;
+  gboolean direct;            /* resample source rows in place */
+  int buf_first, buf_end;     /* pixels of a converted / copied row */
+  int size;
+  const float (*lut)[256];    /* normalisation, or NULL for 8-bit output */
+  float *out;
+  uint8_t *out8;
+} Frame;
+
+/* Source rows resampled horizontally together (see ClipPrepKernels). */
+#define ROWS_AT_ONCE 4
+
+/* The scratch memory of one band: sized for one plan and format. */
+typedef struct {
+  uint8_t *ring;              /* [ring_rows, 4 * size] resampled rows */
+  int ring_rows;
+  uint8_t *rowbuf[ROWS_AT_ONCE];  /* converted or copied source rows */
+  size_t rowbuf_size;
+  int32_t *chroma;            /* 3 arrays of chroma terms */
+  size_t chroma_n;
+  int chroma_row;             /* chroma row held in @chroma, or -1 */
+  uint8_t *vrow;              /* [4 * size] one output row */
+  const uint8_t **rowptrs;    /* [ring_rows] */
+} Band;
+
+static void
+band_clear (Band *b)
+{
+  g_free (b->ring);
+  for (int r = 0; r < ROWS_AT_ONCE; r++)
+    g_free (b->rowbuf[r]);
+  g_free (b->chroma);
+  g_free (b->vrow);
+  g_free (b->rowptrs);
+  memset (b, 0, sizeof *b);
+}
+
+/* (Re)allocates @b for @f when the plan or the row buffer size changed. */
+static void
+band_prepare (Band *b, const Frame *f)
+{
+  /* The vertical window, plus the rows resampled ahead with it. */
+  int ring_rows = f->plan->vtaps.ksize + ROWS_AT_ONCE - 1;
+  size_t row_px = (size_t) (f->buf_end - f->buf_first);
+  size_t rowbuf_size = f->direct ? 0 : row_px * f->format->bpp + 16;
+  size_t chroma_n = f->format->yuv ? row_px / 2 + 2 : 0;
+
+  if (b->ring_rows != ring_rows || !b->vrow
+      || b->rowbuf_size != rowbuf_size || b->chroma_n != chroma_n) {
+    band_clear (b);
+    b->ring_rows = ring_rows;
+    b->ring = g_malloc ((size_t) ring_rows * 4 * f->size);
+    b->rowptrs = g_new (const uint8_t *, ring_rows);
+    b->vrow = g_malloc ((size_t) 4 * f->size);
+    b->rowbuf_size = rowbuf_size;
+    /* Zeroed once: the part past the image's last column stays zero. */
+    for (int r = 0; rowbuf_size && r < ROWS_AT_ONCE; r++)
+      b->rowbuf[r] = g_malloc0 (rowbuf_size);
+    b->chroma_n = chroma_n;
+    b->chroma = chroma_n ? g_new (int32_t, 3 * chroma_n) : NULL;
+  }
+  b->chroma_row = -1;
+}
+
+/* Makes source row @y readable as packed pixels from buf_first on, in
+ * @buf, and returns it. */
+static const uint8_t *
+band_source_row (Band *b, const Frame *f, int y, uint8_t *buf)
+{
+  const ClipImage *im = f->image;
+  const uint8_t *row = im->planes[0] + (size_t) y * im->strides[0];
+  int bpp = f->format->bpp;
+  int have_end = MIN (f->buf_end, im->width);
+
+  if (!f->format->yuv) {
+    memcpy (buf, row + (size_t) f->buf_first * bpp,
+        (size_t) (have_end - f->buf_first) * bpp);
+    return buf;
+  }
+  /* buf_first is even: pixel j of the buffer uses chroma term j / 2. */
+  int cx0 = f->buf_first / 2, n = have_end - f->buf_first;
+  int32_t *cr = b->chroma, *cg = cr + b->chroma_n, *cb = cg + b->chroma_n;
+  if (b->chroma_row != y / 2) {
+    const uint8_t *u, *v;
+    int step;
+    if (im->format == CLIP_PIXEL_I420) {
+      u = im->planes[1] + (size_t) (y / 2) * im->strides[1] + cx0;
+      v = im->planes[2] + (size_t) (y / 2) * im->strides[2] + cx0;
+      step = 1;
+    } else {
+      u = im->planes[1] + (size_t) (y / 2) * im->strides[1] + 2 * cx0;
+      v = u + 1;
+      step = 2;
+    }
+    f->kernels->yuv_chroma (&f->yuv, u, v, step, (n + 1) / 2, cr, cg, cb);
+    b->chroma_row = y / 2;
+  }
+  f->kernels->yuv_row (&f->yuv, row + f->buf_first, n, cr, cg, cb, buf);
+  return buf;
+}
+
+/* Resamples source rows @y .. @y + @n - 1 horizontally into the ring. */
+static void
+band_rows (Band *b, const Frame *f, int y, int n)
+{
+  const ClipImage *im = f->image;
+  const uint8_t *src[ROWS_AT_ONCE];
+  uint8_t *dst[ROWS_AT_ONCE];
+
+  for (int r = 0; r < n; r++) {
+    src[r] = f->direct
+        ? im->planes[0] + (size_t) (y + r) * im->strides[0]
+        : band_source_row (b, f, y + r, b->rowbuf[r]);
+    dst[r] = b->ring + (size_t) ((y + r) % b->ring_rows) * 4 * f->size;
+  }
+  f->kernels->hpass (f->htable, src, f->direct ? 0 : f->buf_first, dst, n);
+}
+
+/* Writes output row @i from @vrow (4 bytes a pixel, in source order). */
+static void
+emit_row (const Frame *f, int i, const uint8_t *vrow)
+{
+  int size = f->size;
+  const int *lanes = f->format->lanes;
+
+  if (f->lut) {
+    size_t plane = (size_t) size * size;
+    for (int c = 0; c < 3; c++) {
+      const float *lut = f->lut[c];
+      const uint8_t *src = vrow + lanes[c];
+      float *dst = f->out + c * plane + (size_t) i * size;
+      for (int j = 0; j < size; j++)
+        dst[j] = lut[src[4 * j]];
+    }
+  } else {
+    uint8_t *dst = f->out8 + (size_t) i * size * 3;
+    for (int j = 0; j < size; j++)
+      for (int c = 0; c < 3; c++)
+        dst[3 * j + c] = vrow[4 * j + lanes[c]];
+  }
+}
+
+/* Output rows @i0 .. @i1 - 1: each source row they need is resampled once
+ * into the ring, then each output row is a vertical pass over the ring. */
+static void
+band_run (Band *b, const Frame *f, int i0, int i1)
+{
+  const ClipTaps *vt = &f->plan->vtaps;
+  size_t row_bytes = (size_t) 4 * f->size;
+  int next = vt->first[i0];
+  int last = vt->first[i1 - 1] + vt->count[i1 - 1];
+
+  for (int i = i0; i < i1; i++) {
+    int first = vt->first[i], count = vt->count[i];
+
+    next = MAX (next, first);
+    while (next < first + count) {
+      int n = MIN (ROWS_AT_ONCE, last - next);
+      band_rows (b, f, next, n);
+      next += n;
+    }
+    for (int y = 0; y < count; y++)
+      b->rowptrs[y] = b->ring + (size_t) ((first + y) % b->ring_rows)
+          * row_bytes;
+    f->kernels->vpass (b->rowptrs, vt->weights + (size_t) i * vt->ksize,
+        count, (int) row_bytes, b->vrow);
+    emit_row (f, i, b->vrow);
+  }
+}
+
+/* ------------------------------------------------------------ the plan */
+
+struct _ClipPrep {
+  int size;
+  float lut[3][256];
+  int n_threads;
+  const ClipPrepKernels *kernels;
+  Plan *plan;                 /* for the last frame size */
+  Band *bands;                /* [n_threads] */
+  GThreadPool *pool;          /* n_threads - 1 workers, or NULL */
+  GMutex lock;
+  GCond done;
+  int pending;                /* bands still running */
+};
+
+typedef struct {
+  ClipPrep *prep;
+  const Frame *frame;
+  Band *band;
+  int i0, i1;
+} Task;
+
+/* Below this many multiply-adds a frame runs on one thread: handing work
+ * to another thread costs tens of microseconds. */
+#define MIN_WORK_PER_THREAD 2000000
+
+ClipPrep *
+clip_prep_new (int size, const float mean[3], const float std[3],
+    int n_threads, gboolean portable)
+{
+  g_return_val_if_fail (size >= 1 && n_threads >= 1, NULL);
+
+  ClipPrep *prep = g_new0 (ClipPrep, 1);
+  prep->size = size;
+  prep->kernels = clip_prep_kernels (portable);
+  /* ToTensor then Normalize, in float32 as torch computes them. */
+  for (int c = 0; c < 3; c++)
+    for (int v = 0; v < 256; v++)
+      prep->lut[c][v] = mean && std
+          ? ((float) v / 255.0f - mean[c]) / std[c] : (float) v;
+  /* More bands than this would overlap more than they share out. */
+  prep->n_threads = MIN (n_threads, 64);
+  prep->bands = g_new0 (Band, prep->n_threads);
+  g_mutex_init (&prep->lock);
+  g_cond_init (&prep->done);
+  return prep;
+}
+
+void
+clip_prep_free (ClipPrep *prep)
+{
+  if (!prep)
+    return;
+  if (prep->pool)
+    g_thread_pool_free (prep->pool, FALSE, TRUE);
+  for (int i = 0; i < prep->n_threads; i++)
+    band_clear (&prep->bands[i]);
+  g_free (prep->bands);
+  plan_free (prep->plan);
+  g_mutex_clear (&prep->lock);
+  g_cond_clear (&prep->done);
+  g_free (prep);
+}
+
+const char *
+clip_prep_kernels_name (const ClipPrep *prep)
+{
+  return prep->kernels->name;
+}
+
+static void
+task_run (gpointer data, gpointer user_data)
+{
+  Task *t = data;
+  ClipPrep *prep = t->prep;
+
+  band_run (t->band, t->frame, t->i0, t->i1);
+  g_mutex_lock (&prep->lock);
+  if (--prep->pending == 0)
+    g_cond_signal (&prep->done);
+  g_mutex_unlock (&prep->lock);
+}
+
+/* How many bands @f is worth splitting into. */
+static int
+n_bands (ClipPrep *prep, const Frame *f)
+{
+  const ClipTaps *vt = &f->plan->vtaps;
+  gint64 rows = vt->first[vt->n - 1] + vt->count[vt->n - 1] - vt->first[0];
+  gint64 work = rows * f->htable->steps * 16 * f->size
+      + (gint64) f->size * 4 * f->size * vt->ksize;
+  /* Neighbouring bands both resample the source rows their vertical
+   * windows share: keep that overlap under a quarter of a band. */
+  gint64 by_overlap = rows / (4 * vt->ksize);
+  int n = (int) MIN (MIN (prep->n_threads, work / MIN_WORK_PER_THREAD),
+      by_overlap);
+
+  n = MAX (n, 1);
+
+  if (n > 1 && !prep->pool) {
+    GError *error = NULL;
+    prep->pool = g_thread_pool_new (task_run, NULL, prep->n_threads - 1,
+        TRUE, &error);
+    if (!prep->pool) {
+      g_warning ("preprocessing on one thread: %s", error->message);
+      g_error_free (error);
+      prep->n_threads = 1;
+      return 1;
+    }
+  }
+  return n;
+}
+
+static gboolean
+prep_run (ClipPrep *prep, const ClipImage *image, float *out, uint8_t *out8,
+    GError **error)
+{
+  const FormatInfo *format = image_format (image, error);
+  if (!format)
+    return FALSE;
+
+  if (!prep->plan || prep->plan->width != image->width
+      || prep->plan->height != image->height) {
+    Plan *plan = plan_new (image->width, image->height, prep->size, error);
+    if (!plan)
+      return FALSE;
+    plan_free (prep->plan);
+    prep->plan = plan;
+  }
+
+  Frame f = {
+    .image = image,
+    .format = format,
+    .plan = prep->plan,
+    .htable = plan_htable (prep->plan, format->bpp),
+    .kernels = prep->kernels,
+    .size = prep->size,
+    .lut = out ? (const float (*)[256]) prep->lut : NULL,
+    .out = out,
+    .out8 = out8,
+  };
+  f.direct = !format->yuv && f.htable->direct_ok;
+  f.buf_first = f.htable->first_px;
+  if (format->yuv) {
+    f.yuv = yuv_coeffs (image->matrix);
+    f.buf_first &= ~1;
+  }
+  f.buf_end = f.htable->end_px;
+
+  int n = n_bands (prep, &f);
+  int size = prep->size;
+  Task *tasks = g_newa (Task, n);
+  prep->pending = n - 1;
+  for (int k = 0; k < n; k++) {
+    tasks[k] = (Task) { prep, &f, &prep->bands[k], size * k / n,
+      size * (k + 1) / n };
+    band_prepare (&prep->bands[k], &f);
+    if (k > 0)
+      g_thread_pool_push (prep->pool, &tasks[k], NULL);
+  }
+  band_run (tasks[0].band, &f, tasks[0].i0, tasks[0].i1);
+  g_mutex_lock (&prep->lock);
+  while (prep->pending > 0)
+    g_cond_wait (&prep->done, &prep->lock);
+  g_mutex_unlock (&prep->lock);
+  return TRUE;
+}
+
+gboolean
+clip_prep_run (ClipPrep *prep, const ClipImage *image, float *out,
+    GError **error)
+{
+  g_return_val_if_fail (prep != NULL && image != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return prep_run (prep, image, out, NULL, error);
+}
+
+gboolean
+clip_prep_run_rgb8 (ClipPrep *prep, const ClipImage *image, uint8_t *out,
+    GError **error)
+{
+  g_return_val_if_fail (prep != NULL && image != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return prep_run (prep, image, NULL, out, error);
+}
+
+/* ---------------------------------------------------- one-shot calls */
 
 ClipImage
 clip_image_rgb (const uint8_t *pixels, int width, int height, int stride)
@@ -242,6 +587,17 @@ clip_image_rgb (const uint8_t *pixels, int width, int height, int stride)
   return image;
 }
 
+static gboolean
+check_size (int size, GError **error)
+{
+  if (size < 1) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+        "output size %d must be at least 1", size);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 clip_resize_crop_rgb8 (const ClipImage *image, int size, uint8_t *out,
     GError **error)
@@ -250,79 +606,27 @@ clip_resize_crop_rgb8 (const ClipImage *image, int size, uint8_t *out,
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (size < 1) {
-    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
-        "output size %d must be at least 1", size);
+  if (!check_size (size, error))
     return FALSE;
-  }
-  RowFetch fetch = image_fetcher (image, error);
-  int out_w, out_h;
-  if (!fetch
-      || !resized_dims (image->width, image->height, size, &out_w, &out_h,
-          error))
-    return FALSE;
-
-  int left = round_half_even_half (out_w - size);
-  int top = round_half_even_half (out_h - size);
-  ClipTaps htaps, vtaps;
-  clip_taps_init (&htaps, image->width, out_w, left, size);
-  clip_taps_init (&vtaps, image->height, out_h, top, size);
-
-  int x0 = clip_taps_begin (&htaps), x1 = clip_taps_end (&htaps);
-  int y0 = clip_taps_begin (&vtaps), y1 = clip_taps_end (&vtaps);
-  size_t row_bytes = (size_t) size * 3;
-  uint8_t *src_row = g_malloc ((size_t) (x1 - x0) * 3);
-  uint8_t *rows = g_malloc ((size_t) (y1 - y0) * row_bytes);
-  int32_t *acc = g_new (int32_t, row_bytes);
-
-  /* Horizontal first, as PIL: rows of the cropped width, 8-bit rounded. */
-  for (int y = y0; y < y1; y++) {
-    fetch (image, y, x0, x1, src_row);
-    clip_resample_row_rgb (&htaps, src_row, x0,
-        rows + (size_t) (y - y0) * row_bytes);
-  }
-  for (int i = 0; i < size; i++)
-    clip_resample_column (&vtaps, i, rows, y0, row_bytes, acc,
-        out + (size_t) i * row_bytes);
-
-  g_free (acc);
-  g_free (rows);
-  g_free (src_row);
-  clip_taps_clear (&htaps);
-  clip_taps_clear (&vtaps);
-  return TRUE;
+  ClipPrep *prep = clip_prep_new (size, NULL, NULL, 1, FALSE);
+  gboolean ok = prep_run (prep, image, NULL, out, error);
+  clip_prep_free (prep);
+  return ok;
 }
 
 gboolean
 clip_preprocess_image (const ClipImage *image, int size, const float mean[3],
     const float std[3], float *out, GError **error)
 {
+  g_return_val_if_fail (image != NULL, FALSE);
   g_return_val_if_fail (mean != NULL && std != NULL, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (size < 1) {
-    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
-        "output size %d must be at least 1", size);
+  if (!check_size (size, error))
     return FALSE;
-  }
-  size_t plane = (size_t) size * size;
-  uint8_t *rgb = g_malloc (plane * 3);
-  if (!clip_resize_crop_rgb8 (image, size, rgb, error)) {
-    g_free (rgb);
-    return FALSE;
-  }
-
-  /* ToTensor then Normalize, in float32 as torch computes them. */
-  float lut[3][256];
-  for (int c = 0; c < 3; c++)
-    for (int v = 0; v < 256; v++)
-      lut[c][v] = ((float) v / 255.0f - mean[c]) / std[c];
-  for (int c = 0; c < 3; c++) {
-    float *dst = out + c * plane;
-    const uint8_t *src = rgb + c;
-    for (size_t i = 0; i < plane; i++, src += 3)
-      dst[i] = lut[c][*src];
-  }
-  g_free (rgb);
-  return TRUE;
+  ClipPrep *prep = clip_prep_new (size, mean, std, 1, FALSE);
+  gboolean ok = prep_run (prep, image, out, NULL, error);
+  clip_prep_free (prep);
+  return ok;
 }

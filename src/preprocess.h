@@ -21,4 +21,25 @@ gboolean clip_preprocess_image (const ClipImage *image, int size,
 gboolean clip_resize_crop_rgb8 (const ClipImage *image, int size,
     uint8_t *out, GError **error);
 
+/* A reusable preprocessing plan for one output size and normalisation: it
+ * keeps the filter tables of the last frame size it saw and its scratch
+ * rows, and may split large frames over threads of its own. Use from one
+ * thread at a time. */
+typedef struct _ClipPrep ClipPrep;
+
+/* @n_threads >= 1 (1: only the calling thread). With @portable, uses the
+ * kernels built for the baseline instruction set even where faster ones
+ * run (tests compare the two). @size must be >= 1. */
+ClipPrep *clip_prep_new (int size, const float mean[3], const float std[3],
+    int n_threads, gboolean portable);
+void clip_prep_free (ClipPrep *prep);
+/* clip_preprocess_image() with @prep's size and normalisation. */
+gboolean clip_prep_run (ClipPrep *prep, const ClipImage *image, float *out,
+    GError **error);
+/* clip_resize_crop_rgb8() with @prep's size. */
+gboolean clip_prep_run_rgb8 (ClipPrep *prep, const ClipImage *image,
+    uint8_t *out, GError **error);
+/* Name of the kernels @prep runs ("avx512", "avx2", "portable"). */
+const char *clip_prep_kernels_name (const ClipPrep *prep);
+
 #endif

@@ -8,7 +8,8 @@
 #include <string.h>
 
 /* 32 bits minus 8 for the value and 2 for the overshoot of negative lobes. */
-#define PRECISION_BITS (32 - 8 - 2)
+#define PRECISION_BITS CLIP_RESAMPLE_PRECISION_BITS
+G_STATIC_ASSERT (PRECISION_BITS == 32 - 8 - 2);
 #define BICUBIC_SUPPORT 2.0
 
 static double
@@ -32,15 +33,6 @@ to_fixed (double w)
   if (w < 0)
     return (int32_t) (-0.5 + w * (1 << PRECISION_BITS));
   return (int32_t) (0.5 + w * (1 << PRECISION_BITS));
-}
-
-static inline uint8_t
-clip8 (int32_t ss)
-{
-  if (ss < 0)
-    return 0;
-  ss >>= PRECISION_BITS;
-  return ss > 255 ? 255 : (uint8_t) ss;
 }
 
 void
@@ -124,44 +116,53 @@ clip_taps_end (const ClipTaps *taps)
 }
 
 void
-clip_resample_row_rgb (const ClipTaps *taps, const uint8_t *src,
-    int src_first, uint8_t *dst)
+clip_htable_init (ClipHTable *table, const ClipTaps *taps, int in_size,
+    int bpp)
 {
+  g_return_if_fail (bpp == 1 || bpp == 3 || bpp == 4);
+
+  /* Sized for the longest window, which is often shorter than ksize. */
+  int longest = 1;
+  for (int i = 0; i < taps->n; i++)
+    longest = MAX (longest, taps->count[i]);
+  int steps = (longest + 3) / 4;
+  int slots = steps * 4;
+  /* The last step loads 16 bytes however many it uses. */
+  int read_bytes = (steps - 1) * 4 * bpp + 16;
+
+  table->n = taps->n;
+  table->bpp = bpp;
+  table->steps = steps;
+  table->read_px = (read_bytes + bpp - 1) / bpp;
+  table->start = g_new (int, taps->n);
+  table->weights = g_new0 (int32_t, (size_t) taps->n * steps * 16);
+  table->direct_ok = TRUE;
   for (int i = 0; i < taps->n; i++) {
+    int first = taps->first[i];
+    int start = first;
     const int32_t *k = taps->weights + (size_t) i * taps->ksize;
-    const uint8_t *p = src + (size_t) (taps->first[i] - src_first) * 3;
-    int count = taps->count[i];
-    int32_t ss0 = 1 << (PRECISION_BITS - 1);
-    int32_t ss1 = ss0, ss2 = ss0;
-    for (int x = 0; x < count; x++, p += 3) {
-      ss0 += p[0] * k[x];
-      ss1 += p[1] * k[x];
-      ss2 += p[2] * k[x];
-    }
-    dst[3 * i + 0] = clip8 (ss0);
-    dst[3 * i + 1] = clip8 (ss1);
-    dst[3 * i + 2] = clip8 (ss2);
+    int32_t *w = table->weights + (size_t) i * slots * 4;
+
+    /* Start earlier where the window's reads would pass the row's end. */
+    if ((gint64) start * bpp + read_bytes > (gint64) in_size * bpp)
+      start = MAX (in_size - (read_bytes + bpp - 1) / bpp, 0);
+    start = MAX (start, first + taps->count[i] - slots);
+    table->start[i] = start;
+    for (int t = 0; t < taps->count[i]; t++)
+      for (int c = 0; c < 4; c++)
+        w[(first - start + t) * 4 + c] = k[t];
+    if ((gint64) start * bpp + read_bytes > (gint64) in_size * bpp)
+      table->direct_ok = FALSE;
   }
+  /* Both bounds only grow with the output position. */
+  table->first_px = table->start[0];
+  table->end_px = table->start[taps->n - 1] + table->read_px;
 }
 
 void
-clip_resample_column (const ClipTaps *taps, int index, const uint8_t *rows,
-    int rows_first, size_t row_bytes, int32_t *acc, uint8_t *dst)
+clip_htable_clear (ClipHTable *table)
 {
-  const int32_t *k = taps->weights + (size_t) index * taps->ksize;
-  const uint8_t *row = rows + (size_t) (taps->first[index] - rows_first)
-      * row_bytes;
-  int count = taps->count[index];
-
-  /* Row-wise accumulation adds the same terms in the same order as PIL's
-   * per-pixel loop, so the integer sums are identical. */
-  for (size_t j = 0; j < row_bytes; j++)
-    acc[j] = 1 << (PRECISION_BITS - 1);
-  for (int y = 0; y < count; y++, row += row_bytes) {
-    int32_t w = k[y];
-    for (size_t j = 0; j < row_bytes; j++)
-      acc[j] += row[j] * w;
-  }
-  for (size_t j = 0; j < row_bytes; j++)
-    dst[j] = clip8 (acc[j]);
+  g_clear_pointer (&table->start, g_free);
+  g_clear_pointer (&table->weights, g_free);
+  table->n = 0;
 }

@@ -8,6 +8,9 @@
 #include <glib.h>
 #include <stdint.h>
 
+/* Fixed-point weights are scaled by 2^22, as in PIL's 8-bit resampler. */
+#define CLIP_RESAMPLE_PRECISION_BITS 22
+
 /* Fixed-point filter taps for @n consecutive output positions of one axis. */
 typedef struct {
   int n;                      /* output positions in the window */
@@ -30,16 +33,29 @@ int clip_taps_begin (const ClipTaps *taps);
 /* One past the last input index any position of the window reads. */
 int clip_taps_end (const ClipTaps *taps);
 
-/* Horizontal pass over one row: @src holds interleaved RGB pixels of input
- * columns @src_first onwards, @dst receives taps->n RGB pixels. */
-void clip_resample_row_rgb (const ClipTaps *taps, const uint8_t *src,
-    int src_first, uint8_t *dst);
+/* The horizontal taps laid out for 16-lane integer vectors: each step of
+ * a window loads 4 pixels of @bpp bytes into 4 lanes each (one per
+ * channel, see ClipPrepKernels.hpass), and all 4 lanes of a pixel get the
+ * weight of its tap, so one multiply-add serves every channel. Windows of
+ * @steps steps start at @start[i]; where a window would run past the end
+ * of the row it starts earlier, its weights shifted by as many pixels, so
+ * that its reads stay inside the row whenever the row is long enough
+ * (@direct_ok). */
+typedef struct {
+  int n;                      /* output positions */
+  int bpp;                    /* bytes per source pixel: 1, 3 or 4 */
+  int steps;                  /* 4-pixel steps per window */
+  int read_px;                /* pixels a window's 16-byte loads touch */
+  int *start;                 /* [n] first pixel of each window */
+  int32_t *weights;           /* [n, steps * 16] weight of each lane */
+  int first_px, end_px;       /* pixels read by all windows together */
+  gboolean direct_ok;         /* all windows read only inside the row */
+} ClipHTable;
 
-/* Vertical pass for window position @index: @rows holds consecutive rows of
- * @row_bytes bytes (input rows @rows_first onwards), @dst one output row;
- * @acc is scratch of @row_bytes ints. */
-void clip_resample_column (const ClipTaps *taps, int index,
-    const uint8_t *rows, int rows_first, size_t row_bytes, int32_t *acc,
-    uint8_t *dst);
+/* Lays out @taps (of an axis @in_size pixels long) for @bpp-byte pixels. */
+void clip_htable_init (ClipHTable *table, const ClipTaps *taps, int in_size,
+    int bpp);
+/* Frees the arrays of @table. */
+void clip_htable_clear (ClipHTable *table);
 
 #endif

@@ -1,15 +1,24 @@
 #!/usr/bin/python3
-"""Byte-for-byte comparison of clip_resize_crop_rgb8 with Pillow.
+"""Byte-for-byte comparison of the engine's resize + crop with Pillow.
 
-Builds the engine's resampler into a temporary shared library, then resizes
-random images of many shapes (up- and downscales, odd sizes, extreme aspect
-ratios, noise and smooth content) both ways: Pillow's Image.resize(BICUBIC)
-with torchvision's Resize/CenterCrop geometry, and the C code. Prints the
-fraction of identical bytes and the largest difference; exits 1 unless every
-byte matches.
+Builds the engine's preprocessing into a temporary shared library, then
+resizes images of many shapes (up- and downscales, odd sizes, 1x1, extreme
+aspect ratios, crops that reach the frame's edges, HD and 4K frames, noise
+and smooth content) in every pixel format the engine accepts, both ways:
+Pillow's Image.resize(BICUBIC) with torchvision's Resize/CenterCrop
+geometry, and the C code, through both its kernel builds (the fastest this
+CPU runs and the portable one) and with 1 to 3 threads. Prints the fraction
+of identical bytes and the largest difference; exits 1 unless every byte
+matches.
+
+Packed RGB formats are built from the RGB image; GRAY8 is compared with
+Pillow on (g, g, g). For I420 and NV12 the reference is Pillow on the
+frame converted to RGB here with numpy, from the engine's documented
+16.16 fixed-point Y'CbCr formula (chroma of pixel (x, y) at (x / 2, y / 2));
+test-preprocess checks that formula against textbook conversions.
 
 Needs gcc, pkg-config, glib and a Python with numpy and Pillow:
-    /usr/bin/python3 tests/preprocess_pil_check.py [n_cases] [seed]
+    /usr/bin/python3 tests/preprocess_pil_check.py [n_random_cases] [seed]
 """
 import ctypes
 import os
@@ -21,6 +30,18 @@ import numpy as np
 from PIL import Image
 
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
+
+# ClipPixelFormat, and for packed formats the bytes per pixel and where R,
+# G and B sit.
+PACKED = {
+    "rgb": (0, 3, (0, 1, 2)), "bgr": (1, 3, (2, 1, 0)),
+    "rgbx": (2, 4, (0, 1, 2)), "bgrx": (3, 4, (2, 1, 0)),
+    "xrgb": (4, 4, (1, 2, 3)), "xbgr": (5, 4, (3, 2, 1)),
+    "rgba": (6, 4, (0, 1, 2)), "bgra": (7, 4, (2, 1, 0)),
+    "argb": (8, 4, (1, 2, 3)), "abgr": (9, 4, (3, 2, 1)),
+}
+GRAY8, I420, NV12 = 10, 11, 12
+FORMATS = list(PACKED) + ["gray8", "i420", "nv12"]
 
 
 class ClipImage(ctypes.Structure):
@@ -36,14 +57,21 @@ def build_library(tmp):
                           check=True, capture_output=True,
                           text=True).stdout.split()
     sources = [os.path.join(SRC, f) for f in
-               ("error.c", "resample.c", "preprocess.c")]
-    subprocess.run(["gcc", "-std=c11", "-O2", "-shared", "-fPIC", "-I", SRC,
-                    "-o", so] + sources + glib + ["-lm"], check=True)
+               ("error.c", "resample.c", "preprocess.c", "prepkernels.c")]
+    subprocess.run(["gcc", "-std=c11", "-O2", "-Wno-psabi", "-shared",
+                    "-fPIC", "-I", SRC, "-o", so] + sources + glib + ["-lm"],
+                   check=True)
     lib = ctypes.CDLL(so)
-    lib.clip_resize_crop_rgb8.restype = ctypes.c_int
-    lib.clip_resize_crop_rgb8.argtypes = [ctypes.POINTER(ClipImage),
-                                          ctypes.c_int, ctypes.c_void_p,
-                                          ctypes.c_void_p]
+    lib.clip_prep_new.restype = ctypes.c_void_p
+    lib.clip_prep_new.argtypes = [ctypes.c_int, ctypes.c_void_p,
+                                  ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    lib.clip_prep_free.argtypes = [ctypes.c_void_p]
+    lib.clip_prep_run_rgb8.restype = ctypes.c_int
+    lib.clip_prep_run_rgb8.argtypes = [ctypes.c_void_p,
+                                       ctypes.POINTER(ClipImage),
+                                       ctypes.c_void_p, ctypes.c_void_p]
+    lib.clip_prep_kernels_name.restype = ctypes.c_char_p
+    lib.clip_prep_kernels_name.argtypes = [ctypes.c_void_p]
     return lib
 
 
@@ -59,18 +87,110 @@ def pil_reference(rgb, size):
     return np.asarray(resized.crop((left, top, left + size, top + size)))
 
 
-def engine(lib, rgb, size, pad):
+def yuv_to_rgb(y, u, v, matrix):
+    """The engine's Y'CbCr -> RGB: 16.16 fixed point from Kr, Kb, range."""
+    kr, kb = (0.2126, 0.0722) if matrix == 1 else (0.299, 0.114)
+    kg = 1.0 - kr - kb
+    full = matrix == 2
+    ys, cs = (1.0, 1.0) if full else (255.0 / 219.0, 255.0 / 224.0)
+    one = 65536.0
+    cy = int(ys * one + 0.5)
+    crv = int(2.0 * (1.0 - kr) * cs * one + 0.5)
+    cgu = int(2.0 * kb * (1.0 - kb) / kg * cs * one + 0.5)
+    cgv = int(2.0 * kr * (1.0 - kr) / kg * cs * one + 0.5)
+    cbu = int(2.0 * (1.0 - kb) * cs * one + 0.5)
+    h, w = y.shape
+    # Nearest chroma site: pixel (x, y) takes sample (x // 2, y // 2).
+    u = u.repeat(2, 0).repeat(2, 1)[:h, :w].astype(np.int64) - 128
+    v = v.repeat(2, 0).repeat(2, 1)[:h, :w].astype(np.int64) - 128
+    yy = (y.astype(np.int64) - (0 if full else 16)) * cy
+    out = np.stack([yy + crv * v, yy - cgu * u - cgv * v, yy + cbu * u], -1)
+    return np.clip((out + 32768) >> 16, 0, 255).astype(np.uint8)
+
+
+def make_frame(rgb, fmt, pad, rng):
+    """The frame bytes for @fmt, a ClipImage over them, the RGB Pillow sees."""
     h, w = rgb.shape[:2]
-    stride = w * 3 + pad
-    buf = np.zeros((h, stride), np.uint8)
-    buf[:, :w * 3] = rgb.reshape(h, w * 3)
-    img = ClipImage(0, w, h, (ctypes.c_void_p * 3)(buf.ctypes.data, 0, 0),
-                    (ctypes.c_int * 3)(stride, 0, 0), 0)
-    out = np.zeros((size, size, 3), np.uint8)
-    if not lib.clip_resize_crop_rgb8(ctypes.byref(img), size,
-                                     out.ctypes.data, None):
-        raise RuntimeError(f"clip_resize_crop_rgb8 failed on {w}x{h}")
-    return out
+    keep = []
+
+    def plane(rows, row_bytes, data):
+        stride = row_bytes + pad
+        buf = rng.integers(0, 256, (rows, stride), dtype=np.uint8)
+        buf[:, :row_bytes] = data.reshape(rows, row_bytes)
+        keep.append(buf)
+        return buf.ctypes.data, stride
+
+    img = ClipImage()
+    img.width, img.height, img.matrix = w, h, 0
+    if fmt in PACKED:
+        code, bpp, pos = PACKED[fmt]
+        px = rng.integers(0, 256, (h, w, bpp), dtype=np.uint8)  # junk X/A
+        for c in range(3):
+            px[:, :, pos[c]] = rgb[:, :, c]
+        img.format = code
+        img.planes[0], img.strides[0] = plane(h, w * bpp, px)
+        return img, keep, rgb
+    if fmt == "gray8":
+        g = rgb[:, :, 1].copy()
+        img.format = GRAY8
+        img.planes[0], img.strides[0] = plane(h, w, g)
+        return img, keep, np.repeat(g[:, :, None], 3, 2)
+    # I420 / NV12 from the RGB's channels as Y, U and V (their values do
+    # not matter, only that the reference sees the same samples).
+    cw, ch = (w + 1) // 2, (h + 1) // 2
+    y = rgb[:, :, 0].copy()
+    u = np.ascontiguousarray(rgb[::2, ::2, 1])[:ch, :cw]
+    v = np.ascontiguousarray(rgb[::2, ::2, 2])[:ch, :cw]
+    img.matrix = int(rng.integers(0, 3))
+    img.planes[0], img.strides[0] = plane(h, w, y)
+    if fmt == "i420":
+        img.format = I420
+        img.planes[1], img.strides[1] = plane(ch, cw, u)
+        img.planes[2], img.strides[2] = plane(ch, cw, v)
+    else:
+        img.format = NV12
+        uv = np.stack([u, v], -1)
+        img.planes[1], img.strides[1] = plane(ch, 2 * cw, uv)
+    return img, keep, yuv_to_rgb(y, u, v, img.matrix)
+
+
+class Engine:
+    """One plan per (size, kernels, threads), reused across cases as the
+    element reuses its preprocessor across frames."""
+
+    def __init__(self, lib):
+        self.lib, self.preps = lib, {}
+
+    def run(self, img, size, portable, threads):
+        key = (size, portable, threads)
+        if key not in self.preps:
+            self.preps[key] = self.lib.clip_prep_new(size, None, None,
+                                                     threads, int(portable))
+        out = np.zeros((size, size, 3), np.uint8)
+        if not self.lib.clip_prep_run_rgb8(self.preps[key], ctypes.byref(img),
+                                           out.ctypes.data, None):
+            raise RuntimeError(f"preprocessing failed on "
+                               f"{img.width}x{img.height}")
+        return out
+
+    def kernels(self, portable):
+        prep = self.lib.clip_prep_new(1, None, None, 1, int(portable))
+        name = self.lib.clip_prep_kernels_name(prep).decode()
+        self.lib.clip_prep_free(prep)
+        return name
+
+    def close(self):
+        for prep in self.preps.values():
+            self.lib.clip_prep_free(prep)
+
+
+def content(rng, w, h):
+    if rng.integers(2):
+        return rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    yy, xx = np.mgrid[0:h, 0:w]
+    phase = rng.uniform(0, 6, 3)
+    return np.stack([127.5 + 127.5 * np.sin(xx / (3 + 20 * p) + yy / (5 + 9 * p) + p)
+                     for p in phase], -1).round().astype(np.uint8)
 
 
 def random_case(rng):
@@ -94,37 +214,65 @@ def random_case(rng):
     # Keep Pillow's full resized image within a reasonable memory budget.
     while (size * max(w, h) / min(w, h)) * size > 2e7:
         w, h = max(w, h) // 2, min(w, h)
-    if rng.integers(2):
-        rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-    else:
-        yy, xx = np.mgrid[0:h, 0:w]
-        phase = rng.uniform(0, 6, 3)
-        rgb = np.stack([127.5 + 127.5 * np.sin(xx / (3 + 20 * p) + yy / (5 + 9 * p) + p)
-                        for p in phase], -1).round().astype(np.uint8)
-    return rgb, size
+    return w, h, size, FORMATS[int(rng.integers(len(FORMATS)))]
+
+
+# Video frame sizes (landscape and portrait, odd), 1x1 and other edge
+# cases: (width, height, size, formats).
+FIXED_CASES = [
+    (1920, 1080, 224, ["nv12", "i420", "rgb", "bgrx", "gray8"]),
+    (3840, 2160, 224, ["i420", "nv12", "rgbx", "bgr"]),
+    (4096, 2160, 224, ["xrgb"]),
+    (1280, 720, 336, ["nv12", "rgba"]),
+    (1080, 1920, 224, ["nv12", "rgb"]),
+    (2160, 3840, 224, ["i420", "abgr"]),
+    (1919, 1079, 224, ["i420", "nv12", "rgb"]),
+    (1081, 1921, 224, ["nv12", "bgr", "gray8"]),
+    (1, 1, 224, FORMATS),
+    (1, 1, 1, ["rgb", "i420"]),
+    (2, 3, 224, ["nv12", "rgbx", "gray8"]),
+    (224, 224, 224, FORMATS),           # no resampling at all
+    (225, 224, 224, ["rgb", "i420"]),   # one axis kept, the crop at 0
+    (224, 1000, 224, ["bgr", "nv12"]),  # full width: windows hit both edges
+    (100, 57, 224, ["rgb", "i420", "gray8"]),
+    (5, 3000, 224, ["rgb", "nv12"]),
+    (3000, 5, 224, ["argb", "i420"]),
+    (13, 13, 7, FORMATS),
+]
 
 
 def main():
-    n_cases = int(sys.argv[1]) if len(sys.argv) > 1 else 400
+    n_random = int(sys.argv[1]) if len(sys.argv) > 1 else 400
     rng = np.random.default_rng(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    cases = [(w, h, size, f) for w, h, size, fmts in FIXED_CASES
+             for f in fmts]
+    cases += [random_case(rng) for _ in range(n_random)]
     with tempfile.TemporaryDirectory() as tmp:
         lib = build_library(tmp)
+        engine = Engine(lib)
+        print(f"kernels: {engine.kernels(False)} and {engine.kernels(True)}")
         total = same = cases_exact = 0
         worst = 0
-        for i in range(n_cases):
-            rgb, size = random_case(rng)
-            ref = pil_reference(rgb, size)
-            got = engine(lib, rgb, size, int(rng.integers(0, 9)))
+        for i, (w, h, size, fmt) in enumerate(cases):
+            img, keep, ref_rgb = make_frame(content(rng, w, h), fmt,
+                                            int(rng.integers(0, 9)), rng)
+            ref = pil_reference(ref_rgb, size)
+            # Alternate the kernel builds and thread counts.
+            portable, threads = bool(i % 2), 1 + (i // 2) % 3
+            got = engine.run(img, size, portable, threads)
             diff = np.abs(ref.astype(int) - got.astype(int))
             total += diff.size
             same += int((diff == 0).sum())
             cases_exact += int(diff.max() == 0)
-            if diff.max() > worst or (diff.max() and i < 20):
-                print(f"  {rgb.shape[1]}x{rgb.shape[0]} -> {size}: "
-                      f"max diff {diff.max()}")
+            if diff.max() > 0:
+                print(f"  {w}x{h} {fmt} -> {size} "
+                      f"({'portable' if portable else 'fastest'} kernels, "
+                      f"{threads} threads): max diff {diff.max()}")
             worst = max(worst, int(diff.max()))
-    print(f"{n_cases} cases: {cases_exact} identical, "
-          f"{same / total:.6%} of bytes identical, max difference {worst}")
+        engine.close()
+    print(f"{len(cases)} cases ({len(cases) - n_random} fixed, {n_random} "
+          f"random): {cases_exact} identical, {same / total:.6%} of bytes "
+          f"identical, max difference {worst}")
     return 0 if same == total else 1
 
 

@@ -520,6 +520,161 @@ test_bad_input (void)
   g_assert_true (clip_resize_crop_rgb8 (&ok, 4, out, NULL));
 }
 
+/* ------------------------------------------- kernel builds and threads */
+
+/* A frame of @format whose planes are allocated to the byte (the last row
+ * of each plane exactly as long as its pixels), so that AddressSanitizer
+ * sees any read past a row's end. */
+typedef struct {
+  ClipImage im;
+  guint8 *planes[3];
+} TightFrame;
+
+static void
+tight_frame_init (TightFrame *f, ClipPixelFormat format, int w, int h,
+    int pad, guint32 seed)
+{
+  static const int bpp[] = { 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 1, 1, 1 };
+  int cw = (w + 1) / 2, ch = (h + 1) / 2;
+  int n_planes = format == CLIP_PIXEL_I420 ? 3
+      : format == CLIP_PIXEL_NV12 ? 2 : 1;
+  guint32 x = seed * 2654435761u + 1;
+
+  memset (f, 0, sizeof *f);
+  f->im.format = format;
+  f->im.width = w;
+  f->im.height = h;
+  f->im.matrix = (ClipYuvMatrix) (seed % 3);
+  for (int i = 0; i < n_planes; i++) {
+    int row = i == 0 ? w * bpp[format]
+        : format == CLIP_PIXEL_NV12 ? 2 * cw : cw;
+    int rows = i == 0 ? h : ch;
+    size_t bytes = (size_t) (row + pad) * (rows - 1) + row;
+    f->planes[i] = g_malloc (bytes);
+    /* Gradients with sparse noise (xorshift). */
+    for (size_t k = 0; k < bytes; k++) {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      f->planes[i][k] = (guint8) (x % 7 == 0 ? x >> 8
+          : (k / 3 + k % (row + pad)) * 5);
+    }
+    f->im.planes[i] = f->planes[i];
+    f->im.strides[i] = row + pad;
+  }
+}
+
+static void
+tight_frame_clear (TightFrame *f)
+{
+  for (int i = 0; i < 3; i++)
+    g_free (f->planes[i]);
+}
+
+/* The portable kernels, the fastest ones and 2 or 3 threads give the same
+ * bytes; preprocess_pil_check.py compares them all with Pillow. */
+static void
+test_kernels_agree (void)
+{
+  static const int sizes[][3] = {
+    { 1920, 1080, 224 }, { 1081, 1921, 224 }, { 1, 1, 224 }, { 7, 5, 32 },
+    { 224, 224, 224 }, { 224, 900, 224 }, { 100, 57, 224 }, { 3, 700, 64 },
+    { 333, 2, 16 }, { 640, 480, 1 },
+  };
+  const float mean[3] = { 0.48f, 0.45f, 0.40f };
+  const float std[3] = { 0.26f, 0.26f, 0.27f };
+  ClipPrep *portable[2], *fast[2];
+  GError *error = NULL;
+
+  for (size_t s = 0; s < G_N_ELEMENTS (sizes); s++) {
+    int w = sizes[s][0], h = sizes[s][1], size = sizes[s][2];
+    size_t n8 = (size_t) size * size * 3;
+    g_autofree guint8 *a = g_malloc (n8), *b = g_malloc (n8);
+    g_autofree float *fa = g_new (float, n8), *fb = g_new (float, n8);
+
+    portable[0] = clip_prep_new (size, mean, std, 1, TRUE);
+    portable[1] = clip_prep_new (size, mean, std, 3, TRUE);
+    fast[0] = clip_prep_new (size, mean, std, 1, FALSE);
+    fast[1] = clip_prep_new (size, mean, std, 2, FALSE);
+    for (int format = 0; format <= CLIP_PIXEL_NV12; format++) {
+      TightFrame f;
+      /* Every format on the small frames, a few on the large ones. */
+      if (w * h > 100000 && format != CLIP_PIXEL_RGB
+          && format != CLIP_PIXEL_BGRX && format != CLIP_PIXEL_GRAY8
+          && format != CLIP_PIXEL_I420 && format != CLIP_PIXEL_NV12)
+        continue;
+      tight_frame_init (&f, (ClipPixelFormat) format, w, h, format % 3,
+          (guint32) (s * 16 + format));
+      g_assert_true (clip_prep_run_rgb8 (portable[0], &f.im, a, &error));
+      g_assert_no_error (error);
+      for (int k = 0; k < 2; k++) {
+        ClipPrep *other = k ? fast[1] : fast[0];
+        g_assert_true (clip_prep_run_rgb8 (other, &f.im, b, &error));
+        g_assert_cmpmem (a, n8, b, n8);
+        g_assert_true (clip_prep_run_rgb8 (portable[1], &f.im, b, &error));
+        g_assert_cmpmem (a, n8, b, n8);
+      }
+      g_assert_true (clip_preprocess_image (&f.im, size, mean, std, fa,
+              &error));
+      g_assert_true (clip_prep_run (fast[1], &f.im, fb, &error));
+      g_assert_cmpmem (fa, n8 * sizeof (float), fb, n8 * sizeof (float));
+      tight_frame_clear (&f);
+    }
+    for (int k = 0; k < 2; k++) {
+      clip_prep_free (portable[k]);
+      clip_prep_free (fast[k]);
+    }
+  }
+  ClipPrep *p = clip_prep_new (1, NULL, NULL, 1, FALSE);
+  g_test_message ("kernels: %s", clip_prep_kernels_name (p));
+  clip_prep_free (p);
+}
+
+/* ClipPreprocessor: the same floats as clip_preprocess() frame after
+ * frame, across frame sizes, and still usable after a bad frame. */
+static void
+test_preprocessor (void)
+{
+  const JsonValue *models = json_object_get (golden_manifest (), "models");
+  const char *hf = NULL;
+  for (size_t m = 0; m < json_length (models) && !hf; m++)
+    hf = json_string (json_get_path (json_array_get (models, m), "layouts",
+            "hf", NULL));
+  g_assert_nonnull (hf);
+  g_autofree char *dir = golden_path (hf);
+  GError *error = NULL;
+  ClipModel *model = clip_model_load (dir, NULL, &error);
+  g_assert_no_error (error);
+  size_t n = clip_model_input_size (model);
+  g_autofree float *want = g_new (float, n), *got = g_new (float, n);
+  ClipPreprocessor *pp = clip_preprocessor_new (model, 2);
+  static const int frames[][3] = {
+    { 1920, 1080, CLIP_PIXEL_NV12 }, { 1920, 1080, CLIP_PIXEL_NV12 },
+    { 641, 479, CLIP_PIXEL_BGRX }, { 1920, 1080, CLIP_PIXEL_I420 },
+    { 5, 9, CLIP_PIXEL_GRAY8 },
+  };
+
+  for (size_t i = 0; i < G_N_ELEMENTS (frames); i++) {
+    TightFrame f;
+    tight_frame_init (&f, (ClipPixelFormat) frames[i][2], frames[i][0],
+        frames[i][1], 4, (guint32) i);
+    g_assert_true (clip_preprocess (model, &f.im, want, &error));
+    g_assert_true (clip_preprocessor_run (pp, &f.im, got, &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (want, n * sizeof (float), got, n * sizeof (float));
+    if (i == 2) {
+      ClipImage bad = f.im;
+      bad.strides[0] = 3;
+      g_assert_false (clip_preprocessor_run (pp, &bad, got, &error));
+      g_assert_error (error, CLIP_ERROR, CLIP_ERROR_INPUT);
+      g_clear_error (&error);
+    }
+    tight_frame_clear (&f);
+  }
+  clip_preprocessor_free (pp);
+  clip_model_unref (model);
+}
+
 /* ---------------------------------------------------------------- npy */
 
 static void
@@ -587,6 +742,8 @@ main (int argc, char **argv)
   g_test_add_func ("/preprocess/yuv-formats", test_yuv_formats);
   g_test_add_func ("/preprocess/extreme-sizes", test_extreme_sizes);
   g_test_add_func ("/preprocess/bad-input", test_bad_input);
+  g_test_add_func ("/preprocess/kernels-agree", test_kernels_agree);
+  g_test_add_func ("/preprocess/preprocessor", test_preprocessor);
   g_test_add_func ("/npy/roundtrip", test_npy_roundtrip);
   return g_test_run ();
 }

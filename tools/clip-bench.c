@@ -16,6 +16,7 @@
 #include "cli-messages.h"
 #include "image-file.h"
 #include "model-options.h"
+#include "bench-preprocess.h"
 
 #define PROG "clip-bench"
 
@@ -29,6 +30,7 @@ typedef struct {
   int threads;
   gboolean json;
   ModelOptions model;
+  char **preprocess;          /* WxH:FORMAT frames to preprocess */
 } Options;
 
 typedef struct {
@@ -282,6 +284,11 @@ main (int argc, char **argv)
       "cores otherwise)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json,
       "Print the results as one JSON object", NULL },
+    { "preprocess", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.preprocess,
+      "Time preprocessing of a synthetic WIDTHxHEIGHT:FORMAT frame (e.g. "
+      "1920x1080:nv12) over 10 x --iterations frames instead of the towers "
+      "(unless --batch or --text-batch is given too); repeat for several",
+      "SPEC" },
     { NULL }
   };
   GOptionContext *context;
@@ -320,7 +327,20 @@ main (int argc, char **argv)
     ok = (batches = parse_batches (o.batches, "--batch", 1, 8, &error))
         && (text_batches = parse_batches (o.text_batches, "--text-batch", 1,
                 8, &error));
-  if (ok) {
+  if (ok && o.preprocess) {
+    /* preprocessing reads the model's sizes only: nothing to pack */
+    ClipModelParams params = clip_model_default_params ();
+    ClipModel *model;
+
+    params.backend = CLIP_BACKEND_OPENBLAS;
+    cli_log_begin (FALSE);
+    ok = (model = clip_model_load (o.model_path, &params, &error))
+        && bench_preprocess (model, o.preprocess, 10 * o.iterations,
+        10 * o.warmup, o.threads, o.json, &error);
+    if (model)
+      clip_model_unref (model);
+  }
+  if (ok && (!o.preprocess || o.batches || o.text_batches)) {
     cli_log_begin (FALSE);
     ok = run (&o, batches, text_batches, &error);
   }
@@ -340,5 +360,6 @@ main (int argc, char **argv)
   g_strfreev (o.batches);
   g_strfreev (o.text_batches);
   model_options_clear (&o.model);
+  g_strfreev (o.preprocess);
   return ok ? 0 : 1;
 }

@@ -1,0 +1,113 @@
+/* prepkernels.c: preprocessing's inner loops on GCC/Clang generic vectors
+ * (vector_size), which the compiler maps onto whatever the target has:
+ * SSE2, NEON, or plain scalar code. The bodies are always_inline and
+ * instantiated (prepkernels-impl.h) once for the baseline and, on x86-64,
+ * once more under target("avx2") and target("avx512...") so that the same
+ * source becomes 256- and 512-bit code; clip_prep_kernels() picks by
+ * CPUID.
+ *
+ * Exactness: everything is int32 arithmetic with the same products and
+ * sums as PIL's ImagingResample (a u8 times a weight below 2^23 fits, and
+ * PIL's own sums fit in int32), so every instantiation gives the bytes
+ * PIL gives. */
+#include "prepkernels.h"
+
+#include <string.h>
+
+typedef uint8_t u8x4 __attribute__((vector_size (4)));
+typedef uint8_t u8x16 __attribute__((vector_size (16)));
+typedef uint8_t u8x32 __attribute__((vector_size (32)));
+typedef uint16_t u16x16 __attribute__((vector_size (32)));
+typedef int32_t i32x4 __attribute__((vector_size (16)));
+typedef int32_t i32x8 __attribute__((vector_size (32)));
+typedef int32_t i32x16 __attribute__((vector_size (64)));
+
+#define BODY static inline __attribute__((always_inline))
+#define PREC CLIP_RESAMPLE_PRECISION_BITS
+
+BODY uint8_t
+clip8 (int32_t ss)
+{
+  if (ss < 0)
+    return 0;
+  ss >>= PREC;
+  return ss > 255 ? 255 : (uint8_t) ss;
+}
+
+BODY int32_t
+clamp_fixed16 (int32_t v)
+{
+  if (v < 0)
+    return 0;
+  v >>= 16;
+  return v > 255 ? 255 : v;
+}
+
+/* ------------------------------------------------------ instantiation */
+
+BODY i32x16
+widen_u8_portable (u8x16 b)
+{
+  /* Two doublings: compilers map each onto one widening instruction. */
+  u16x16 h = __builtin_convertvector (b, u16x16);
+  return __builtin_convertvector (h, i32x16);
+}
+
+#define ISA portable
+#define ISA_ATTR
+#include "prepkernels-impl.h"
+#undef ISA
+#undef ISA_ATTR
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_X86_KERNELS 1
+#include <immintrin.h>
+
+#define TARGET_AVX2 __attribute__((target ("avx2")))
+#define TARGET_AVX512 \
+  __attribute__((target ("avx512f,avx512bw,avx512vl,avx512dq")))
+
+BODY TARGET_AVX2 i32x16
+widen_u8_avx2 (u8x16 b)
+{
+  i32x8 lo = (i32x8) _mm256_cvtepu8_epi32 ((__m128i) b);
+  i32x8 hi = (i32x8) _mm256_cvtepu8_epi32 (_mm_srli_si128 ((__m128i) b, 8));
+  return __builtin_shufflevector (lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+      11, 12, 13, 14, 15);
+}
+
+#define ISA avx2
+#define ISA_ATTR TARGET_AVX2
+#include "prepkernels-impl.h"
+#undef ISA
+#undef ISA_ATTR
+
+BODY TARGET_AVX512 i32x16
+widen_u8_avx512 (u8x16 b)
+{
+  return (i32x16) _mm512_cvtepu8_epi32 ((__m128i) b);
+}
+
+#define ISA avx512
+#define ISA_ATTR TARGET_AVX512
+#include "prepkernels-impl.h"
+#undef ISA
+#undef ISA_ATTR
+#endif
+
+const ClipPrepKernels *
+clip_prep_kernels (gboolean portable)
+{
+  if (portable)
+    return &kernels_portable;
+#ifdef HAVE_X86_KERNELS
+  __builtin_cpu_init ();
+  if (__builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
+      && __builtin_cpu_supports ("avx512vl")
+      && __builtin_cpu_supports ("avx512dq"))
+    return &kernels_avx512;
+  if (__builtin_cpu_supports ("avx2"))
+    return &kernels_avx2;
+#endif
+  return &kernels_portable;
+}

@@ -1,0 +1,51 @@
+/* prepkernels.h: the inner loops of preprocessing (colour conversion of a
+ * row, the horizontal and vertical resampling passes), written once in
+ * integer arithmetic on 16-lane vectors and built for several instruction
+ * sets, one of which is picked at run time. Every build gives the same
+ * bytes: integer sums do not depend on their order. Internal to the
+ * engine. */
+#ifndef CLIP_PREPKERNELS_H
+#define CLIP_PREPKERNELS_H
+
+#include "resample.h"
+
+/* Y'CbCr -> RGB in 16.16 fixed point. */
+typedef struct {
+  int y_offset;               /* 16 for limited range, 0 for full */
+  int32_t cy, crv, cgu, cgv, cbu;
+} ClipYuvCoeffs;
+
+typedef struct {
+  const char *name;           /* "avx512", "avx2" or "portable" */
+
+  /* Chroma terms of @n chroma samples (u[i * step], v[i * step]), each
+   * with the rounding half added: @cr = crv * v, @cg = -(cgu * u + cgv *
+   * v), @cb = cbu * u, with u and v centred on 128. */
+  void (*yuv_chroma) (const ClipYuvCoeffs *c, const uint8_t *u,
+      const uint8_t *v, int step, int n, int32_t *cr, int32_t *cg,
+      int32_t *cb);
+
+  /* @n pixels of a luma row starting at an even column: pixel j uses
+   * chroma term j / 2. Writes 4 bytes per pixel to @dst: R, G, B, 0. */
+  void (*yuv_row) (const ClipYuvCoeffs *c, const uint8_t *y, int n,
+      const int32_t *cr, const int32_t *cg, const int32_t *cb, uint8_t *dst);
+
+  /* Horizontal pass over @rows (1 to 4) rows of packed pixels: src[r]
+   * holds pixels @src_first onwards of row r, covering every window of
+   * @table. Output pixel i of row r is 4 bytes at dst[r] + 4 i, the
+   * channels in the order of the source's bytes (3-byte pixels: a zero
+   * fourth; grey: the value three times, then a zero). */
+  void (*hpass) (const ClipHTable *table, const uint8_t *const *src,
+      int src_first, uint8_t *const *dst, int rows);
+
+  /* Vertical pass: @dst[j] = PIL's rounding of sum_y rows[y][j] * k[y],
+   * for j < @len. */
+  void (*vpass) (const uint8_t *const *rows, const int32_t *k, int count,
+      int len, uint8_t *dst);
+} ClipPrepKernels;
+
+/* The fastest kernels this CPU runs, or with @portable the ones built for
+ * the baseline instruction set (for tests that compare the two). */
+const ClipPrepKernels *clip_prep_kernels (gboolean portable);
+
+#endif
