@@ -32,7 +32,7 @@
 #define MAX_SEGMENT 1000000
 /* ftfy repeats until nothing changes; each round past the first peels a
  * layer such as "&amp;amp;", so this bounds the work on hostile text. */
-#define MAX_ROUNDS 256
+#define MAX_ROUNDS 64
 
 /* U+0080..U+009F as ftfy's sloppy Windows-1252 reads them (its five holes
  * stand for themselves). */
@@ -111,6 +111,13 @@ map_characters (const GString *in, GString *out)
 {
   const char *p = in->str, *end = in->str + in->len;
   while (p < end) {
+    /* ASCII other than '\r' maps to itself: copy such runs at once. */
+    const char *run = p;
+    while (p < end && (guchar) *p < 0x80 && *p != '\r')
+      p++;
+    g_string_append_len (out, run, p - run);
+    if (p == end)
+      break;
     gunichar c = g_utf8_get_char (p);
     p = g_utf8_next_char (p);
     if (c == '\r') {
@@ -120,8 +127,6 @@ map_characters (const GString *in, GString *out)
       g_string_append_c (out, '\n');
     } else if (c >= 0x80 && c <= 0x9F) {
       append_unligated (out, sloppy_cp1252[c - 0x80]);
-    } else if (c < 0x80) {
-      g_string_append_c (out, (char) c);
     } else {
       append_unligated (out, c);
     }
@@ -160,6 +165,14 @@ remove_controls (const GString *in, GString *out)
 {
   const char *p = in->str, *end = in->str + in->len;
   while (p < end) {
+    /* Printable ASCII, tab, \n, \f and \r stay: copy such runs at once. */
+    const char *run = p;
+    while (p < end && (((guchar) *p >= 0x20 && (guchar) *p < 0x7F)
+            || *p == '\t' || *p == '\n' || *p == '\f' || *p == '\r'))
+      p++;
+    g_string_append_len (out, run, p - run);
+    if (p == end)
+      break;
     size_t skip = terminal_escape_len (p, end);
     if (skip > 0) {
       p += skip;
@@ -181,7 +194,7 @@ is_ascii (const GString *s)
   return TRUE;
 }
 
-/* Swaps the contents of *@a and *@b, then empties *@b. */
+/* Swaps *@a and *@b, then empties *@b. */
 static void
 swap_clear (GString **a, GString **b)
 {
@@ -196,32 +209,35 @@ static void
 fix_segment (const char *seg, size_t len, gboolean unescape, GString *out)
 {
   GString *text = g_string_new_len (seg, len);
-  GString *next = g_string_sized_new (len + 16);
-  GString *round_start = g_string_sized_new (len + 16);
+  GString *a = g_string_sized_new (len + 16);
+  GString *b = g_string_sized_new (len + 16);
   for (int round = 0; round < MAX_ROUNDS; round++) {
-    g_string_truncate (round_start, 0);
-    g_string_append_len (round_start, text->str, text->len);
-    if (unescape && memchr (text->str, '&', text->len) != NULL) {
-      clip_html_unescape_ftfy (text->str, text->len, next);
-      swap_clear (&text, &next);
-    }
-    map_characters (text, next);
-    swap_clear (&text, &next);
-    remove_controls (text, next);
-    swap_clear (&text, &next);
+    /* text -> a -> b -> a (-> NFC): text stays the round's start. */
+    g_string_truncate (a, 0);
+    if (unescape && memchr (text->str, '&', text->len) != NULL)
+      clip_html_unescape_ftfy (text->str, text->len, a);
+    else
+      g_string_append_len (a, text->str, text->len);
+    map_characters (a, b);
+    g_string_truncate (a, 0);
+    remove_controls (b, a);
+    g_string_truncate (b, 0);
     /* No NUL is left for g_utf8_normalize() to stop at. */
-    if (!is_ascii (text)) {
-      char *nfc = g_utf8_normalize (text->str, text->len, G_NORMALIZE_NFC);
-      g_string_assign (text, nfc);
+    if (!is_ascii (a)) {
+      char *nfc = g_utf8_normalize (a->str, a->len, G_NORMALIZE_NFC);
+      g_string_assign (a, nfc);
       g_free (nfc);
     }
-    if (g_string_equal (text, round_start))
+    gboolean same = a->len == text->len
+        && memcmp (a->str, text->str, a->len) == 0;
+    swap_clear (&text, &a);
+    if (same)
       break;
   }
   g_string_append_len (out, text->str, text->len);
   g_string_free (text, TRUE);
-  g_string_free (next, TRUE);
-  g_string_free (round_start, TRUE);
+  g_string_free (a, TRUE);
+  g_string_free (b, TRUE);
 }
 
 /* Whether no step of fix_text() can change these bytes: printable ASCII

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Cases for the engine's html.unescape(), with Python's own answers.
 
-Writes to the file named by its argument, for each case, the input and html.unescape(input), each
-followed by a NUL byte, UTF-8. The cases: every key of html.entities.html5
+Writes to the file named by its argument, for each case, the input and
+html.unescape(input), each followed by a NUL byte, UTF-8. The cases: every key of html.entities.html5
 (2,231: the 2,125 names with their ';', and the legacy ones without)
 alone, between words, followed by letters, by digits and by a ';', and in
 capitals; numeric references across the ranges html.unescape treats

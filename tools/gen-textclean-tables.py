@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Writes src/html-entities.inc and src/width-forms.inc: the character tables of the text cleaning
-of OpenAI's CLIP tokenizer (ftfy.fix_text, then html.unescape twice), taken
-from Python's own modules so that the engine decodes exactly what Python
-does.
+"""Writes src/html-entities.inc and src/width-forms.inc: the character
+tables of the text cleaning of OpenAI's CLIP tokenizer (ftfy.fix_text, then
+html.unescape twice), taken from Python's own modules so that the engine
+decodes exactly what Python does.
 
 - html5_entities: every name of html.entities.html5 (the table of
   html.unescape), with its value and whether it is known with a ';', without
