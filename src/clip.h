@@ -133,6 +133,10 @@ ClipPrecision clip_model_precision (const ClipModel *model);
  * kept last. Fails on invalid UTF-8. */
 gboolean clip_tokenize (const ClipModel *model, const char *text,
     int32_t *ids, GError **error);
+/* As clip_tokenize(), on the @len bytes at @text, which may hold U+0000
+ * (as a JSON string may; OpenAI's cleaning removes it). */
+gboolean clip_tokenize_len (const ClipModel *model, const char *text,
+    size_t len, int32_t *ids, GError **error);
 
 /* --------------------------------------------------------- preprocessing */
 

@@ -673,6 +673,14 @@ clip_tokenize (const ClipModel *model, const char *text, int32_t *ids,
 }
 
 gboolean
+clip_tokenize_len (const ClipModel *model, const char *text, size_t len,
+    int32_t *ids, GError **error)
+{
+  return clip_tokenizer_encode_len (model->tokenizer, text, len, ids,
+      model->text.context, error);
+}
+
+gboolean
 clip_preprocess (const ClipModel *model, const ClipImage *image, float *out,
     GError **error)
 {

@@ -1,7 +1,7 @@
 /* tokenizer.c: CLIP's byte-level BPE, as OpenAI's simple_tokenizer.py.
  *
- * encode (text) = BPE (pre-tokenise (lower (whitespace_clean (
- *                 html_unescape² (NFC (text))))))
+ * encode (text) = BPE (pre-tokenise (lower (whitespace_clean (strip (
+ *                 html_unescape² (ftfy_fix_text (text)))))))
  *
  * The cleaning and the pre-tokenisation live in textclean.c; this file
  * loads vocab.json and merges.txt and runs BPE on the pieces.
@@ -485,10 +485,24 @@ encode_text (const ClipTokenizer *tok, const gunichar *t, long n,
   return ok;
 }
 
-/* Tokenizes @text into exactly @context_length ids. */
+/* Whether the @len bytes at @text are UTF-8, NUL characters included;
+ * *@bad is set to the first byte that is not. */
+static gboolean
+utf8_validate_with_nul (const char *text, size_t len, const char **bad)
+{
+  const char *p = text, *end = text + len;
+  while (!g_utf8_validate_len (p, end - p, bad)) {
+    if (**bad != '\0')
+      return FALSE;
+    p = *bad + 1;
+  }
+  return TRUE;
+}
+
+/* Tokenizes the @len bytes at @text into exactly @context_length ids. */
 gboolean
-clip_tokenizer_encode (const ClipTokenizer *tok, const char *text,
-    int32_t *ids, int context_length, GError **error)
+clip_tokenizer_encode_len (const ClipTokenizer *tok, const char *text,
+    size_t len, int32_t *ids, int context_length, GError **error)
 {
   const char *bad = NULL;
   if (context_length < 1) {
@@ -496,14 +510,14 @@ clip_tokenizer_encode (const ClipTokenizer *tok, const char *text,
         "context length %d is too small", context_length);
     return FALSE;
   }
-  if (text == NULL || !g_utf8_validate (text, -1, &bad)) {
+  if (text == NULL || !utf8_validate_with_nul (text, len, &bad)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
         "text is not valid UTF-8 (at byte %ld)",
         text ? (long) (bad - text) : 0L);
     return FALSE;
   }
   long n = 0;
-  gunichar *clean = clip_text_clean (text, &n);
+  gunichar *clean = clip_text_clean (text, len, &n);
   /* SOT, ids, EOT cut to context_length with EOT last keeps exactly the
    * first context_length - 2 ids, so later text is never encoded. */
   guint max_ids = context_length >= 2 ? (guint) context_length - 2 : 0;
@@ -522,4 +536,13 @@ clip_tokenizer_encode (const ClipTokenizer *tok, const char *text,
   }
   g_array_free (bpe, TRUE);
   return ok;
+}
+
+/* Tokenizes the NUL-terminated @text into exactly @context_length ids. */
+gboolean
+clip_tokenizer_encode (const ClipTokenizer *tok, const char *text,
+    int32_t *ids, int context_length, GError **error)
+{
+  return clip_tokenizer_encode_len (tok, text, text ? strlen (text) : 0, ids,
+      context_length, error);
 }

@@ -31,5 +31,10 @@ int32_t clip_tokenizer_vocab_size (const ClipTokenizer *tok);
  * Fails (CLIP_ERROR_INPUT) on invalid UTF-8. Thread-safe. */
 gboolean clip_tokenizer_encode (const ClipTokenizer *tok, const char *text,
     int32_t *ids, int context_length, GError **error);
+/* As clip_tokenizer_encode(), on the @len bytes at @text, which may hold
+ * NUL characters (U+0000, as a JSON string may). */
+gboolean clip_tokenizer_encode_len (const ClipTokenizer *tok,
+    const char *text, size_t len, int32_t *ids, int context_length,
+    GError **error);
 
 #endif

@@ -95,6 +95,12 @@ def tokens(out, ref_path, first, count):
         sys.exit(f"text {first + bad[0]}: ids {a[bad[0]].tolist()} != {ref[bad[0]].tolist()}")
     print(f"{len(a)} texts identical")
 
+def same_rows(out):
+    a = load(out, "int32")
+    if not (a[1:] == a[0]).all():
+        sys.exit(f"rows differ: {a.tolist()}")
+    print(f"{len(a)} rows identical")
+
 def pixels(out, ref_path, model_dir):
     std = CLIP_STD
     pre = os.path.join(model_dir, "preprocessor_config.json")
@@ -207,6 +213,21 @@ while IFS=$'\t' read -r name layout rel pixels img img_norm txt txt_norm ids; do
     check "$label tokens of --text alone" tokens "$out/ids-cli.npy" "$golden/$ids" 0 "${#cli_texts[@]}"
   fi
 done < "$tmp/models"
+
+# ------------------------------------------- text cleaning, U+0000 in JSON
+IFS=$'\t' read -r name layout rel _ < "$tmp/models"
+# The ids of OpenAI's tokenizer with the real ftfy 6.3.1.
+if run_ok "texts-ftfy" --model "$golden/$rel" \
+    --texts-json "$golden/texts-ftfy/texts.json" --tokens-out "$tmp/ftfy.npy"; then
+  check "texts-ftfy tokens" tokens "$tmp/ftfy.npy" "$golden/texts-ftfy/token_ids.npy" 0 1000000
+fi
+# A JSON string may hold U+0000; ftfy removes it like the other controls.
+printf '["a\\u0000 cat", "a cat", "a \\u0000cat\\u0000"]' > "$tmp/nul.json"
+if run_ok "--texts-json holding U+0000" --model "$golden/$rel" \
+    --texts-json "$tmp/nul.json" --tokens-out "$tmp/nul.npy" \
+    --text-out "$tmp/nul-text.npy"; then
+  check "U+0000 tokenized as OpenAI does (removed)" same-rows "$tmp/nul.npy"
+fi
 
 # ---------------------------------------------------------------- errors
 IFS=$'\t' read -r name layout rel pixels _ < "$tmp/models"

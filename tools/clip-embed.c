@@ -44,6 +44,7 @@ typedef struct {
 /* Everything computed, held until it is all there and can be saved. */
 typedef struct {
   GPtrArray *texts;           /* const char *, borrowed from argv / JSON */
+  GArray *text_lens;          /* size_t bytes of each (JSON allows U+0000) */
   JsonValue *texts_doc;
   float *pixels;              /* [n_images, 3, R, R] */
   size_t n_images;
@@ -72,6 +73,8 @@ results_clear (Results *r)
 {
   if (r->texts)
     g_ptr_array_unref (r->texts);
+  if (r->text_lens)
+    g_array_unref (r->text_lens);
   if (r->texts_doc)
     json_free (r->texts_doc);
   g_free (r->pixels);
@@ -221,13 +224,17 @@ collect_texts (const Options *o, Results *r, GError **error)
   size_t i;
 
   r->texts = g_ptr_array_new ();
+  r->text_lens = g_array_new (FALSE, FALSE, sizeof (size_t));
   for (i = 0; o->texts && o->texts[i]; i++) {
+    size_t len = strlen (o->texts[i]);
+
     if (!g_utf8_validate (o->texts[i], -1, NULL)) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
           "--text number %zu is not valid UTF-8", i + 1);
       return FALSE;
     }
     g_ptr_array_add (r->texts, o->texts[i]);
+    g_array_append_val (r->text_lens, len);
   }
   if (!o->texts_json)
     return TRUE;
@@ -249,19 +256,16 @@ collect_texts (const Options *o, Results *r, GError **error)
   for (i = 0; i < json_length (r->texts_doc); i++) {
     const JsonValue *item = json_array_get (r->texts_doc, i);
     const char *text = json_string (item);
+    size_t len = json_string_len (item);
 
     if (!text) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
           "%s: element %zu of the array is not a string", o->texts_json, i);
       return FALSE;
     }
-    if (strlen (text) != json_string_len (item)) {
-      g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
-          "%s: element %zu of the array holds a NUL character",
-          o->texts_json, i);
-      return FALSE;
-    }
+    /* A string may hold U+0000: it is tokenized with its length. */
     g_ptr_array_add (r->texts, (gpointer) text);
+    g_array_append_val (r->text_lens, len);
   }
   return TRUE;
 }
@@ -353,7 +357,8 @@ tokenize_texts (const ClipModel *model, Results *r, GError **error)
   for (i = 0; i < r->texts->len; i++) {
     GError *err = NULL;
 
-    if (!clip_tokenize (model, g_ptr_array_index (r->texts, i),
+    if (!clip_tokenize_len (model, g_ptr_array_index (r->texts, i),
+            g_array_index (r->text_lens, size_t, i),
             r->tokens + i * context, &err)) {
       g_set_error (error, err->domain, err->code, "text %u: %s", i + 1,
           err->message);
@@ -384,9 +389,10 @@ encode_all (ClipModel *model, const Options *o, Results *r, GError **error)
   }
   /* An empty --texts-json array still gives a (0, E) output. */
   r->text_embeds = g_new0 (float, (size_t) MAX (r->texts->len, 1) * embed_dim);
+  /* From the tokens run () made, which kept each text's length. */
   if (ok && r->texts->len > 0) {
-    ok = clip_text_encode (ws, (const char *const *) r->texts->pdata,
-        (int) r->texts->len, r->text_embeds, o->normalize, error);
+    ok = clip_text_encode_tokens (ws, r->tokens, (int) r->texts->len,
+        r->text_embeds, o->normalize, error);
   }
   clip_workspace_free (ws);
   return ok;
@@ -459,7 +465,7 @@ run (const Options *o, const char **file_at_fault, GError **error)
   if (o->image_paths && !preprocess_images (model, o->image_paths, &r,
           error))
     goto out;
-  if (o->tokens_out && !tokenize_texts (model, &r, error))
+  if (!tokenize_texts (model, &r, error))
     goto out;
 
   if (r.n_images == 0 && !o->texts && !o->texts_json) {
