@@ -16,7 +16,7 @@
 #include "clip.h"
 #include "cli-messages.h"
 #include "image-file.h"
-#include "json.h"
+#include "jsondoc.h"
 #include "npy.h"
 
 #define PROG "clip-embed"
@@ -42,7 +42,7 @@ typedef struct {
 /* Everything computed, held until it is all there and can be saved. */
 typedef struct {
   GPtrArray *texts;           /* const char *, borrowed from argv / JSON */
-  JsonValue *texts_doc;
+  JsonNode *texts_doc;
   float *pixels;              /* [n_images, 3, R, R] */
   size_t n_images;
   float *image_embeds;        /* [n_images, E] */
@@ -70,7 +70,7 @@ results_clear (Results *r)
   if (r->texts)
     g_ptr_array_unref (r->texts);
   if (r->texts_doc)
-    json_free (r->texts_doc);
+    json_node_unref (r->texts_doc);
   g_free (r->pixels);
   g_free (r->image_embeds);
   g_free (r->text_embeds);
@@ -233,27 +233,23 @@ collect_texts (const Options *o, Results *r, GError **error)
     return FALSE;
   }
 
-  r->texts_doc = json_parse_file (o->texts_json, error);
+  /* A string holding \u0000 is refused while parsing (json-glib's strings
+   * end at the first NUL). */
+  r->texts_doc = jsondoc_parse_file (o->texts_json, NULL, error);
   if (!r->texts_doc)
     return FALSE;
-  if (json_type (r->texts_doc) != JSON_ARRAY) {
+  JsonArray *array = jsondoc_array (r->texts_doc);
+  if (!array) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
         "%s: expected a JSON array of strings", o->texts_json);
     return FALSE;
   }
-  for (i = 0; i < json_length (r->texts_doc); i++) {
-    const JsonValue *item = json_array_get (r->texts_doc, i);
-    const char *text = json_string (item);
+  for (i = 0; i < json_array_get_length (array); i++) {
+    const char *text = jsondoc_string (json_array_get_element (array, i));
 
     if (!text) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
           "%s: element %zu of the array is not a string", o->texts_json, i);
-      return FALSE;
-    }
-    if (strlen (text) != json_string_len (item)) {
-      g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
-          "%s: element %zu of the array holds a NUL character",
-          o->texts_json, i);
       return FALSE;
     }
     g_ptr_array_add (r->texts, (gpointer) text);
