@@ -458,7 +458,7 @@ jsondoc_parse (const char *text, size_t len, const char *origin,
   if (!ok)
     return NULL;
 
-  JsonParser *parser = json_parser_new_immutable ();
+  JsonParser *parser = json_parser_new ();
   GError *e = NULL;
   JsonNode *root = NULL;
   if (!json_parser_load_from_data (parser, text, (gssize) len, &e)) {

@@ -95,19 +95,17 @@ fail_line (GError **error, const char *name, int line, const char *fmt, ...)
   return FALSE;
 }
 
-/* Id of @symbol in the validated vocab.json object, or -1. */
+/* Id of @symbol in the table load_vocab() made (token -> id + 1), or -1. */
 static int32_t
-vocab_id (JsonObject *vocab, const char *symbol)
+vocab_id (GHashTable *vocab, const char *symbol)
 {
-  JsonNode *v = json_object_get_member (vocab, symbol);
-  /* Checked by load_vocab(); json_node_get_int() also reads 7.0. */
-  return v ? (int32_t) json_node_get_int (v) : -1;
+  return GPOINTER_TO_INT (g_hash_table_lookup (vocab, symbol)) - 1;
 }
 
 /* Reads merges.txt: rank = order of the line. A pair listed twice keeps its
  * last rank, as Python's dict (zip (merges, range (...))) does. */
 static gboolean
-load_merges (ClipTokenizer *tok, JsonObject *vocab,
+load_merges (ClipTokenizer *tok, GHashTable *vocab,
     const char *vocab_name,
     const char *text, size_t len, const char *name, GError **error)
 {
@@ -211,33 +209,34 @@ repeated_id (int32_t *ids, size_t n, int32_t max_id)
 }
 
 /* Checks vocab.json: an object of tokens -> distinct non-negative integer
- * ids, holding both special tokens. (A token listed twice is refused by
- * jsondoc_parse(): Python would keep the last, a first-match lookup the
- * first.) */
+ * ids, holding both special tokens, and fills @vocab (token -> id + 1,
+ * keys borrowed from @json) for the lookups that follow. (A token listed
+ * twice is refused by jsondoc_parse(): Python would keep the last, a
+ * first-match lookup the first.) */
 static gboolean
-load_vocab (ClipTokenizer *tok, JsonObject *vocab, const char *name,
-    GError **error)
+load_vocab (ClipTokenizer *tok, JsonObject *json, GHashTable *vocab,
+    const char *name, GError **error)
 {
-  GList *keys = json_object_get_members (vocab);
-  size_t n = json_object_get_size (vocab);
+  size_t n = json_object_get_size (json);
   int32_t *ids = g_new (int32_t, MAX (n, 1));
   int32_t max_id = -1;
   size_t i = 0;
-  for (GList *l = keys; l != NULL; l = l->next, i++) {
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *value;
+  json_object_iter_init (&iter, json);
+  while (json_object_iter_next (&iter, &key, &value)) {
     gint64 id;
-    JsonNode *value = json_object_get_member (vocab, l->data);
     if (!jsondoc_integer (value, &id) || id < 0 || id >= G_MAXINT32) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
-          "%s: the id of \"%s\" is not a non-negative integer", name,
-          (const char *) l->data);
+          "%s: the id of \"%s\" is not a non-negative integer", name, key);
       g_free (ids);
-      g_list_free (keys);
       return FALSE;
     }
-    ids[i] = (int32_t) id;
-    max_id = MAX (max_id, ids[i]);
+    ids[i++] = (int32_t) id;
+    max_id = MAX (max_id, (int32_t) id);
+    g_hash_table_insert (vocab, (gpointer) key, GINT_TO_POINTER (id + 1));
   }
-  g_list_free (keys);
   /* Two tokens with one id would make different symbols look equal. */
   int32_t repeated = repeated_id (ids, n, max_id);
   g_free (ids);
@@ -292,9 +291,11 @@ clip_tokenizer_load_from_data (const char *vocab_json, size_t vocab_len,
     return NULL;
   }
   ClipTokenizer *tok = g_new0 (ClipTokenizer, 1);
-  gboolean ok = load_vocab (tok, vocab, vocab_name, error)
-      && load_merges (tok, vocab, vocab_name, merges_txt, merges_len,
+  GHashTable *ids = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean ok = load_vocab (tok, vocab, ids, vocab_name, error)
+      && load_merges (tok, ids, vocab_name, merges_txt, merges_len,
           merges_name, error);
+  g_hash_table_unref (ids);
   json_node_unref (json);
   if (!ok) {
     clip_tokenizer_free (tok);
