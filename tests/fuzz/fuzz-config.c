@@ -16,6 +16,16 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
+/* A copy of @len bytes in a block of exactly that size (1 if empty). */
+static char *
+exact_copy (const uint8_t *p, size_t len)
+{
+  char *copy = g_malloc (MAX (len, 1));
+  if (len > 0)
+    memcpy (copy, p, len);
+  return copy;
+}
+
 static void
 check (gboolean ok, const ClipConfig *cfg, GError *error, const char *main,
     const char *pre)
@@ -45,12 +55,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   const uint8_t *nul = memchr (data, '\0', size);
   size_t main_len = nul ? (size_t) (nul - data) : size;
-  char *main = g_memdup2 (data, MAX (main_len, 1));
+  char *main = exact_copy (data, main_len);
   char *pre = NULL;
   size_t pre_len = 0;
   if (nul != NULL) {
     pre_len = size - main_len - 1;
-    pre = g_memdup2 (nul + 1, MAX (pre_len, 1));
+    pre = exact_copy (nul + 1, pre_len);
   }
 
   ClipConfig cfg;
