@@ -3,7 +3,7 @@
  * Hugging Face or OpenCLIP configuration files. */
 #include "model_internal.h"
 
-#include "json.h"
+#include "jsondoc.h"
 
 #include <math.h>
 #include <string.h>
@@ -34,14 +34,14 @@ parse_act (const char *file, const char *section, const char *name,
 
 /* An optional positive integer member; 0 when absent. */
 static gboolean
-get_count (const char *file, const JsonValue *obj, const char *section,
+get_count (const char *file, JsonNode *obj, const char *section,
     const char *key, int *out, GError **error)
 {
-  const JsonValue *v = json_object_get (obj, key);
+  JsonNode *v = jsondoc_member (obj, key);
   if (!v)
     return TRUE;
-  double d = json_number (v, -1);
-  if (json_type (v) != JSON_NUMBER || d < 1 || d > 1e6 || floor (d) != d) {
+  gint64 d;
+  if (!jsondoc_integer (v, &d) || d < 1 || d > 1000000) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_CONFIG,
         "%s: %s%s%s must be a positive integer", file, section ? section : "",
         section ? "." : "", key);
@@ -52,14 +52,14 @@ get_count (const char *file, const JsonValue *obj, const char *section,
 }
 
 static gboolean
-get_eps (const char *file, const JsonValue *obj, const char *section,
+get_eps (const char *file, JsonNode *obj, const char *section,
     float *out, GError **error)
 {
-  const JsonValue *v = json_object_get (obj, "layer_norm_eps");
+  JsonNode *v = jsondoc_member (obj, "layer_norm_eps");
   if (!v)
     return TRUE;
-  double d = json_number (v, -1);
-  if (json_type (v) != JSON_NUMBER || !(d > 0 && d < 1)) {
+  double d;
+  if (!jsondoc_number (v, &d) || !(d > 0 && d < 1)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_CONFIG,
         "%s: %s.layer_norm_eps must be a number between 0 and 1", file,
         section);
@@ -71,18 +71,19 @@ get_eps (const char *file, const JsonValue *obj, const char *section,
 
 /* Reads a [3] array of positive numbers (mean or std). */
 static gboolean
-get_triple (const char *file, const JsonValue *obj, const char *key,
+get_triple (const char *file, JsonNode *obj, const char *key,
     gboolean positive, float out[3], GError **error)
 {
-  const JsonValue *v = json_object_get (obj, key);
+  JsonNode *v = jsondoc_member (obj, key);
   if (!v)
     return TRUE;
-  if (json_type (v) != JSON_ARRAY || json_length (v) != 3)
+  JsonArray *a = jsondoc_array (v);
+  if (!a || json_array_get_length (a) != 3)
     goto bad;
   for (int c = 0; c < 3; c++) {
-    const JsonValue *e = json_array_get (v, c);
-    double d = json_number (e, NAN);
-    if (json_type (e) != JSON_NUMBER || !isfinite (d) || (positive && d <= 0))
+    double d;
+    if (!jsondoc_number (json_array_get_element (a, c), &d) || !isfinite (d)
+        || (positive && d <= 0))
       goto bad;
     out[c] = (float) d;
   }
@@ -95,39 +96,39 @@ bad:
   return FALSE;
 }
 
-/* Parses @name in @dir if it exists; *out stays NULL when it does not. */
+/* Parses one config file held in memory (@text NULL: the file is absent,
+ * *out stays NULL). */
 static gboolean
-load_optional (const char *dir, const char *name, JsonValue **out,
-    char **path, GError **error)
+parse_optional (const char *name, const char *text, size_t len,
+    JsonNode **out, GError **error)
 {
-  *path = g_build_filename (dir, name, NULL);
   *out = NULL;
-  if (!g_file_test (*path, G_FILE_TEST_EXISTS))
+  if (text == NULL)
     return TRUE;
-  *out = json_parse_file (*path, error);
-  if (*out && json_type (*out) != JSON_OBJECT) {
+  *out = jsondoc_parse (text, len, name, NULL, error);
+  if (*out && !jsondoc_object (*out)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_CONFIG,
-        "%s: expected a JSON object", *path);
-    json_free (*out);
+        "%s: expected a JSON object", name);
+    json_node_unref (*out);
     *out = NULL;
   }
   return *out != NULL;
 }
 
 static gboolean
-load_hf_tower (const char *file, const JsonValue *root, const char *section,
+load_hf_tower (const char *file, JsonNode *root, const char *section,
     int *layers, int *heads, ClipAct *act, float *eps, GError **error)
 {
-  const JsonValue *s = json_object_get (root, section);
+  JsonNode *s = jsondoc_member (root, section);
   if (!s)
     return TRUE;
-  if (json_type (s) != JSON_OBJECT) {
+  if (!jsondoc_object (s)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_CONFIG,
         "%s: %s must be an object", file, section);
     return FALSE;
   }
-  const JsonValue *act_v = json_object_get (s, "hidden_act");
-  if (act_v && !parse_act (file, section, json_string (act_v), act, error))
+  JsonNode *act_v = jsondoc_member (s, "hidden_act");
+  if (act_v && !parse_act (file, section, jsondoc_string (act_v), act, error))
     return FALSE;
   return get_count (file, s, section, "num_hidden_layers", layers, error)
       && get_count (file, s, section, "num_attention_heads", heads, error)
@@ -135,95 +136,119 @@ load_hf_tower (const char *file, const JsonValue *root, const char *section,
 }
 
 static gboolean
-load_hf (const char *dir, ClipConfig *cfg, GError **error)
+load_hf (const char *path, JsonNode *root, const char *pre_path,
+    JsonNode *pre, ClipConfig *cfg, GError **error)
 {
-  JsonValue *root = NULL, *pre = NULL;
-  char *path = NULL, *pre_path = NULL;
-  gboolean ok = FALSE;
-
-  if (!load_optional (dir, "config.json", &root, &path, error))
-    goto out;
   if (root) {
     if (!load_hf_tower (path, root, "vision_config", &cfg->v_layers,
             &cfg->v_heads, &cfg->v_act, &cfg->v_eps, error)
         || !load_hf_tower (path, root, "text_config", &cfg->t_layers,
             &cfg->t_heads, &cfg->t_act, &cfg->t_eps, error))
-      goto out;
-    const JsonValue *vc = json_object_get (root, "vision_config");
+      return FALSE;
+    JsonNode *vc = jsondoc_member (root, "vision_config");
     if (vc && !get_count (path, vc, "vision_config", "image_size",
             &cfg->image_size, error))
-      goto out;
+      return FALSE;
   }
-  if (!load_optional (dir, "preprocessor_config.json", &pre, &pre_path, error))
-    goto out;
-  if (pre && (!get_triple (pre_path, pre, "image_mean", FALSE, cfg->mean,
-              error)
-          || !get_triple (pre_path, pre, "image_std", TRUE, cfg->std, error)))
-    goto out;
-  ok = TRUE;
-
-out:
-  if (root)
-    json_free (root);
-  if (pre)
-    json_free (pre);
-  g_free (path);
-  g_free (pre_path);
-  return ok;
+  return !pre || (get_triple (pre_path, pre, "image_mean", FALSE, cfg->mean,
+          error)
+      && get_triple (pre_path, pre, "image_std", TRUE, cfg->std, error));
 }
 
 static gboolean
-load_openai (const char *dir, ClipConfig *cfg, GError **error)
-{
-  JsonValue *root = NULL;
-  char *path = NULL;
-  gboolean ok = FALSE;
-
-  if (!load_optional (dir, "open_clip_config.json", &root, &path, error))
-    goto out;
-  if (root) {
-    const JsonValue *m = json_object_get (root, "model_cfg");
-    const JsonValue *qg = json_object_get (m, "quick_gelu");
-    /* OpenCLIP's own default is nn.GELU; OpenAI's weights need QuickGELU
-     * and their configs say so. */
-    if (m) {
-      ClipAct act = json_bool (qg, FALSE) ? CLIP_ACT_QUICK_GELU : CLIP_ACT_GELU;
-      cfg->v_act = cfg->t_act = act;
-    }
-    const JsonValue *vc = json_object_get (m, "vision_cfg");
-    const JsonValue *tc = json_object_get (m, "text_cfg");
-    if (!get_count (path, vc, "vision_cfg", "layers", &cfg->v_layers, error)
-        || !get_count (path, vc, "vision_cfg", "image_size",
-            &cfg->image_size, error)
-        || !get_count (path, vc, "vision_cfg", "head_width", &cfg->v_head_width,
-            error)
-        || !get_count (path, tc, "text_cfg", "layers", &cfg->t_layers, error)
-        || !get_count (path, tc, "text_cfg", "heads", &cfg->t_heads, error))
-      goto out;
-    const JsonValue *pc = json_object_get (root, "preprocess_cfg");
-    if (pc && (!get_triple (path, pc, "mean", FALSE, cfg->mean, error)
-            || !get_triple (path, pc, "std", TRUE, cfg->std, error)))
-      goto out;
-  }
-  ok = TRUE;
-
-out:
-  if (root)
-    json_free (root);
-  g_free (path);
-  return ok;
-}
-
-gboolean
-clip_config_load (const char *dir, ClipLayout layout, ClipConfig *cfg,
+load_openai (const char *path, JsonNode *root, ClipConfig *cfg,
     GError **error)
 {
+  if (!root)
+    return TRUE;
+  JsonNode *m = jsondoc_member (root, "model_cfg");
+  JsonNode *qg = jsondoc_member (m, "quick_gelu");
+  /* OpenCLIP's own default is nn.GELU; OpenAI's weights need QuickGELU
+   * and their configs say so. */
+  if (m) {
+    gboolean quick = qg && JSON_NODE_HOLDS_VALUE (qg)
+        && json_node_get_value_type (qg) == G_TYPE_BOOLEAN
+        && json_node_get_boolean (qg);
+    cfg->v_act = cfg->t_act = quick ? CLIP_ACT_QUICK_GELU : CLIP_ACT_GELU;
+  }
+  JsonNode *vc = jsondoc_member (m, "vision_cfg");
+  JsonNode *tc = jsondoc_member (m, "text_cfg");
+  if (!get_count (path, vc, "vision_cfg", "layers", &cfg->v_layers, error)
+      || !get_count (path, vc, "vision_cfg", "image_size",
+          &cfg->image_size, error)
+      || !get_count (path, vc, "vision_cfg", "head_width", &cfg->v_head_width,
+          error)
+      || !get_count (path, tc, "text_cfg", "layers", &cfg->t_layers, error)
+      || !get_count (path, tc, "text_cfg", "heads", &cfg->t_heads, error))
+    return FALSE;
+  JsonNode *pc = jsondoc_member (root, "preprocess_cfg");
+  return !pc || (get_triple (path, pc, "mean", FALSE, cfg->mean, error)
+      && get_triple (path, pc, "std", TRUE, cfg->std, error));
+}
+
+/* As clip_config_load(), from the files' contents; see model_internal.h. */
+gboolean
+clip_config_load_from_data (ClipLayout layout, const char *main_name,
+    const char *main_text, size_t main_len, const char *pre_name,
+    const char *pre_text, size_t pre_len, ClipConfig *cfg, GError **error)
+{
+  JsonNode *root = NULL, *pre = NULL;
+  gboolean ok;
+
   memset (cfg, 0, sizeof (*cfg));
   cfg->v_act = cfg->t_act = CLIP_ACT_QUICK_GELU;
   cfg->v_eps = cfg->t_eps = 1e-5f;
   memcpy (cfg->mean, clip_mean, sizeof (clip_mean));
   memcpy (cfg->std, clip_std, sizeof (clip_std));
   if (layout == CLIP_LAYOUT_HF)
-    return load_hf (dir, cfg, error);
-  return load_openai (dir, cfg, error);
+    ok = parse_optional (main_name, main_text, main_len, &root, error)
+        && parse_optional (pre_name, pre_text, pre_len, &pre, error)
+        && load_hf (main_name, root, pre_name, pre, cfg, error);
+  else
+    ok = parse_optional (main_name, main_text, main_len, &root, error)
+        && load_openai (main_name, root, cfg, error);
+  if (root)
+    json_node_unref (root);
+  if (pre)
+    json_node_unref (pre);
+  return ok;
+}
+
+/* Reads @name in @dir if it exists (*text stays NULL when it does not). */
+static gboolean
+read_optional (const char *dir, const char *name, char **path, char **text,
+    gsize *len, GError **error)
+{
+  GError *io_error = NULL;
+  *path = g_build_filename (dir, name, NULL);
+  *text = NULL;
+  *len = 0;
+  if (!g_file_test (*path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if (!g_file_get_contents (*path, text, len, &io_error)) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s", io_error->message);
+    g_error_free (io_error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+clip_config_load (const char *dir, ClipLayout layout, ClipConfig *cfg,
+    GError **error)
+{
+  gboolean hf = layout == CLIP_LAYOUT_HF;
+  char *path = NULL, *pre_path = NULL, *text = NULL, *pre_text = NULL;
+  gsize len = 0, pre_len = 0;
+  gboolean ok = read_optional (dir, hf ? "config.json"
+      : "open_clip_config.json", &path, &text, &len, error)
+      && (!hf || read_optional (dir, "preprocessor_config.json", &pre_path,
+              &pre_text, &pre_len, error))
+      && clip_config_load_from_data (layout, path, text, len, pre_path,
+          pre_text, pre_len, cfg, error);
+  g_free (path);
+  g_free (pre_path);
+  g_free (text);
+  g_free (pre_text);
+  return ok;
 }

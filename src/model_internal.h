@@ -106,5 +106,13 @@ void clip_model_release_weights (ClipModel *m, const float *w, size_t count);
  * defaults (OpenAI's: QuickGELU, eps 1e-5, CLIP mean/std). */
 gboolean clip_config_load (const char *dir, ClipLayout layout,
     ClipConfig *cfg, GError **error);
+/* As clip_config_load(), from the files' contents held in memory: @main is
+ * config.json (HF) or open_clip_config.json (OpenAI), @pre is
+ * preprocessor_config.json (HF only); a NULL text stands for an absent
+ * file, the names stand for the files in messages. */
+gboolean clip_config_load_from_data (ClipLayout layout,
+    const char *main_name, const char *main_text, size_t main_len,
+    const char *pre_name, const char *pre_text, size_t pre_len,
+    ClipConfig *cfg, GError **error);
 
 #endif

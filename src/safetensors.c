@@ -2,7 +2,7 @@
 #include "safetensors.h"
 
 #include "clip.h"
-#include "json.h"
+#include "jsondoc.h"
 
 #include <math.h>
 #include <string.h>
@@ -13,7 +13,7 @@ struct _StFile {
   StTensor *tensors;
   size_t n_tensors;
   GHashTable *index;           /* name -> StTensor* */
-  JsonValue *header;           /* owns the tensor names */
+  char *names;                 /* the tensor names, one block */
 };
 
 static const struct {
@@ -51,54 +51,51 @@ parse_dtype (const char *s, StDtype *dtype, size_t *size)
   return FALSE;
 }
 
-/* A JSON number that is an exact non-negative integer below 2^53. */
+/* A JSON integer in [0, 2^53]. */
 static gboolean
-json_uint (const JsonValue *v, uint64_t *out)
+json_uint (JsonNode *v, uint64_t *out)
 {
-  if (!v || json_type (v) != JSON_NUMBER)
+  gint64 i;
+  if (!jsondoc_integer (v, &i) || i < 0)
     return FALSE;
-  double d = json_number (v, -1);
-  if (!(d >= 0 && d <= 9007199254740992.0) || floor (d) != d)
-    return FALSE;
-  *out = (uint64_t) d;
+  *out = (uint64_t) i;
   return TRUE;
 }
 
 static gboolean
-parse_tensor (const char *origin, const char *name, const JsonValue *v,
+parse_tensor (const char *origin, const char *name, JsonNode *v,
     size_t data_len, const uint8_t *data, StTensor *t, uint64_t range[2],
     GError **error)
 {
-  const JsonValue *dt = json_object_get (v, "dtype");
-  const JsonValue *shape = json_object_get (v, "shape");
-  const JsonValue *offs = json_object_get (v, "data_offsets");
+  const char *dt = jsondoc_string (jsondoc_member (v, "dtype"));
+  JsonArray *shape = jsondoc_array (jsondoc_member (v, "shape"));
+  JsonArray *offs = jsondoc_array (jsondoc_member (v, "data_offsets"));
   size_t esize;
 
-  if (json_type (v) != JSON_OBJECT || !json_string (dt)
-      || !shape || json_type (shape) != JSON_ARRAY
-      || !offs || json_type (offs) != JSON_ARRAY || json_length (offs) != 2) {
+  if (!dt || !shape || !offs || json_array_get_length (offs) != 2) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
         "%s: tensor %s: header entry needs \"dtype\", \"shape\" and "
         "\"data_offsets\" [begin, end]", origin, name);
     return FALSE;
   }
-  if (!parse_dtype (json_string (dt), &t->dtype, &esize)) {
+  if (!parse_dtype (dt, &t->dtype, &esize)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
-        "%s: tensor %s: unknown dtype \"%s\"", origin, name, json_string (dt));
+        "%s: tensor %s: unknown dtype \"%s\"", origin, name, dt);
     return FALSE;
   }
-  if (json_length (shape) > G_N_ELEMENTS (t->shape)) {
+  size_t ndim = json_array_get_length (shape);
+  if (ndim > G_N_ELEMENTS (t->shape)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
         "%s: tensor %s: %zu dimensions (at most %zu supported)", origin, name,
-        json_length (shape), G_N_ELEMENTS (t->shape));
+        ndim, G_N_ELEMENTS (t->shape));
     return FALSE;
   }
   t->name = name;
-  t->ndim = (int) json_length (shape);
+  t->ndim = (int) ndim;
   uint64_t numel = 1;
   for (int i = 0; i < t->ndim; i++) {
     uint64_t d;
-    if (!json_uint (json_array_get (shape, i), &d)) {
+    if (!json_uint (json_array_get_element (shape, i), &d)) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
           "%s: tensor %s: shape entries must be non-negative integers",
           origin, name);
@@ -112,8 +109,8 @@ parse_tensor (const char *origin, const char *name, const JsonValue *v,
     numel *= d;
     t->shape[i] = (int64_t) d;
   }
-  if (!json_uint (json_array_get (offs, 0), &range[0])
-      || !json_uint (json_array_get (offs, 1), &range[1])
+  if (!json_uint (json_array_get_element (offs, 0), &range[0])
+      || !json_uint (json_array_get_element (offs, 1), &range[1])
       || range[1] < range[0]) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
         "%s: tensor %s: data_offsets must be two integers, begin <= end",
@@ -131,13 +128,35 @@ parse_tensor (const char *origin, const char *name, const JsonValue *v,
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
         "%s: tensor %s: %" G_GUINT64_FORMAT " bytes of data but shape x "
         "dtype %s needs %" G_GUINT64_FORMAT, origin, name,
-        range[1] - range[0], json_string (dt), numel * esize);
+        range[1] - range[0], dt, numel * esize);
     return FALSE;
   }
   t->numel = (size_t) numel;
   t->nbytes = (size_t) (range[1] - range[0]);
   t->data = data + range[0];
   return TRUE;
+}
+
+/* "__metadata__" is a map of strings to strings, as the format says. */
+static gboolean
+check_metadata (const char *origin, JsonNode *v, GError **error)
+{
+  JsonObject *o = jsondoc_object (v);
+  GList *names = o ? json_object_get_members (o) : NULL;
+  const char *bad = NULL;
+  for (GList *l = names; l != NULL && bad == NULL; l = l->next)
+    if (!jsondoc_string (json_object_get_member (o, l->data)))
+      bad = l->data;
+  if (o == NULL || bad != NULL) {
+    if (bad != NULL)
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
+          "%s: __metadata__.%s is not a string", origin, bad);
+    else
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
+          "%s: __metadata__ is not an object of strings", origin);
+  }
+  g_list_free (names);
+  return o != NULL && bad == NULL;
 }
 
 static int
@@ -154,6 +173,8 @@ st_open_bytes (const uint8_t *bytes, size_t len, const char *origin,
   StFile *f = g_new0 (StFile, 1);
   uint64_t *ranges = NULL;
   uint64_t hlen = 0;
+  JsonNode *header = NULL;
+  GList *names = NULL;
 
   f->path = g_strdup (origin);
   if (len < 8) {
@@ -170,38 +191,50 @@ st_open_bytes (const uint8_t *bytes, size_t len, const char *origin,
         "file: not a safetensors file, or truncated", origin, hlen, len);
     goto fail;
   }
-  f->header = json_parse ((const char *) bytes + 8, (size_t) hlen, origin,
-      error);
-  if (!f->header)
+  header = jsondoc_parse ((const char *) bytes + 8, (size_t) hlen, origin,
+      "tensor", error);
+  if (!header)
     goto fail;
-  if (json_type (f->header) != JSON_OBJECT) {
+  JsonObject *obj = jsondoc_object (header);
+  if (!obj) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
         "%s: header is not a JSON object", origin);
     goto fail;
   }
 
+  /* Document order; the names are copied into one block so that the
+   * parsed header can go right away. */
   const uint8_t *data = bytes + 8 + hlen;
   size_t data_len = len - 8 - (size_t) hlen;
-  size_t n = json_length (f->header);
+  names = json_object_get_members (obj);
+  size_t n = 0, names_len = 0;
+  for (GList *l = names; l != NULL; l = l->next, n++)
+    names_len += strlen (l->data) + 1;
+  f->names = g_malloc (MAX (names_len, 1));
   f->tensors = g_new0 (StTensor, n ? n : 1);
   ranges = g_new (uint64_t, 2 * (n ? n : 1));
   f->index = g_hash_table_new (g_str_hash, g_str_equal);
-  for (size_t i = 0; i < n; i++) {
-    const char *name = json_object_key_at (f->header, i);
-    if (strcmp (name, "__metadata__") == 0)
+  char *name = f->names;
+  for (GList *l = names; l != NULL; l = l->next) {
+    JsonNode *value = json_object_get_member (obj, l->data);
+    if (strcmp (l->data, "__metadata__") == 0) {
+      if (!check_metadata (origin, value, error))
+        goto fail;
       continue;
-    if (g_hash_table_contains (f->index, name)) {
-      g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
-          "%s: tensor %s appears twice in the header", origin, name);
-      goto fail;
     }
+    strcpy (name, l->data);
     StTensor *t = &f->tensors[f->n_tensors];
-    if (!parse_tensor (origin, name, json_object_value_at (f->header, i),
-            data_len, data, t, &ranges[2 * f->n_tensors], error))
+    if (!parse_tensor (origin, name, value, data_len, data, t,
+            &ranges[2 * f->n_tensors], error))
       goto fail;
-    g_hash_table_insert (f->index, (gpointer) name, t);
+    g_hash_table_insert (f->index, name, t);
+    name += strlen (name) + 1;
     f->n_tensors++;
   }
+  g_list_free (names);
+  names = NULL;
+  json_node_unref (header);
+  header = NULL;
 
   qsort (ranges, f->n_tensors, 2 * sizeof (uint64_t), compare_ranges);
   for (size_t i = 1; i < f->n_tensors; i++) {
@@ -216,6 +249,9 @@ st_open_bytes (const uint8_t *bytes, size_t len, const char *origin,
   return f;
 
 fail:
+  g_list_free (names);
+  if (header)
+    json_node_unref (header);
   g_free (ranges);
   st_close (f);
   return NULL;
@@ -253,8 +289,7 @@ st_close (StFile *f)
   if (f->index)
     g_hash_table_destroy (f->index);
   g_free (f->tensors);
-  if (f->header)
-    json_free (f->header);
+  g_free (f->names);
   if (f->map)
     g_mapped_file_unref (f->map);
   g_free (f->path);

@@ -8,9 +8,10 @@
  *                   ..., "__metadata__": { string: string } (optional) }
  *   offset 8 + N  the data area; begin/end are relative to its start
  *
- * Everything is checked before use: N within the file, the JSON well formed,
- * every tensor's byte range equal to product(shape) x dtype size, inside the
- * data area, and no two ranges overlapping. */
+ * Everything is checked before use: N within the file, the JSON well formed
+ * (no name listed twice, integers exact), every tensor's byte range equal to
+ * product(shape) x dtype size, inside the data area, no two ranges
+ * overlapping, and "__metadata__" an object of strings. */
 #ifndef CLIP_SAFETENSORS_H
 #define CLIP_SAFETENSORS_H
 

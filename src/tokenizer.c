@@ -13,7 +13,7 @@
 #include "tokenizer.h"
 
 #include "clip.h"
-#include "json.h"
+#include "jsondoc.h"
 #include "textclean.h"
 
 #include <math.h>
@@ -95,17 +95,17 @@ fail_line (GError **error, const char *name, int line, const char *fmt, ...)
   return FALSE;
 }
 
-/* Id of @symbol in the validated vocab.json object, or -1. */
+/* Id of @symbol in the table load_vocab() made (token -> id + 1), or -1. */
 static int32_t
-vocab_id (const JsonValue *vocab, const char *symbol)
+vocab_id (GHashTable *vocab, const char *symbol)
 {
-  return (int32_t) json_number (json_object_get (vocab, symbol), -1);
+  return GPOINTER_TO_INT (g_hash_table_lookup (vocab, symbol)) - 1;
 }
 
 /* Reads merges.txt: rank = order of the line. A pair listed twice keeps its
  * last rank, as Python's dict (zip (merges, range (...))) does. */
 static gboolean
-load_merges (ClipTokenizer *tok, const JsonValue *vocab,
+load_merges (ClipTokenizer *tok, GHashTable *vocab,
     const char *vocab_name,
     const char *text, size_t len, const char *name, GError **error)
 {
@@ -208,41 +208,34 @@ repeated_id (int32_t *ids, size_t n, int32_t max_id)
   return -1;
 }
 
-/* Checks vocab.json: an object of distinct tokens -> distinct
- * non-negative integer ids, holding both special tokens. */
+/* Checks vocab.json: an object of tokens -> distinct non-negative integer
+ * ids, holding both special tokens, and fills @vocab (token -> id + 1,
+ * keys borrowed from @json) for the lookups that follow. (A token listed
+ * twice is refused by jsondoc_parse(): Python would keep the last, a
+ * first-match lookup the first.) */
 static gboolean
-load_vocab (ClipTokenizer *tok, const JsonValue *vocab, const char *name,
-    GError **error)
+load_vocab (ClipTokenizer *tok, JsonObject *json, GHashTable *vocab,
+    const char *name, GError **error)
 {
-  if (json_type (vocab) != JSON_OBJECT) {
-    g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
-        "%s: expected an object of token -> id", name);
-    return FALSE;
-  }
-  size_t n = json_length (vocab);
+  size_t n = json_object_get_size (json);
   int32_t *ids = g_new (int32_t, MAX (n, 1));
   int32_t max_id = -1;
-  for (size_t i = 0; i < n; i++) {
-    const char *key = json_object_key_at (vocab, i);
-    const JsonValue *value = json_object_value_at (vocab, i);
-    double id = json_number (value, -1);
-    if (json_type (value) != JSON_NUMBER || id < 0 || id >= G_MAXINT32
-        || id != floor (id)) {
+  size_t i = 0;
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *value;
+  json_object_iter_init (&iter, json);
+  while (json_object_iter_next (&iter, &key, &value)) {
+    gint64 id;
+    if (!jsondoc_integer (value, &id) || id < 0 || id >= G_MAXINT32) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
           "%s: the id of \"%s\" is not a non-negative integer", name, key);
       g_free (ids);
       return FALSE;
     }
-    /* Python would keep the last of two equal keys, lookups here the
-     * first: refuse rather than guess. */
-    if (json_object_get (vocab, key) != value) {
-      g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
-          "%s: the token \"%s\" is listed twice", name, key);
-      g_free (ids);
-      return FALSE;
-    }
-    ids[i] = (int32_t) id;
-    max_id = MAX (max_id, ids[i]);
+    ids[i++] = (int32_t) id;
+    max_id = MAX (max_id, (int32_t) id);
+    g_hash_table_insert (vocab, (gpointer) key, GINT_TO_POINTER (id + 1));
   }
   /* Two tokens with one id would make different symbols look equal. */
   int32_t repeated = repeated_id (ids, n, max_id);
@@ -286,14 +279,24 @@ clip_tokenizer_load_from_data (const char *vocab_json, size_t vocab_len,
     vocab_name = "vocab.json";
   if (merges_name == NULL)
     merges_name = "merges.txt";
-  JsonValue *json = json_parse (vocab_json, vocab_len, vocab_name, error);
+  JsonNode *json = jsondoc_parse (vocab_json, vocab_len, vocab_name, "token",
+      error);
   if (json == NULL)
     return NULL;
+  JsonObject *vocab = jsondoc_object (json);
+  if (vocab == NULL) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
+        "%s: expected an object of token -> id", vocab_name);
+    json_node_unref (json);
+    return NULL;
+  }
   ClipTokenizer *tok = g_new0 (ClipTokenizer, 1);
-  gboolean ok = load_vocab (tok, json, vocab_name, error)
-      && load_merges (tok, json, vocab_name, merges_txt, merges_len,
+  GHashTable *ids = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean ok = load_vocab (tok, vocab, ids, vocab_name, error)
+      && load_merges (tok, ids, vocab_name, merges_txt, merges_len,
           merges_name, error);
-  json_free (json);
+  g_hash_table_unref (ids);
+  json_node_unref (json);
   if (!ok) {
     clip_tokenizer_free (tok);
     return NULL;

@@ -48,27 +48,74 @@ golden_dir (void)
 }
 
 /* The parsed manifest.json, read once. */
-const JsonValue *
+JsonNode *
 golden_manifest (void)
 {
-  static JsonValue *manifest = NULL;
+  static JsonNode *manifest = NULL;
   if (g_once_init_enter (&manifest)) {
     GError *error = NULL;
     char *path = golden_path ("manifest.json");
-    JsonValue *parsed = json_parse_file (path, &error);
+    JsonNode *parsed = jsondoc_parse_file (path, NULL, &error);
     g_free (path);
     /* Present but unreadable golden data is a failure, never a skip. */
     if (parsed == NULL) {
       fprintf (stderr, "%s\n", error->message);
       exit (1);
     }
-    if (json_type (parsed) != JSON_OBJECT) {
+    if (jsondoc_object (parsed) == NULL) {
       fprintf (stderr, "%s/manifest.json: not a JSON object\n", golden_dir ());
       exit (1);
     }
     g_once_init_leave (&manifest, parsed);
   }
   return manifest;
+}
+
+/* Elements of an array, members of an object, else 0. */
+size_t
+golden_length (JsonNode *v)
+{
+  if (jsondoc_array (v))
+    return json_array_get_length (jsondoc_array (v));
+  if (jsondoc_object (v))
+    return json_object_get_size (jsondoc_object (v));
+  return 0;
+}
+
+/* Element @i of an array, or NULL. */
+JsonNode *
+golden_element (JsonNode *array, size_t i)
+{
+  JsonArray *a = jsondoc_array (array);
+  return a && i < json_array_get_length (a) ? json_array_get_element (a, i)
+      : NULL;
+}
+
+/* The key of member @i of an object, in document order, or NULL. */
+const char *
+golden_key_at (JsonNode *object, size_t i)
+{
+  JsonObject *o = jsondoc_object (object);
+  GList *keys = o ? json_object_get_members (o) : NULL;
+  const char *key = g_list_nth_data (keys, (guint) i);
+  g_list_free (keys);
+  return key;
+}
+
+/* The value of member @i of an object, in document order, or NULL. */
+JsonNode *
+golden_value_at (JsonNode *object, size_t i)
+{
+  const char *key = golden_key_at (object, i);
+  return key ? jsondoc_member (object, key) : NULL;
+}
+
+/* The number held by @v, or @fallback. */
+double
+golden_number (JsonNode *v, double fallback)
+{
+  double d;
+  return jsondoc_number (v, &d) ? d : fallback;
 }
 
 /* A file name inside the golden folder. */

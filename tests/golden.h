@@ -3,7 +3,7 @@
 #ifndef CLIP_TESTS_GOLDEN_H
 #define CLIP_TESTS_GOLDEN_H
 
-#include "json.h"
+#include "jsondoc.h"
 #include "npy.h"
 
 /* The golden folder: $CLIP_GOLDEN_DIR, else the path baked in at build time
@@ -12,7 +12,15 @@
  * and exits 77, which meson reports as skipped. */
 const char *golden_dir (void);
 /* The parsed manifest.json (owned; lives until exit). */
-const JsonValue *golden_manifest (void);
+JsonNode *golden_manifest (void);
+/* Walking the manifest: elements of an array or members of an object (0
+ * for anything else), element @i of an array, key / value of member @i of
+ * an object (document order), a number or @fallback. NULL-safe. */
+size_t golden_length (JsonNode *v);
+JsonNode *golden_element (JsonNode *array, size_t i);
+const char *golden_key_at (JsonNode *object, size_t i);
+JsonNode *golden_value_at (JsonNode *object, size_t i);
+double golden_number (JsonNode *v, double fallback);
 /* g_build_filename (golden_dir (), rel, NULL); g_free it. */
 char *golden_path (const char *rel);
 /* Loads golden_path (rel) as npy or fails the test with the error. */

@@ -363,12 +363,12 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   /* the first model with a Hugging Face layout */
-  const JsonValue *models = json_object_get (golden_manifest (), "models");
-  for (size_t i = 0; i < json_length (models) && !src_dir; i++) {
-    const JsonValue *l = json_object_get (json_array_get (models, i),
+  JsonNode *models = jsondoc_member (golden_manifest (), "models");
+  for (size_t i = 0; i < golden_length (models) && !src_dir; i++) {
+    JsonNode *l = jsondoc_member (golden_element (models, i),
         "layouts");
-    if (json_object_get (l, "hf"))
-      src_dir = golden_path (json_string (json_object_get (l, "hf")));
+    if (jsondoc_member (l, "hf"))
+      src_dir = golden_path (jsondoc_string (jsondoc_member (l, "hf")));
   }
   g_assert_nonnull (src_dir);
   tmpdir = g_dir_make_tmp ("clip-bad-input-XXXXXX", NULL);

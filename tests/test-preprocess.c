@@ -15,11 +15,11 @@
 /* Mean and std of @model: its Hugging Face preprocessor_config.json, else
  * the preprocess_cfg of its OpenCLIP config. */
 static void
-model_mean_std (const JsonValue *model, float mean[3], float std[3])
+model_mean_std (JsonNode *model, float mean[3], float std[3])
 {
-  const JsonValue *layouts = json_object_get (model, "layouts");
-  const char *hf = json_string (json_object_get (layouts, "hf"));
-  const char *oc = json_string (json_object_get (layouts, "openai"));
+  JsonNode *layouts = jsondoc_member (model, "layouts");
+  const char *hf = jsondoc_string (jsondoc_member (layouts, "hf"));
+  const char *oc = jsondoc_string (jsondoc_member (layouts, "openai"));
   g_autofree char *rel = NULL;
   const char *mean_key, *std_key;
 
@@ -35,19 +35,19 @@ model_mean_std (const JsonValue *model, float mean[3], float std[3])
   }
   g_autofree char *path = golden_path (rel);
   GError *error = NULL;
-  JsonValue *cfg = json_parse_file (path, &error);
+  JsonNode *cfg = jsondoc_parse_file (path, NULL, &error);
   g_assert_no_error (error);
-  const JsonValue *root = hf ? cfg : json_object_get (cfg, "preprocess_cfg");
-  const JsonValue *m = json_object_get (root, mean_key);
-  const JsonValue *s = json_object_get (root, std_key);
-  g_assert_cmpuint (json_length (m), ==, 3);
-  g_assert_cmpuint (json_length (s), ==, 3);
+  JsonNode *root = hf ? cfg : jsondoc_member (cfg, "preprocess_cfg");
+  JsonNode *m = jsondoc_member (root, mean_key);
+  JsonNode *s = jsondoc_member (root, std_key);
+  g_assert_cmpuint (golden_length (m), ==, 3);
+  g_assert_cmpuint (golden_length (s), ==, 3);
   for (int c = 0; c < 3; c++) {
-    mean[c] = (float) json_number (json_array_get (m, c), NAN);
-    std[c] = (float) json_number (json_array_get (s, c), NAN);
+    mean[c] = (float) golden_number (golden_element (m, c), NAN);
+    std[c] = (float) golden_number (golden_element (s, c), NAN);
     g_assert_true (isfinite (mean[c]) && std[c] > 0);
   }
-  json_free (cfg);
+  json_node_unref (cfg);
 }
 
 /* A view of a decoded PNG; alpha, if any, is ignored as PIL's
@@ -73,21 +73,21 @@ pixbuf_image (GdkPixbuf *pb)
 static void
 test_golden_pixels (void)
 {
-  const JsonValue *manifest = golden_manifest ();
-  const JsonValue *models = json_object_get (manifest, "models");
-  const JsonValue *images = json_object_get (manifest, "images");
-  size_t n_images = json_length (images);
+  JsonNode *manifest = golden_manifest ();
+  JsonNode *models = jsondoc_member (manifest, "models");
+  JsonNode *images = jsondoc_member (manifest, "images");
+  size_t n_images = golden_length (images);
 
-  g_assert_cmpuint (json_length (models), >, 0);
+  g_assert_cmpuint (golden_length (models), >, 0);
   g_assert_cmpuint (n_images, >, 0);
-  for (size_t m = 0; m < json_length (models); m++) {
-    const JsonValue *model = json_array_get (models, m);
-    const char *name = json_string (json_object_get (model, "name"));
-    NpyArray *ref = golden_npy (json_string (json_object_get (model,
+  for (size_t m = 0; m < golden_length (models); m++) {
+    JsonNode *model = golden_element (models, m);
+    const char *name = jsondoc_string (jsondoc_member (model, "name"));
+    NpyArray *ref = golden_npy (jsondoc_string (jsondoc_member (model,
                 "pixels")));
     g_assert_cmpint (ref->ndim, ==, 4);
-    int res = (int) json_number (json_get_path (model, "config", "res", NULL),
-        (double) ref->shape[3]);
+    int res = (int) golden_number (jsondoc_member (jsondoc_member (model,
+                "config"), "res"), (double) ref->shape[3]);
     g_assert_cmpuint (ref->shape[0], ==, n_images);
     g_assert_cmpuint (ref->shape[1], ==, 3);
     g_assert_cmpuint (ref->shape[2], ==, (size_t) res);
@@ -101,7 +101,7 @@ test_golden_pixels (void)
     double max_levels = 0;
     float *out = g_new (float, per_image);
     for (size_t i = 0; i < n_images; i++) {
-      const char *file = json_string (json_array_get (images, i));
+      const char *file = jsondoc_string (golden_element (images, i));
       g_autofree char *rel = g_build_filename ("images", file, NULL);
       g_autofree char *path = golden_path (rel);
       GError *error = NULL;
@@ -635,11 +635,11 @@ test_kernels_agree (void)
 static void
 test_preprocessor (void)
 {
-  const JsonValue *models = json_object_get (golden_manifest (), "models");
+  JsonNode *models = jsondoc_member (golden_manifest (), "models");
   const char *hf = NULL;
-  for (size_t m = 0; m < json_length (models) && !hf; m++)
-    hf = json_string (json_get_path (json_array_get (models, m), "layouts",
-            "hf", NULL));
+  for (size_t m = 0; m < golden_length (models) && !hf; m++)
+    hf = jsondoc_string (jsondoc_member (jsondoc_member (golden_element
+                (models, m), "layouts"), "hf"));
   g_assert_nonnull (hf);
   g_autofree char *dir = golden_path (hf);
   GError *error = NULL;

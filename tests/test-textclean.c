@@ -197,24 +197,24 @@ test_golden_ftfy (void)
 {
   GError *error = NULL;
   char *texts_path = golden_path ("texts-ftfy/texts.json");
-  JsonValue *texts = json_parse_file (texts_path, &error);
+  JsonNode *texts = jsondoc_parse_file (texts_path, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (json_type (texts), ==, JSON_ARRAY);
+  g_assert_nonnull (jsondoc_array (texts));
   NpyArray *expected = golden_npy ("texts-ftfy/token_ids.npy");
   g_assert_cmpint (expected->ndim, ==, 2);
-  size_t n_texts = json_length (texts);
+  size_t n_texts = golden_length (texts);
   g_assert_cmpuint (expected->shape[0], ==, n_texts);
   int context = (int) expected->shape[1];
   double *want = npy_to_f64 (expected);
   int32_t *got = g_new (int32_t, context);
 
-  const JsonValue *models = json_object_get (golden_manifest (), "models");
+  JsonNode *models = jsondoc_member (golden_manifest (), "models");
   int layouts_seen = 0;
-  for (size_t m = 0; m < json_length (models); m++) {
-    const JsonValue *layouts = json_object_get (json_array_get (models, m),
+  for (size_t m = 0; m < golden_length (models); m++) {
+    JsonNode *layouts = jsondoc_member (golden_element (models, m),
         "layouts");
-    for (size_t l = 0; l < json_length (layouts); l++) {
-      const char *dir = json_string (json_object_value_at (layouts, l));
+    for (size_t l = 0; l < golden_length (layouts); l++) {
+      const char *dir = jsondoc_string (golden_value_at (layouts, l));
       char *vocab = g_build_filename (golden_dir (), dir, "vocab.json", NULL);
       char *merges = g_build_filename (golden_dir (), dir, "merges.txt",
           NULL);
@@ -222,9 +222,9 @@ test_golden_ftfy (void)
       g_assert_no_error (error);
       size_t same = 0;
       for (size_t t = 0; t < n_texts; t++) {
-        const JsonValue *item = json_array_get (texts, t);
-        g_assert_true (clip_tokenizer_encode_len (tok, json_string (item),
-                json_string_len (item), got, context, &error));
+        const char *item = jsondoc_string (golden_element (texts, t));
+        g_assert_true (clip_tokenizer_encode_len (tok, item, strlen (item),
+                got, context, &error));
         g_assert_no_error (error);
         int diff = -1;
         for (int k = 0; k < context && diff < 0; k++)
@@ -234,7 +234,7 @@ test_golden_ftfy (void)
           same++;
         else if (t - same < 20)
           g_test_message ("%s: text %zu \"%s\": first difference at %d: "
-              "got %d, expected %d", dir, t, json_string (item), diff,
+              "got %d, expected %d", dir, t, item, diff,
               got[diff], (int32_t) want[t * context + diff]);
       }
       g_test_message ("%s: texts-ftfy: tokens identical for %zu/%zu texts",
@@ -250,7 +250,7 @@ test_golden_ftfy (void)
   g_free (got);
   g_free (want);
   npy_free (expected);
-  json_free (texts);
+  json_node_unref (texts);
   g_free (texts_path);
 }
 

@@ -269,7 +269,7 @@ test_bad_vocab (void)
 /* Work of one thread of the sharing test. */
 typedef struct {
   const ClipTokenizer *tok;
-  const JsonValue *texts;
+  JsonNode *texts;
   const double *want;
   int context;
   gint mismatches;
@@ -281,8 +281,8 @@ encode_all_repeatedly (gpointer data)
   SharedRun *run = data;
   int32_t *got = g_new (int32_t, run->context);
   for (int round = 0; round < 20; round++) {
-    for (size_t t = 0; t < json_length (run->texts); t++) {
-      const char *text = json_string (json_array_get (run->texts, t));
+    for (size_t t = 0; t < golden_length (run->texts); t++) {
+      const char *text = jsondoc_string (golden_element (run->texts, t));
       if (!clip_tokenizer_encode (run->tok, text, got, run->context, NULL)) {
         g_atomic_int_inc (&run->mismatches);
         continue;
@@ -301,7 +301,7 @@ encode_all_repeatedly (gpointer data)
 
 /* One tokenizer used by several threads at once gives the same ids. */
 static void
-check_shared (const ClipTokenizer *tok, const JsonValue *texts,
+check_shared (const ClipTokenizer *tok, JsonNode *texts,
     const double *want, int context)
 {
   SharedRun run = { tok, texts, want, context, 0 };
@@ -318,25 +318,25 @@ check_shared (const ClipTokenizer *tok, const JsonValue *texts,
 static void
 test_golden (void)
 {
-  const JsonValue *manifest = golden_manifest ();
-  const JsonValue *texts = json_object_get (manifest, "texts");
-  const JsonValue *models = json_object_get (manifest, "models");
-  const char *ids_rel = json_string (json_object_get (manifest, "token_ids"));
+  JsonNode *manifest = golden_manifest ();
+  JsonNode *texts = jsondoc_member (manifest, "texts");
+  JsonNode *models = jsondoc_member (manifest, "models");
+  const char *ids_rel = jsondoc_string (jsondoc_member (manifest, "token_ids"));
   NpyArray *expected = golden_npy (ids_rel ? ids_rel : "token_ids.npy");
   g_assert_cmpint (expected->ndim, ==, 2);
-  g_assert_cmpuint (expected->shape[0], ==, json_length (texts));
-  g_assert_cmpuint (json_length (models), >, 0);
+  g_assert_cmpuint (expected->shape[0], ==, golden_length (texts));
+  g_assert_cmpuint (golden_length (models), >, 0);
   int context = (int) expected->shape[1];
   double *want = npy_to_f64 (expected);
   int32_t *got = g_new (int32_t, context);
   int layouts_seen = 0;
 
-  for (size_t m = 0; m < json_length (models); m++) {
-    const JsonValue *model = json_array_get (models, m);
-    const char *name = json_string (json_object_get (model, "name"));
-    const JsonValue *layouts = json_object_get (model, "layouts");
-    for (size_t l = 0; l < json_length (layouts); l++) {
-      const char *dir = json_string (json_object_value_at (layouts, l));
+  for (size_t m = 0; m < golden_length (models); m++) {
+    JsonNode *model = golden_element (models, m);
+    const char *name = jsondoc_string (jsondoc_member (model, "name"));
+    JsonNode *layouts = jsondoc_member (model, "layouts");
+    for (size_t l = 0; l < golden_length (layouts); l++) {
+      const char *dir = jsondoc_string (golden_value_at (layouts, l));
       char *vocab = g_build_filename (golden_dir (), dir, "vocab.json", NULL);
       char *merges = g_build_filename (golden_dir (), dir, "merges.txt",
           NULL);
@@ -347,10 +347,10 @@ test_golden (void)
       g_assert_no_error (error);
       g_assert_nonnull (tok);
 
-      size_t same = 0, n_texts = json_length (texts);
+      size_t same = 0, n_texts = golden_length (texts);
       gint64 encode_us = 0;
       for (size_t t = 0; t < n_texts; t++) {
-        const char *text = json_string (json_array_get (texts, t));
+        const char *text = jsondoc_string (golden_element (texts, t));
         gint64 e0 = g_get_monotonic_time ();
         gboolean ok = clip_tokenizer_encode (tok, text, got, context, &error);
         encode_us += g_get_monotonic_time () - e0;
@@ -366,12 +366,12 @@ test_golden (void)
         }
         g_test_message ("%s/%s: text %zu \"%s\": first difference at "
             "position %d: got %d, expected %d", name,
-            json_object_key_at (layouts, l), t, text, diff, got[diff],
+            golden_key_at (layouts, l), t, text, diff, got[diff],
             (int32_t) want[t * context + diff]);
       }
       g_test_message ("%s/%s: tokens identical for %zu/%zu texts; load "
           "%.1f ms, encode %.1f us per text", name,
-          json_object_key_at (layouts, l), same, n_texts,
+          golden_key_at (layouts, l), same, n_texts,
           (t1 - t0) / 1000.0, (double) encode_us / MAX (n_texts, 1));
       g_assert_cmpuint (same, ==, n_texts);
 
@@ -379,7 +379,7 @@ test_golden (void)
       const char *longest = NULL;
       size_t longest_t = 0;
       for (size_t t = 0; t < n_texts; t++) {
-        const char *text = json_string (json_array_get (texts, t));
+        const char *text = jsondoc_string (golden_element (texts, t));
         if (longest == NULL || strlen (text) > strlen (longest)) {
           longest = text;
           longest_t = t;

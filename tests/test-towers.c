@@ -25,7 +25,7 @@ static Tolerance tol = { TOWER_MIN_COSINE, TOWER_MAX_REL_DIFF,
   LOGIT_MAX_DIFF };
 
 typedef struct {
-  const JsonValue *entry;      /* the manifest's model entry */
+  JsonNode *entry;      /* the manifest's model entry */
   const char *layout;          /* key in its "layouts" */
 } Case;
 
@@ -47,14 +47,14 @@ vec_argmax (const double *v, size_t n, size_t stride)
 static char *
 model_path (const Case *c)
 {
-  const JsonValue *layouts = json_object_get (c->entry, "layouts");
-  return golden_path (json_string (json_object_get (layouts, c->layout)));
+  JsonNode *layouts = jsondoc_member (c->entry, "layouts");
+  return golden_path (jsondoc_string (jsondoc_member (layouts, c->layout)));
 }
 
 static const char *
 model_name (const Case *c)
 {
-  return json_string (json_object_get (c->entry, "name"));
+  return jsondoc_string (jsondoc_member (c->entry, "name"));
 }
 
 /* The backend under test: CLIP_TEST_BACKEND (auto by default), so that
@@ -94,7 +94,7 @@ load_case (const Case *c)
 static NpyArray *
 case_npy (const Case *c, const char *key)
 {
-  return golden_npy (json_string (json_object_get (c->entry, key)));
+  return golden_npy (jsondoc_string (jsondoc_member (c->entry, key)));
 }
 
 /* Checks @n rows of @got (float32) against @ref (float64) with the tower
@@ -131,7 +131,7 @@ test_text_tower (gconstpointer data)
   GError *err = NULL;
   ClipModel *m = load_case (c);
   ClipWorkspace *ws = clip_workspace_new (m, 1, &err);
-  NpyArray *ids = golden_npy (json_string (json_object_get (golden_manifest
+  NpyArray *ids = golden_npy (jsondoc_string (jsondoc_member (golden_manifest
               (), "token_ids")));
   NpyArray *ref = case_npy (c, "text_embeds");
   size_t n = ids->shape[0], e = clip_model_embed_dim (m);
@@ -147,10 +147,10 @@ test_text_tower (gconstpointer data)
   g_assert_cmpfloat (s.worst_rel, <=, tol.max_rel);
 
   /* the same from the strings, through the tokenizer */
-  const JsonValue *texts = json_object_get (golden_manifest (), "texts");
+  JsonNode *texts = jsondoc_member (golden_manifest (), "texts");
   const char **strs = g_new0 (const char *, n);
   for (size_t i = 0; i < n; i++)
-    strs[i] = json_string (json_array_get (texts, i));
+    strs[i] = jsondoc_string (golden_element (texts, i));
   float *out2 = g_new (float, n * e);
   g_assert_true (clip_text_encode (ws, strs, n, out2, FALSE, &err));
   g_assert_no_error (err);
@@ -191,7 +191,7 @@ test_vision_tower (gconstpointer data)
   g_assert_cmpfloat (s.worst_rel, <=, tol.max_rel);
 
   /* logits from the normalised embeddings of both towers */
-  NpyArray *ids = golden_npy (json_string (json_object_get (golden_manifest
+  NpyArray *ids = golden_npy (jsondoc_string (jsondoc_member (golden_manifest
               (), "token_ids")));
   NpyArray *logits = case_npy (c, "logits_per_image");
   size_t nt = ids->shape[0];
@@ -246,15 +246,15 @@ test_end_to_end (gconstpointer data)
   GError *err = NULL;
   ClipModel *m = load_case (c);
   ClipWorkspace *ws = clip_workspace_new (m, 1, &err);
-  const JsonValue *images = json_object_get (golden_manifest (), "images");
+  JsonNode *images = jsondoc_member (golden_manifest (), "images");
   NpyArray *ref = case_npy (c, "image_embeds_norm");
-  size_t n = json_length (images), e = clip_model_embed_dim (m);
+  size_t n = golden_length (images), e = clip_model_embed_dim (m);
   float *input = g_new (float, clip_model_input_size (m));
   float *out = g_new (float, n * e);
 
   for (size_t i = 0; i < n; i++) {
     char *rel = g_build_filename ("images",
-        json_string (json_array_get (images, i)), NULL);
+        jsondoc_string (golden_element (images, i)), NULL);
     char *path = golden_path (rel);
     g_assert_true (image_file_preprocess (m, path, input, &err));
     g_assert_true (clip_vision_encode (ws, input, 1, out + i * e, TRUE, &err));
@@ -278,16 +278,16 @@ test_end_to_end (gconstpointer data)
 static void
 test_layouts_agree (gconstpointer data)
 {
-  const JsonValue *entry = data;
-  const JsonValue *layouts = json_object_get (entry, "layouts");
+  JsonNode *entry = (JsonNode *) data;
+  JsonNode *layouts = jsondoc_member (entry, "layouts");
   GError *err = NULL;
-  NpyArray *pix = golden_npy (json_string (json_object_get (entry,
+  NpyArray *pix = golden_npy (jsondoc_string (jsondoc_member (entry,
               "pixels")));
   float *first = NULL;
   size_t n = pix->shape[0], e = 0;
 
-  for (size_t l = 0; l < json_length (layouts); l++) {
-    Case c = { entry, json_object_key_at (layouts, l) };
+  for (size_t l = 0; l < golden_length (layouts); l++) {
+    Case c = { entry, golden_key_at (layouts, l) };
     ClipModel *m = load_case (&c);
     ClipWorkspace *ws = clip_workspace_new (m, 4, &err);
     e = clip_model_embed_dim (m);
@@ -313,17 +313,17 @@ main (int argc, char **argv)
   g_autoptr (GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
 
   g_test_init (&argc, &argv, NULL);
-  const JsonValue *models = json_object_get (golden_manifest (), "models");
+  JsonNode *models = jsondoc_member (golden_manifest (), "models");
 
-  for (size_t i = 0; i < json_length (models); i++) {
-    const JsonValue *entry = json_array_get (models, i);
-    const char *name = json_string (json_object_get (entry, "name"));
-    const JsonValue *layouts = json_object_get (entry, "layouts");
-    for (size_t l = 0; l < json_length (layouts); l++) {
+  for (size_t i = 0; i < golden_length (models); i++) {
+    JsonNode *entry = golden_element (models, i);
+    const char *name = jsondoc_string (jsondoc_member (entry, "name"));
+    JsonNode *layouts = jsondoc_member (entry, "layouts");
+    for (size_t l = 0; l < golden_length (layouts); l++) {
       Case *c = g_new0 (Case, 1);
       g_ptr_array_add (cases, c);
       c->entry = entry;
-      c->layout = json_object_key_at (layouts, l);
+      c->layout = golden_key_at (layouts, l);
       char *p = g_strdup_printf ("/towers/%s/%s/", name, c->layout);
       char *t = g_strconcat (p, "text", NULL);
       char *v = g_strconcat (p, "vision", NULL);
@@ -336,7 +336,7 @@ main (int argc, char **argv)
       g_free (v);
       g_free (e2e);
     }
-    if (json_length (layouts) > 1) {
+    if (golden_length (layouts) > 1) {
       char *p = g_strdup_printf ("/towers/%s/layouts-agree", name);
       g_test_add_data_func (p, entry, test_layouts_agree);
       g_free (p);

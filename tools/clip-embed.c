@@ -17,7 +17,7 @@
 #include "cli-messages.h"
 #include "image-file.h"
 #include "model-options.h"
-#include "json.h"
+#include "jsondoc.h"
 #include "npy.h"
 
 #define PROG "clip-embed"
@@ -44,8 +44,8 @@ typedef struct {
 /* Everything computed, held until it is all there and can be saved. */
 typedef struct {
   GPtrArray *texts;           /* const char *, borrowed from argv / JSON */
-  GArray *text_lens;          /* size_t bytes of each (JSON allows U+0000) */
-  JsonValue *texts_doc;
+  GArray *text_lens;          /* size_t bytes of each */
+  JsonNode *texts_doc;
   float *pixels;              /* [n_images, 3, R, R] */
   size_t n_images;
   float *image_embeds;        /* [n_images, E] */
@@ -76,7 +76,7 @@ results_clear (Results *r)
   if (r->text_lens)
     g_array_unref (r->text_lens);
   if (r->texts_doc)
-    json_free (r->texts_doc);
+    json_node_unref (r->texts_doc);
   g_free (r->pixels);
   g_free (r->image_embeds);
   g_free (r->text_embeds);
@@ -218,6 +218,33 @@ check_options (const Options *o, GError **error)
 }
 
 /* Gathers the --text strings, then the --texts-json array, into r->texts. */
+/* Removes every \u0000 escape from the strings of a JSON text, in place;
+ * returns the new length. */
+static gsize
+drop_nul_escapes (char *json, gsize len)
+{
+  gsize in = 0, out = 0;
+  gboolean in_string = FALSE;
+
+  while (in < len) {
+    char ch = json[in];
+    if (in_string && ch == '\\' && in + 1 < len) {
+      if (json[in + 1] == 'u' && in + 6 <= len
+          && memcmp (json + in + 2, "0000", 4) == 0) {
+        in += 6;
+        continue;
+      }
+      json[out++] = json[in++];
+      json[out++] = json[in++];
+      continue;
+    }
+    if (ch == '"')
+      in_string = !in_string;
+    json[out++] = json[in++];
+  }
+  return out;
+}
+
 static gboolean
 collect_texts (const Options *o, Results *r, GError **error)
 {
@@ -245,25 +272,33 @@ collect_texts (const Options *o, Results *r, GError **error)
     return FALSE;
   }
 
-  r->texts_doc = json_parse_file (o->texts_json, error);
+  /* JSON strings may hold U+0000, json-glib's cannot: drop the escapes
+   * first. OpenAI's tokenizer removes U+0000 (ftfy's control characters),
+   * so the ids are the same. */
+  char *json;
+  gsize json_len;
+  if (!g_file_get_contents (o->texts_json, &json, &json_len, error))
+    return FALSE;
+  json_len = drop_nul_escapes (json, json_len);
+  r->texts_doc = jsondoc_parse (json, json_len, o->texts_json, NULL, error);
+  g_free (json);
   if (!r->texts_doc)
     return FALSE;
-  if (json_type (r->texts_doc) != JSON_ARRAY) {
+  JsonArray *array = jsondoc_array (r->texts_doc);
+  if (!array) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
         "%s: expected a JSON array of strings", o->texts_json);
     return FALSE;
   }
-  for (i = 0; i < json_length (r->texts_doc); i++) {
-    const JsonValue *item = json_array_get (r->texts_doc, i);
-    const char *text = json_string (item);
-    size_t len = json_string_len (item);
+  for (i = 0; i < json_array_get_length (array); i++) {
+    const char *text = jsondoc_string (json_array_get_element (array, i));
 
     if (!text) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
           "%s: element %zu of the array is not a string", o->texts_json, i);
       return FALSE;
     }
-    /* A string may hold U+0000: it is tokenized with its length. */
+    size_t len = strlen (text);
     g_ptr_array_add (r->texts, (gpointer) text);
     g_array_append_val (r->text_lens, len);
   }

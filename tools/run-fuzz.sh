@@ -20,14 +20,23 @@ trap 'rm -rf "$corpus"' EXIT
 /usr/bin/python3 - "$corpus" <<'PY'
 import json, os, struct, sys
 root = sys.argv[1]
-for name in ("json", "safetensors", "tokenizer"):
+for name in ("safetensors", "config", "vocab", "tokenizer"):
     os.makedirs(os.path.join(root, name))
 def put(kind, name, data):
     with open(os.path.join(root, kind, name), "wb") as f:
         f.write(data)
-put("json", "config", json.dumps({"vision_config": {"hidden_size": 768,
-    "hidden_act": "quick_gelu", "layer_norm_eps": 1e-5}, "a": [1, -2.5e3,
-    True, None, "\u00e9\ud83d\ude80"]}).encode())
+# config.json NUL preprocessor_config.json; the first part is also read as
+# open_clip_config.json.
+put("config", "hf", json.dumps({"vision_config": {"hidden_size": 768,
+    "hidden_act": "quick_gelu", "layer_norm_eps": 1e-5, "image_size": 224,
+    "num_hidden_layers": 12, "num_attention_heads": 12}, "text_config": {
+    "hidden_act": "gelu", "num_attention_heads": 8}, "a": [1, -2.5e3, True,
+    None, "\u00e9\ud83d\ude80"]}).encode() + b"\0" + json.dumps({
+    "image_mean": [0.5, 0.5, 0.5], "image_std": [0.25, 0.25, 0.25]}).encode())
+put("config", "openclip", json.dumps({"model_cfg": {"quick_gelu": True,
+    "vision_cfg": {"layers": 12, "image_size": 224, "head_width": 64},
+    "text_cfg": {"layers": 12, "heads": 8}}, "preprocess_cfg": {
+    "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}}).encode())
 hdr = json.dumps({"__metadata__": {"format": "pt"},
     "w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]},
     "b": {"dtype": "F16", "shape": [2], "data_offsets": [16, 20]},
@@ -38,13 +47,15 @@ for i, c in enumerate("abcdefghijklmnopqrstuvwxyz"):
     vocab[c] = i
     vocab[c + "</w>"] = 26 + i
 vocab.update({"ca": 52, "cat</w>": 53, "<|startoftext|>": 54,
-              "<|endoftext|>": 55})
+              "<|endoftext|>": 55, "\u00e9": 56, "\"\\\n": 57})
 merges = "#version: 0.2\nc a\nca t</w>\n"
+put("vocab", "small", json.dumps(vocab, ensure_ascii=False).encode())
+put("vocab", "escaped", json.dumps(vocab).encode())
 put("tokenizer", "small", json.dumps(vocab).encode() + b"\0"
     + merges.encode() + b"\0" + "a cat &amp; 2 cats!".encode())
 PY
 status=0
-for t in json safetensors tokenizer; do
+for t in safetensors config vocab tokenizer; do
   echo "run-fuzz: fuzz-$t for ${seconds}s"
   build-fuzz/tests/fuzz/fuzz-$t -max_total_time="$seconds" -max_len=4096 \
     -print_final_stats=1 "$corpus/$t" 2>"$corpus/$t.log" || {

@@ -62,12 +62,12 @@ typedef struct
 } FormatCase;
 
 static int
-text_column (const JsonValue * texts, const char *text)
+text_column (JsonNode * texts, const char *text)
 {
   size_t i;
 
-  for (i = 0; i < json_length (texts); i++)
-    if (g_strcmp0 (json_string (json_array_get (texts, i)), text) == 0)
+  for (i = 0; i < golden_length (texts); i++)
+    if (g_strcmp0 (jsondoc_string (golden_element (texts, i)), text) == 0)
       return (int) i;
   g_error ("manifest has no text \"%s\"", text);
   return -1;
@@ -76,9 +76,9 @@ text_column (const JsonValue * texts, const char *text)
 static GoldenCase *
 load_golden (const GoldenModel * model)
 {
-  const JsonValue *m = golden_manifest ();
-  const JsonValue *texts = json_object_get (m, "texts");
-  const JsonValue *names = json_object_get (m, "images");
+  JsonNode *m = golden_manifest ();
+  JsonNode *texts = jsondoc_member (m, "texts");
+  JsonNode *names = jsondoc_member (m, "images");
   GoldenCase *gc = g_new0 (GoldenCase, 1);
   char *rel = g_build_filename (model->name, "logits_per_image.npy", NULL);
   NpyArray *logits = golden_npy (rel);
@@ -101,16 +101,16 @@ load_golden (const GoldenModel * model)
   gc->labels_prop = g_string_free (labels, FALSE);
 
   gc->images = g_ptr_array_new ();
-  for (i = 0; i < json_length (names); i++) {
+  for (i = 0; i < golden_length (names); i++) {
     GoldenImage *img = g_new0 (GoldenImage, 1);
     char *path;
     GError *error = NULL;
     double max = -INFINITY, sum = 0.0;
 
-    rel = g_build_filename ("images", json_string (json_array_get (names, i)),
+    rel = g_build_filename ("images", jsondoc_string (golden_element (names, i)),
         NULL);
     path = golden_path (rel);
-    img->name = g_strdup (json_string (json_array_get (names, i)));
+    img->name = g_strdup (jsondoc_string (golden_element (names, i)));
     img->pixbuf = gdk_pixbuf_new_from_file (path, &error);
     g_assert_no_error (error);
     g_assert_false (gdk_pixbuf_get_has_alpha (img->pixbuf));
