@@ -31,6 +31,7 @@
 
 #include "gstclipclassify.h"
 #include "gstclipclassifymeta.h"
+#include "gstclipencoder.h"
 #include "gstclipframe.h"
 #include "gstclipmodelcache.h"
 #include "gstclipresult.h"
@@ -198,12 +199,12 @@ infer_sync (GstClipClassify * self, GstVideoFrame * frame,
     const GstClipStamp * stamp, GError ** error)
 {
   gint64 started = g_get_monotonic_time ();
+  const float *embed;
 
-  if (!gst_clip_frame_preprocess (self->model, frame, self->input, error))
+  embed = gst_clip_encoder_encode_frame (self->encoder, frame, error);
+  if (!embed)
     return FALSE;
-  if (!clip_vision_encode (self->ws, self->input, 1, self->embed, TRUE, error))
-    return FALSE;
-  finish_inference (self, stamp, self->embed, started, 0.0);
+  finish_inference (self, stamp, embed, started, 0.0);
   return TRUE;
 }
 
@@ -399,18 +400,17 @@ gst_clip_classify_query (GstBaseTransform * trans, GstPadDirection direction,
 
 static gboolean gst_clip_classify_stop (GstBaseTransform * trans);
 
-/* One inference on a small grey picture: it measures the inference time
- * (the LATENCY answer) before the first real frame and pages the weights
- * in. */
+/* One inference on a small black picture, through the same encoder as
+ * the frames: it measures the inference time (the LATENCY answer) before
+ * the first real frame and pages the weights in. */
 static gboolean
 warm_up (GstClipClassify * self, GError ** error)
 {
-  static const guint8 grey[32 * 32 * 3] = { 0 };
-  ClipImage image = clip_image_rgb (grey, 32, 32, 32 * 3);
+  static const guint8 black[32 * 32 * 3] = { 0 };
+  ClipImage image = clip_image_rgb (black, 32, 32, 32 * 3);
   gint64 started = g_get_monotonic_time ();
 
-  if (!clip_preprocess (self->model, &image, self->input, error) ||
-      !clip_vision_encode (self->ws, self->input, 1, self->embed, TRUE, error))
+  if (!gst_clip_encoder_encode (self->encoder, &image, 1, error))
     return FALSE;
   update_latency (self, (g_get_monotonic_time () - started) / 1000.0);
   return TRUE;
@@ -425,9 +425,11 @@ gst_clip_classify_start (GstBaseTransform * trans)
   GError *error = NULL;
   gchar *path;
   int threads;
+  guint labels_serial;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->model_path);
+  labels_serial = self->labels_serial;
   spec.labels = g_strdup (self->spec.labels);
   spec.labels_file = g_strdup (self->spec.labels_file);
   spec.prompt = g_strdup (self->spec.prompt);
@@ -452,24 +454,30 @@ gst_clip_classify_start (GstBaseTransform * trans)
   GST_INFO_OBJECT (self, "model %s: %s", path,
       clip_model_describe (self->model));
 
-  self->ws = clip_workspace_new (self->model, 1, &error);
-  if (!self->ws)
+  self->encoder = gst_clip_encoder_new (self->model, 1, threads, &error);
+  if (!self->encoder)
     goto load_failed;
-  clip_workspace_set_threads (self->ws, threads);
 
-  set = gst_clip_label_spec_build (&spec, self->model, self->ws, &error);
+  set = gst_clip_label_spec_build (&spec, self->model,
+      gst_clip_encoder_get_workspace (self->encoder), &error);
   if (!set)
     goto labels_failed;
 
+  /* The labels may have changed while the set was built: the store then
+   * starts right away on the newest ones. */
   GST_OBJECT_LOCK (self);
   self->label_store = gst_clip_label_store_new (self->model, set, threads,
       labels_rebuilt, self);
+  if (self->labels_serial != labels_serial) {
+    GST_INFO_OBJECT (self, "labels changed during start: rebuilding");
+    gst_clip_label_store_request (self->label_store, &self->spec);
+  }
   GST_OBJECT_UNLOCK (self);
   clip_label_set_unref (set);
 
-  self->input = g_new (float, clip_model_input_size (self->model));
-  self->embed = g_new (float, clip_model_embed_dim (self->model));
   if (self->running_mode == GST_CLIP_CLASSIFY_MODE_ASYNC) {
+    /* The worker has an encoder of its own, on its own thread. */
+    g_clear_pointer (&self->encoder, gst_clip_encoder_free);
     self->worker = gst_clip_worker_new (self->model, threads, worker_done,
         self, &error);
     if (!self->worker)
@@ -556,9 +564,7 @@ gst_clip_classify_stop (GstBaseTransform * trans)
   gst_buffer_replace (&self->latest, NULL);
   g_mutex_unlock (&self->result_lock);
 
-  g_clear_pointer (&self->input, g_free);
-  g_clear_pointer (&self->embed, g_free);
-  g_clear_pointer (&self->ws, clip_workspace_free);
+  g_clear_pointer (&self->encoder, gst_clip_encoder_free);
   g_clear_pointer (&self->model, gst_clip_model_cache_release);
   return TRUE;
 }
@@ -619,6 +625,7 @@ gst_clip_classify_set_property (GObject * object, guint prop_id,
   if (target) {
     g_free (*target);
     *target = g_value_dup_string (value);
+    self->labels_serial++;
     /* While running, the new labels are built off the streaming thread. */
     if (self->label_store)
       gst_clip_label_store_request (self->label_store, &self->spec);

@@ -9,6 +9,7 @@
 #include "clip.h"
 #include "gstcliplabels.h"
 #include "gstcliplabelstore.h"
+#include "gstclipencoder.h"
 #include "gstclipsampler.h"
 #include "gstclipworker.h"
 
@@ -34,6 +35,7 @@ struct _GstClipClassify
   /* Properties and counters, under the object lock. */
   gchar *model_path;
   GstClipLabelSpec spec;
+  guint labels_serial;          /* counts changes of the label properties */
   guint interval;
   gdouble max_rate;
   guint top_k;
@@ -51,9 +53,7 @@ struct _GstClipClassify
   /* Set up in start(), torn down in stop(). */
   ClipModel *model;
   GstClipClassifyMode running_mode;
-  ClipWorkspace *ws;            /* sync mode: used by the streaming thread */
-  float *input;                 /* sync mode: [3, R, R] */
-  float *embed;                 /* sync mode: [E] */
+  GstClipEncoder *encoder;      /* sync mode: used by the streaming thread */
   GstClipWorker *worker;        /* async mode */
 
   /* Streaming thread only. */
