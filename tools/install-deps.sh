@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
   gcc meson ninja-build pkg-config \
-  libglib2.0-dev libopenblas-dev libgdk-pixbuf-2.0-dev \
+  libglib2.0-dev libjson-glib-dev libopenblas-dev libgdk-pixbuf-2.0-dev \
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   python3 python3-numpy python3-pil python3-gi gir1.2-gstreamer-1.0 \
