@@ -53,6 +53,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_clip_classify_debug);
 #define DEFAULT_PROP_MODE GST_CLIP_CLASSIFY_MODE_SYNC
 #define DEFAULT_PROP_THREADS 0
 #define DEFAULT_PROP_POST_MESSAGES TRUE
+#define DEFAULT_PROP_TEXT_EMBEDDINGS NULL
+#define DEFAULT_PROP_LABEL_CACHE TRUE
 
 enum
 {
@@ -73,6 +75,8 @@ enum
   PROP_INFERENCES,
   PROP_FRAMES_SKIPPED,
   PROP_LAST_INFERENCE_MS,
+  PROP_TEXT_EMBEDDINGS,
+  PROP_LABEL_CACHE,
 };
 
 #define VIDEO_CAPS GST_VIDEO_CAPS_MAKE (GST_CLIP_FRAME_FORMATS)
@@ -105,6 +109,13 @@ gst_clip_classify_mode_get_type (void)
     g_once_init_leave (&type, t);
   }
   return type;
+}
+
+/* $XDG_CACHE_HOME/clipclassify: where label sets are kept. */
+static gchar *
+gst_clip_classify_cache_dir (void)
+{
+  return g_build_filename (g_get_user_cache_dir (), "clipclassify", NULL);
 }
 
 /* ------------------------------------------------------------ results */
@@ -434,6 +445,8 @@ gst_clip_classify_start (GstBaseTransform * trans)
   spec.labels_file = g_strdup (self->spec.labels_file);
   spec.prompt = g_strdup (self->spec.prompt);
   spec.prompt_file = g_strdup (self->spec.prompt_file);
+  spec.text_embeddings = g_strdup (self->spec.text_embeddings);
+  spec.cache_dir = g_strdup (self->spec.cache_dir);
   self->running_mode = self->mode;
   threads = (int) self->threads;
   self->frames_seen = self->inferences = self->frames_skipped = 0;
@@ -525,7 +538,11 @@ load_failed:
   }
 labels_failed:
   {
-    if (error->domain == G_FILE_ERROR)
+    if (spec.text_embeddings && *spec.text_embeddings)
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+          ("Could not load the text embeddings: %s", error->message),
+          ("text-embeddings=%s", spec.text_embeddings));
+    else if (error->domain == G_FILE_ERROR)
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
           ("Could not read the label or prompt file: %s", error->message),
           (NULL));
@@ -596,6 +613,14 @@ gst_clip_classify_set_property (GObject * object, guint prop_id,
     case PROP_PROMPT_FILE:
       target = &self->spec.prompt_file;
       break;
+    case PROP_TEXT_EMBEDDINGS:
+      target = &self->spec.text_embeddings;
+      break;
+    case PROP_LABEL_CACHE:
+      g_free (self->spec.cache_dir);
+      self->spec.cache_dir = g_value_get_boolean (value) ?
+          gst_clip_classify_cache_dir () : NULL;
+      break;
     case PROP_INTERVAL:
       self->interval = g_value_get_uint (value);
       break;
@@ -655,6 +680,12 @@ gst_clip_classify_get_property (GObject * object, guint prop_id,
       break;
     case PROP_PROMPT_FILE:
       g_value_set_string (value, self->spec.prompt_file);
+      break;
+    case PROP_TEXT_EMBEDDINGS:
+      g_value_set_string (value, self->spec.text_embeddings);
+      break;
+    case PROP_LABEL_CACHE:
+      g_value_set_boolean (value, self->spec.cache_dir != NULL);
       break;
     case PROP_INTERVAL:
       g_value_set_uint (value, self->interval);
@@ -756,6 +787,20 @@ gst_clip_classify_class_init (GstClipClassifyClass * klass)
           "File of templates, one per line, ensembled (text embeddings "
           "averaged per label); overrides prompt",
           DEFAULT_PROP_PROMPT_FILE, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_TEXT_EMBEDDINGS,
+      g_param_spec_string ("text-embeddings", "Text embeddings",
+          "Label-set file (clip-embed --label-set-out): its labels and "
+          "precomputed text embeddings are used instead of labels, "
+          "labels-file, prompt and prompt-file, without running the text "
+          "tower. A file made for another model, width or precision is an "
+          "error", DEFAULT_PROP_TEXT_EMBEDDINGS, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_LABEL_CACHE,
+      g_param_spec_boolean ("label-cache", "Label cache",
+          "Keep the label sets built from labels/prompts in "
+          "$XDG_CACHE_HOME/clipclassify/ (keyed by model fingerprint, "
+          "precision, labels and templates) so that the next start with the "
+          "same settings skips the text tower; damaged entries are rebuilt",
+          DEFAULT_PROP_LABEL_CACHE, READY_FLAGS));
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_uint ("interval", "Interval",
           "Infer frames 0, N, 2N, ... counted from the first frame after "
@@ -835,6 +880,8 @@ gst_clip_classify_init (GstClipClassify * self)
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
 
   self->spec.prompt = g_strdup (DEFAULT_PROP_PROMPT);
+  self->spec.cache_dir = DEFAULT_PROP_LABEL_CACHE ?
+      gst_clip_classify_cache_dir () : NULL;
   self->interval = DEFAULT_PROP_INTERVAL;
   self->max_rate = DEFAULT_PROP_MAX_RATE;
   self->top_k = DEFAULT_PROP_TOP_K;

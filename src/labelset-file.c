@@ -371,25 +371,37 @@ clip_label_set_load (const ClipModel *model, const char *path,
 {
   char *data = NULL;
   gsize len = 0;
-  StFile *st = NULL;
-  JsonParser *parser = NULL;
-  JsonObject *meta;
-  char **labels = NULL, **templates = NULL;
-  float *embeds = NULL;
-  ClipLabelSet *set = NULL;
   GError *err = NULL;
+  ClipLabelSet *set;
 
   if (!g_file_get_contents (path, &data, &len, &err)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s", err->message);
     g_error_free (err);
     return NULL;
   }
+  set = clip_label_set_load_bytes (model, (const guint8 *) data, len, path,
+      error);
+  g_free (data);
+  return set;
+}
+
+ClipLabelSet *
+clip_label_set_load_bytes (const ClipModel *model, const guint8 *data,
+    size_t len, const char *path, GError **error)
+{
+  StFile *st = NULL;
+  JsonParser *parser = NULL;
+  JsonObject *meta;
+  char **labels = NULL, **templates = NULL;
+  float *embeds = NULL;
+  ClipLabelSet *set = NULL;
+
   /* The reader checks the length, the header and the tensor's byte range
    * (a truncated file fails here). */
-  st = st_open_bytes ((const guint8 *) data, len, path, error);
+  st = st_open_bytes (data, len, path, error);
   if (!st)
     goto out;
-  parser = parse_header ((const guint8 *) data, len, path, &meta, error);
+  parser = parse_header (data, len, path, &meta, error);
   if (!parser || !check_metadata (meta, model, path, error))
     goto out;
   labels = meta_strv (meta, "labels", path, error);
@@ -412,6 +424,5 @@ out:
     g_object_unref (parser);
   if (st)
     st_close (st);
-  g_free (data);
   return set;
 }

@@ -11,4 +11,9 @@
 ClipLabelSet *clip_label_set_new_take (const ClipModel *model, char **labels,
     char **templates, float *embeds);
 
+/* clip_label_set_load() of an in-memory file image (@path names it in
+ * errors); for the fuzz target. */
+ClipLabelSet *clip_label_set_load_bytes (const ClipModel *model,
+    const guint8 *data, size_t len, const char *path, GError **error);
+
 #endif

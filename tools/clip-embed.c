@@ -468,7 +468,7 @@ static gboolean
 write_label_set (ClipModel *model, const Options *o, GError **error)
 {
   GstClipLabelSpec spec = { o->labels, o->labels_file, o->prompt,
-    o->prompt_file };
+    o->prompt_file, NULL, NULL };
   ClipWorkspace *ws = clip_workspace_new (model, 1, error);
   ClipLabelSet *set;
   gboolean ok;

@@ -43,8 +43,20 @@ merges = "#version: 0.2\nc a\nca t</w>\n"
 put("tokenizer", "small", json.dumps(vocab).encode() + b"\0"
     + merges.encode() + b"\0" + "a cat &amp; 2 cats!".encode())
 PY
+# A valid label-set file for the golden tiny model, when clip-embed and the
+# golden data are there (fuzz-labelset loads that model).
+mkdir -p "$corpus/labelset"
+if [ -x build/tools/clip-embed ] && [ -d ../shared/golden ]; then
+  build/tools/clip-embed --model ../shared/golden/tiny-quickgelu-p32-f32/hf \
+    --labels "cat, dog" --prompt "a photo of a {}" \
+    --label-set-out "$corpus/labelset/valid" || exit 1
+  targets="json safetensors tokenizer labelset"
+else
+  echo "run-fuzz: no build/tools/clip-embed or golden data: fuzz-labelset skipped"
+  targets="json safetensors tokenizer"
+fi
 status=0
-for t in json safetensors tokenizer; do
+for t in $targets; do
   echo "run-fuzz: fuzz-$t for ${seconds}s"
   build-fuzz/tests/fuzz/fuzz-$t -max_total_time="$seconds" -max_len=4096 \
     -print_final_stats=1 "$corpus/$t" 2>"$corpus/$t.log" || {

@@ -72,14 +72,11 @@ test_labels_changed_during_start (void)
       "labels", "red,green", "prompt-file", fifo, "top-k", "0", NULL);
 
   thread = g_thread_new ("start", start_thread, &job);
-  /* Whatever the timing, start() cannot finish before the FIFO is
-   * written; the change below lands either during the build (the case
-   * this test is about) or before start() read the labels. */
-  g_usleep (200 * 1000);
-  element_set_props (job.element, "labels", "cat,dog,bird", NULL);
-
+  /* A blocking open for writing returns once start() has opened the FIFO
+   * for reading: it has read the labels and is inside the build. */
   fd = open (fifo, O_WRONLY);
   g_assert_cmpint (fd, >=, 0);
+  element_set_props (job.element, "labels", "cat,dog,bird", NULL);
   g_assert_cmpint (write (fd, "a photo of a {}.\n", 17), ==, 17);
   close (fd);
   g_thread_join (thread);
