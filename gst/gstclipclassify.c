@@ -55,6 +55,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_clip_classify_debug);
 #define DEFAULT_PROP_POST_MESSAGES TRUE
 #define DEFAULT_PROP_TEXT_EMBEDDINGS NULL
 #define DEFAULT_PROP_LABEL_CACHE TRUE
+#define DEFAULT_PROP_INFERENCE_REGION GST_CLIP_CLASSIFY_REGION_FULL_FRAME
+#define DEFAULT_PROP_OBJECT_CLASS NULL
+#define DEFAULT_PROP_MIN_ROI_SIZE 0
+#define DEFAULT_PROP_RECLASSIFY_INTERVAL 1
+/* Regions of one frame embedded per vision-tower pass. */
+#define REGION_BATCH 8
 
 enum
 {
@@ -77,6 +83,10 @@ enum
   PROP_LAST_INFERENCE_MS,
   PROP_TEXT_EMBEDDINGS,
   PROP_LABEL_CACHE,
+  PROP_INFERENCE_REGION,
+  PROP_OBJECT_CLASS,
+  PROP_MIN_ROI_SIZE,
+  PROP_RECLASSIFY_INTERVAL,
 };
 
 #define VIDEO_CAPS GST_VIDEO_CAPS_MAKE (GST_CLIP_FRAME_FORMATS)
@@ -90,26 +100,6 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 G_DEFINE_TYPE (GstClipClassify, gst_clip_classify, GST_TYPE_VIDEO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE (clipclassify, "clipclassify", GST_RANK_NONE,
     GST_TYPE_CLIP_CLASSIFY);
-
-GType
-gst_clip_classify_mode_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_CLIP_CLASSIFY_MODE_SYNC,
-        "Each sampled frame waits for its own result", "sync"},
-    {GST_CLIP_CLASSIFY_MODE_ASYNC,
-          "Frames never wait: a worker thread infers the newest sampled frame",
-        "async"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstClipClassifyMode", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
 
 /* $XDG_CACHE_HOME/clipclassify: where label sets are kept. */
 static gchar *
@@ -219,6 +209,50 @@ infer_sync (GstClipClassify * self, GstVideoFrame * frame,
   return TRUE;
 }
 
+/* roi-list mode: the regions of the frame, as one batch. */
+static gboolean
+infer_regions (GstClipClassify * self, GstVideoFrame * frame,
+    const GstClipStamp * stamp, GError ** error)
+{
+  GstClipRegionSettings settings;
+  ClipLabelSet *set = gst_clip_label_store_get (self->label_store);
+  GstMessage *msg = NULL;
+  gboolean ok, post;
+  gdouble ms;
+
+  GST_OBJECT_LOCK (self);
+  settings.object_class = self->object_class ?
+      g_strsplit (self->object_class, ",", -1) : NULL;
+  settings.min_size = self->min_roi_size;
+  settings.reclassify_interval = self->reclassify_interval;
+  settings.top_k = self->top_k;
+  settings.threshold = self->threshold;
+  post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+  for (guint i = 0; settings.object_class && settings.object_class[i]; i++)
+    g_strstrip (settings.object_class[i]);
+
+  ok = gst_clip_regions_classify (self->regions, self->encoder, set,
+      &settings, frame, stamp, GST_OBJECT (self), &msg, error);
+  g_strfreev (settings.object_class);
+  clip_label_set_unref (set);
+  if (!msg)
+    return ok;
+
+  gst_structure_get_double (gst_message_get_structure (msg), "inference-ms",
+      &ms);
+  GST_OBJECT_LOCK (self);
+  self->inferences++;
+  self->last_inference_ms = ms;
+  GST_OBJECT_UNLOCK (self);
+  if (post)
+    gst_element_post_message (GST_ELEMENT (self), msg);
+  else
+    gst_message_unref (msg);
+  update_latency (self, ms);
+  return ok;
+}
+
 /* Async mode: the frame pays for a copy of its pixels, nothing more. */
 static void
 submit_async (GstClipClassify * self, GstVideoFrame * frame,
@@ -293,6 +327,12 @@ gst_clip_classify_transform_frame_ip (GstVideoFilter * filter,
   sampled = gst_clip_sampler_take (&self->sampler, index, stamp.stream_time,
       interval, max_rate);
 
+  if (self->regions) {
+    /* Regions are this frame's own: nothing is carried to other frames. */
+    if (sampled && !infer_regions (self, frame, &stamp, &error))
+      goto inference_failed;
+    return GST_FLOW_OK;
+  }
   if (sampled && self->worker)
     submit_async (self, frame, &stamp);
   else if (sampled)
@@ -363,6 +403,8 @@ gst_clip_classify_sink_event (GstBaseTransform * trans, GstEvent * event)
       gst_buffer_replace (&self->latest, NULL);
       g_mutex_unlock (&self->result_lock);
       gst_clip_sampler_reset (&self->sampler, self->next_frame);
+      if (self->regions)
+        gst_clip_regions_reset (self->regions);
       break;
     case GST_EVENT_EOS:
       /* The messages of the last sampled frames go out before EOS does. */
@@ -437,8 +479,10 @@ gst_clip_classify_start (GstBaseTransform * trans)
   gchar *path;
   int threads;
   guint labels_serial;
+  gboolean roi_list;
 
   GST_OBJECT_LOCK (self);
+  roi_list = self->inference_region == GST_CLIP_CLASSIFY_REGION_ROI_LIST;
   path = g_strdup (self->model_path);
   labels_serial = self->labels_serial;
   spec.labels = g_strdup (self->spec.labels);
@@ -467,9 +511,15 @@ gst_clip_classify_start (GstBaseTransform * trans)
   GST_INFO_OBJECT (self, "model %s: %s", path,
       clip_model_describe (self->model));
 
-  self->encoder = gst_clip_encoder_new (self->model, 1, threads, &error);
+  if (roi_list && self->running_mode == GST_CLIP_CLASSIFY_MODE_ASYNC)
+    goto roi_list_async;
+
+  self->encoder = gst_clip_encoder_new (self->model,
+      roi_list ? REGION_BATCH : 1, threads, &error);
   if (!self->encoder)
     goto load_failed;
+  if (roi_list)
+    self->regions = gst_clip_regions_new ();
 
   set = gst_clip_label_spec_build (&spec, self->model,
       gst_clip_encoder_get_workspace (self->encoder), &error);
@@ -511,6 +561,12 @@ gst_clip_classify_start (GstBaseTransform * trans)
   return TRUE;
 
   /* ERRORS */
+roi_list_async:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("inference-region=roi-list works in mode=sync only"), (NULL));
+    goto cleanup;
+  }
 no_model:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
@@ -582,6 +638,7 @@ gst_clip_classify_stop (GstBaseTransform * trans)
   g_mutex_unlock (&self->result_lock);
 
   g_clear_pointer (&self->encoder, gst_clip_encoder_free);
+  g_clear_pointer (&self->regions, gst_clip_regions_free);
   g_clear_pointer (&self->model, gst_clip_model_cache_release);
   return TRUE;
 }
@@ -615,6 +672,19 @@ gst_clip_classify_set_property (GObject * object, guint prop_id,
       break;
     case PROP_TEXT_EMBEDDINGS:
       target = &self->spec.text_embeddings;
+      break;
+    case PROP_INFERENCE_REGION:
+      self->inference_region = g_value_get_enum (value);
+      break;
+    case PROP_OBJECT_CLASS:
+      g_free (self->object_class);
+      self->object_class = g_value_dup_string (value);
+      break;
+    case PROP_MIN_ROI_SIZE:
+      self->min_roi_size = g_value_get_uint (value);
+      break;
+    case PROP_RECLASSIFY_INTERVAL:
+      self->reclassify_interval = g_value_get_uint (value);
       break;
     case PROP_LABEL_CACHE:
       g_free (self->spec.cache_dir);
@@ -684,6 +754,18 @@ gst_clip_classify_get_property (GObject * object, guint prop_id,
     case PROP_TEXT_EMBEDDINGS:
       g_value_set_string (value, self->spec.text_embeddings);
       break;
+    case PROP_INFERENCE_REGION:
+      g_value_set_enum (value, self->inference_region);
+      break;
+    case PROP_OBJECT_CLASS:
+      g_value_set_string (value, self->object_class);
+      break;
+    case PROP_MIN_ROI_SIZE:
+      g_value_set_uint (value, self->min_roi_size);
+      break;
+    case PROP_RECLASSIFY_INTERVAL:
+      g_value_set_uint (value, self->reclassify_interval);
+      break;
     case PROP_LABEL_CACHE:
       g_value_set_boolean (value, self->spec.cache_dir != NULL);
       break;
@@ -735,6 +817,7 @@ gst_clip_classify_finalize (GObject * object)
   GstClipClassify *self = GST_CLIP_CLASSIFY (object);
 
   g_free (self->model_path);
+  g_free (self->object_class);
   gst_clip_label_spec_clear (&self->spec);
   gst_buffer_replace (&self->latest, NULL);
   g_mutex_clear (&self->result_lock);
@@ -801,6 +884,29 @@ gst_clip_classify_class_init (GstClipClassifyClass * klass)
           "precision, labels and templates) so that the next start with the "
           "same settings skips the text tower; damaged entries are rebuilt",
           DEFAULT_PROP_LABEL_CACHE, READY_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_REGION,
+      g_param_spec_enum ("inference-region", "Inference region",
+          "full-frame: classify the frame; roi-list: classify each "
+          "GstVideoRegionOfInterestMeta of the frame (from a detector "
+          "upstream) instead, cropped from the original frame; frames "
+          "without regions get no result. roi-list needs mode=sync",
+          GST_TYPE_CLIP_CLASSIFY_REGION, DEFAULT_PROP_INFERENCE_REGION,
+          READY_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_OBJECT_CLASS,
+      g_param_spec_string ("object-class", "Object class",
+          "roi-list: comma-separated ROI types to classify (e.g. \"face\"); "
+          "regions of other types are left alone. Unset: all",
+          DEFAULT_PROP_OBJECT_CLASS, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_MIN_ROI_SIZE,
+      g_param_spec_uint ("min-roi-size", "Minimum ROI size",
+          "roi-list: regions narrower or lower than this many pixels are "
+          "skipped", 0, G_MAXINT, DEFAULT_PROP_MIN_ROI_SIZE, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_RECLASSIFY_INTERVAL,
+      g_param_spec_uint ("reclassify-interval", "Reclassify interval",
+          "roi-list: a region whose id is unique on its frame (set by a "
+          "tracker) is classified again only after this many frames; its "
+          "last result is carried in between (0 and 1: every time)",
+          0, G_MAXINT, DEFAULT_PROP_RECLASSIFY_INTERVAL, PLAYING_FLAGS));
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_uint ("interval", "Interval",
           "Infer frames 0, N, 2N, ... counted from the first frame after "
@@ -870,6 +976,7 @@ gst_clip_classify_class_init (GstClipClassifyClass * klass)
       GST_DEBUG_FUNCPTR (gst_clip_classify_transform_frame_ip);
 
   gst_type_mark_as_plugin_api (GST_TYPE_CLIP_CLASSIFY_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_CLIP_CLASSIFY_REGION, 0);
   GST_DEBUG_CATEGORY_INIT (gst_clip_classify_debug, "clipclassify", 0,
       "CLIP zero-shot classification");
 }
@@ -889,6 +996,9 @@ gst_clip_classify_init (GstClipClassify * self)
   self->mode = DEFAULT_PROP_MODE;
   self->threads = DEFAULT_PROP_THREADS;
   self->post_messages = DEFAULT_PROP_POST_MESSAGES;
+  self->inference_region = DEFAULT_PROP_INFERENCE_REGION;
+  self->min_roi_size = DEFAULT_PROP_MIN_ROI_SIZE;
+  self->reclassify_interval = DEFAULT_PROP_RECLASSIFY_INTERVAL;
   self->latency = GST_CLOCK_TIME_NONE;
   g_mutex_init (&self->result_lock);
 

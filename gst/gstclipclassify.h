@@ -10,6 +10,7 @@
 #include "gstcliplabels.h"
 #include "gstcliplabelstore.h"
 #include "gstclipencoder.h"
+#include "gstclipregions.h"
 #include "gstclipsampler.h"
 #include "gstclipworker.h"
 
@@ -28,6 +29,15 @@ typedef enum
   GST_CLIP_CLASSIFY_MODE_ASYNC,
 } GstClipClassifyMode;
 
+#define GST_TYPE_CLIP_CLASSIFY_REGION (gst_clip_classify_region_get_type ())
+GType gst_clip_classify_region_get_type (void);
+
+typedef enum
+{
+  GST_CLIP_CLASSIFY_REGION_FULL_FRAME,
+  GST_CLIP_CLASSIFY_REGION_ROI_LIST,
+} GstClipClassifyRegion;
+
 struct _GstClipClassify
 {
   GstVideoFilter parent;
@@ -43,6 +53,10 @@ struct _GstClipClassify
   GstClipClassifyMode mode;
   guint threads;
   gboolean post_messages;
+  GstClipClassifyRegion inference_region;
+  gchar *object_class;
+  guint min_roi_size;
+  guint reclassify_interval;
   guint64 frames_seen;
   guint64 inferences;
   guint64 frames_skipped;
@@ -55,6 +69,7 @@ struct _GstClipClassify
   GstClipClassifyMode running_mode;
   GstClipEncoder *encoder;      /* sync mode: used by the streaming thread */
   GstClipWorker *worker;        /* async mode */
+  GstClipRegions *regions;      /* roi-list mode */
 
   /* Streaming thread only. */
   GstClipSampler sampler;
