@@ -87,5 +87,17 @@ check camera-monitor sh -c "$PY '$PIPELINES/camera-monitor.py' \
 check demo sh -c "sh '$PIPELINES/demo.sh' --num-buffers 60 \
   --seconds-per-pattern 0.5 --sink fakesink | grep -q 'frame'"
 
+# Faces from facedetect, classified as regions (when gstreamer1.0-opencv is
+# installed and the golden photo is there).
+if gst-inspect-1.0 facedetect > /dev/null 2>&1 && [ -n "$GOLDEN" ] &&
+    [ -f "$GOLDEN/images/astronaut.png" ]; then
+  check faces sh -c "$PY '$PIPELINES/faces.py' --source 'filesrc \
+    location=$GOLDEN/images/astronaut.png ! pngdec ! imagefreeze num-buffers=3' \
+    --labels 'smiling,frowning' 2>/dev/null | grep -c ' face 175,64 97x97 ' |
+    grep -qx 3"
+else
+  echo "skip - faces (no facedetect or no golden astronaut.png)"
+fi
+
 echo "$passed passed, $failures failed"
 [ "$failures" -eq 0 ]
