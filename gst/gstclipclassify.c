@@ -59,6 +59,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_clip_classify_debug);
 #define DEFAULT_PROP_OBJECT_CLASS NULL
 #define DEFAULT_PROP_MIN_ROI_SIZE 0
 #define DEFAULT_PROP_RECLASSIFY_INTERVAL 1
+#define DEFAULT_PROP_SMOOTHING 0.0
+#define DEFAULT_PROP_HOLD 0.0
 /* Regions of one frame embedded per vision-tower pass. */
 #define REGION_BATCH 8
 
@@ -87,6 +89,8 @@ enum
   PROP_OBJECT_CLASS,
   PROP_MIN_ROI_SIZE,
   PROP_RECLASSIFY_INTERVAL,
+  PROP_SMOOTHING,
+  PROP_HOLD,
 };
 
 #define VIDEO_CAPS GST_VIDEO_CAPS_MAKE (GST_CLIP_FRAME_FORMATS)
@@ -127,8 +131,8 @@ publish_result (GstClipClassify * self, GstBuffer * result, guint generation)
 
 /* In sync mode every frame that is inferred is late by the inference time:
  * a live sink must know it, or it drops those frames. */
-static void
-update_latency (GstClipClassify * self, gdouble ms)
+void
+gst_clip_classify_update_latency (GstClipClassify * self, gdouble ms)
 {
   GstClockTime t = (GstClockTime) (ms * GST_MSECOND);
   gboolean grew = FALSE;
@@ -158,9 +162,10 @@ finish_inference (GstClipClassify * self, const GstClipStamp * stamp,
   ClipLabelSet *set = gst_clip_label_store_get (self->label_store);
   float *probs = g_new (float, clip_label_set_size (set));
   guint top_k;
-  gdouble threshold, ms;
-  gboolean post;
+  gdouble threshold, ms, smoothing, hold;
+  gboolean post, changed;
   GstBuffer *result;
+  GstClipChange change = { NULL, };
 
   clip_label_set_score (set, embed, NULL, probs);
   ms = extra_ms + (g_get_monotonic_time () - started) / 1000.0;
@@ -169,9 +174,14 @@ finish_inference (GstClipClassify * self, const GstClipStamp * stamp,
   top_k = self->top_k;
   threshold = self->threshold;
   post = self->post_messages;
+  smoothing = self->smoothing;
+  hold = self->hold;
   self->inferences++;
   self->last_inference_ms = ms;
   GST_OBJECT_UNLOCK (self);
+
+  changed = gst_clip_smoother_update (self->smoother, -1, set, probs,
+      stamp->stream_time, smoothing, hold, threshold, &change);
 
   result = gst_clip_result_new (set, probs, top_k, threshold, stamp, ms);
   g_free (probs);
@@ -185,12 +195,17 @@ finish_inference (GstClipClassify * self, const GstClipStamp * stamp,
     if (post)
       gst_element_post_message (GST_ELEMENT (self),
           gst_clip_result_new_message (GST_OBJECT (self), result, stamp));
+    if (changed)
+      gst_element_post_message (GST_ELEMENT (self),
+          gst_clip_change_new_message (GST_OBJECT (self), &change, stamp,
+              FALSE, 0));
   } else {
     GST_DEBUG_OBJECT (self, "result of frame %" G_GUINT64_FORMAT
         " is from before a flush: dropped", stamp->frame);
   }
   gst_buffer_unref (result);
-  update_latency (self, ms);
+  gst_clip_change_clear (&change);
+  gst_clip_classify_update_latency (self, ms);
 }
 
 /* ---------------------------------------------------------- inference */
@@ -207,50 +222,6 @@ infer_sync (GstClipClassify * self, GstVideoFrame * frame,
     return FALSE;
   finish_inference (self, stamp, embed, started, 0.0);
   return TRUE;
-}
-
-/* roi-list mode: the regions of the frame, as one batch. */
-static gboolean
-infer_regions (GstClipClassify * self, GstVideoFrame * frame,
-    const GstClipStamp * stamp, GError ** error)
-{
-  GstClipRegionSettings settings;
-  ClipLabelSet *set = gst_clip_label_store_get (self->label_store);
-  GstMessage *msg = NULL;
-  gboolean ok, post;
-  gdouble ms;
-
-  GST_OBJECT_LOCK (self);
-  settings.object_class = self->object_class ?
-      g_strsplit (self->object_class, ",", -1) : NULL;
-  settings.min_size = self->min_roi_size;
-  settings.reclassify_interval = self->reclassify_interval;
-  settings.top_k = self->top_k;
-  settings.threshold = self->threshold;
-  post = self->post_messages;
-  GST_OBJECT_UNLOCK (self);
-  for (guint i = 0; settings.object_class && settings.object_class[i]; i++)
-    g_strstrip (settings.object_class[i]);
-
-  ok = gst_clip_regions_classify (self->regions, self->encoder, set,
-      &settings, frame, stamp, GST_OBJECT (self), &msg, error);
-  g_strfreev (settings.object_class);
-  clip_label_set_unref (set);
-  if (!msg)
-    return ok;
-
-  gst_structure_get_double (gst_message_get_structure (msg), "inference-ms",
-      &ms);
-  GST_OBJECT_LOCK (self);
-  self->inferences++;
-  self->last_inference_ms = ms;
-  GST_OBJECT_UNLOCK (self);
-  if (post)
-    gst_element_post_message (GST_ELEMENT (self), msg);
-  else
-    gst_message_unref (msg);
-  update_latency (self, ms);
-  return ok;
 }
 
 /* Async mode: the frame pays for a copy of its pixels, nothing more. */
@@ -329,7 +300,7 @@ gst_clip_classify_transform_frame_ip (GstVideoFilter * filter,
 
   if (self->regions) {
     /* Regions are this frame's own: nothing is carried to other frames. */
-    if (sampled && !infer_regions (self, frame, &stamp, &error))
+    if (sampled && !gst_clip_classify_infer_regions (self, frame, &stamp, &error))
       goto inference_failed;
     return GST_FLOW_OK;
   }
@@ -405,6 +376,7 @@ gst_clip_classify_sink_event (GstBaseTransform * trans, GstEvent * event)
       gst_clip_sampler_reset (&self->sampler, self->next_frame);
       if (self->regions)
         gst_clip_regions_reset (self->regions);
+      gst_clip_smoother_reset (self->smoother);
       break;
     case GST_EVENT_EOS:
       /* The messages of the last sampled frames go out before EOS does. */
@@ -465,7 +437,8 @@ warm_up (GstClipClassify * self, GError ** error)
 
   if (!gst_clip_encoder_encode (self->encoder, &image, 1, error))
     return FALSE;
-  update_latency (self, (g_get_monotonic_time () - started) / 1000.0);
+  gst_clip_classify_update_latency (self,
+      (g_get_monotonic_time () - started) / 1000.0);
   return TRUE;
 }
 
@@ -551,6 +524,7 @@ gst_clip_classify_start (GstBaseTransform * trans)
 
   self->next_frame = 0;
   gst_clip_sampler_reset (&self->sampler, 0);
+  gst_clip_smoother_reset (self->smoother);
   g_mutex_lock (&self->result_lock);
   self->generation++;
   gst_buffer_replace (&self->latest, NULL);
@@ -686,6 +660,12 @@ gst_clip_classify_set_property (GObject * object, guint prop_id,
     case PROP_RECLASSIFY_INTERVAL:
       self->reclassify_interval = g_value_get_uint (value);
       break;
+    case PROP_SMOOTHING:
+      self->smoothing = g_value_get_double (value);
+      break;
+    case PROP_HOLD:
+      self->hold = g_value_get_double (value);
+      break;
     case PROP_LABEL_CACHE:
       g_free (self->spec.cache_dir);
       self->spec.cache_dir = g_value_get_boolean (value) ?
@@ -766,6 +746,12 @@ gst_clip_classify_get_property (GObject * object, guint prop_id,
     case PROP_RECLASSIFY_INTERVAL:
       g_value_set_uint (value, self->reclassify_interval);
       break;
+    case PROP_SMOOTHING:
+      g_value_set_double (value, self->smoothing);
+      break;
+    case PROP_HOLD:
+      g_value_set_double (value, self->hold);
+      break;
     case PROP_LABEL_CACHE:
       g_value_set_boolean (value, self->spec.cache_dir != NULL);
       break;
@@ -818,6 +804,7 @@ gst_clip_classify_finalize (GObject * object)
 
   g_free (self->model_path);
   g_free (self->object_class);
+  gst_clip_smoother_free (self->smoother);
   gst_clip_label_spec_clear (&self->spec);
   gst_buffer_replace (&self->latest, NULL);
   g_mutex_clear (&self->result_lock);
@@ -907,6 +894,16 @@ gst_clip_classify_class_init (GstClipClassifyClass * klass)
           "tracker) is classified again only after this many frames; its "
           "last result is carried in between (0 and 1: every time)",
           0, G_MAXINT, DEFAULT_PROP_RECLASSIFY_INTERVAL, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_SMOOTHING,
+      g_param_spec_double ("smoothing", "Smoothing",
+          "Report an exponential moving average of the probabilities over "
+          "inferences, with this time constant in seconds of stream time "
+          "(0 = off)", 0.0, 3600.0, DEFAULT_PROP_SMOOTHING, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_HOLD,
+      g_param_spec_double ("hold", "Hold",
+          "A new (smoothed) top label must stay on top this many seconds of "
+          "stream time before a \"clipclassify-change\" message announces "
+          "it (0 = at once)", 0.0, 3600.0, DEFAULT_PROP_HOLD, PLAYING_FLAGS));
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_uint ("interval", "Interval",
           "Infer frames 0, N, 2N, ... counted from the first frame after "
@@ -999,6 +996,9 @@ gst_clip_classify_init (GstClipClassify * self)
   self->inference_region = DEFAULT_PROP_INFERENCE_REGION;
   self->min_roi_size = DEFAULT_PROP_MIN_ROI_SIZE;
   self->reclassify_interval = DEFAULT_PROP_RECLASSIFY_INTERVAL;
+  self->smoothing = DEFAULT_PROP_SMOOTHING;
+  self->hold = DEFAULT_PROP_HOLD;
+  self->smoother = gst_clip_smoother_new ();
   self->latency = GST_CLOCK_TIME_NONE;
   g_mutex_init (&self->result_lock);
 

@@ -11,6 +11,7 @@
 #include "gstcliplabelstore.h"
 #include "gstclipencoder.h"
 #include "gstclipregions.h"
+#include "gstclipsmoother.h"
 #include "gstclipsampler.h"
 #include "gstclipworker.h"
 
@@ -57,6 +58,8 @@ struct _GstClipClassify
   gchar *object_class;
   guint min_roi_size;
   guint reclassify_interval;
+  gdouble smoothing;
+  gdouble hold;
   guint64 frames_seen;
   guint64 inferences;
   guint64 frames_skipped;
@@ -70,6 +73,7 @@ struct _GstClipClassify
   GstClipEncoder *encoder;      /* sync mode: used by the streaming thread */
   GstClipWorker *worker;        /* async mode */
   GstClipRegions *regions;      /* roi-list mode */
+  GstClipSmoother *smoother;    /* for the element's life */
 
   /* Streaming thread only. */
   GstClipSampler sampler;
@@ -83,6 +87,13 @@ struct _GstClipClassify
 };
 
 GST_ELEMENT_REGISTER_DECLARE (clipclassify);
+
+/* Internal to the element's files. */
+/* Raises the reported latency (sync mode) to an inference of @ms. */
+void gst_clip_classify_update_latency (GstClipClassify * self, gdouble ms);
+/* roi-list mode: classifies the regions of @frame, posts the message. */
+gboolean gst_clip_classify_infer_regions (GstClipClassify * self,
+    GstVideoFrame * frame, const GstClipStamp * stamp, GError ** error);
 
 G_END_DECLS
 

@@ -28,6 +28,8 @@ typedef struct
   gchar **labels;
   gdouble *scores;
   gboolean matched;
+  gboolean changed;
+  GstClipChange change;
 } Region;
 
 typedef struct
@@ -216,8 +218,6 @@ mark_reuse (GstClipRegions * regions, GArray * list, guint64 frame,
   GHashTable *count = g_hash_table_new (NULL, NULL);
   guint i;
 
-  if (settings->reclassify_interval <= 1)
-    goto out;
   for (i = 0; i < list->len; i++) {
     gint id = g_array_index (list, Region, i).id;
     g_hash_table_insert (count, GINT_TO_POINTER (id), GUINT_TO_POINTER
@@ -231,7 +231,7 @@ mark_reuse (GstClipRegions * regions, GArray * list, guint64 frame,
 
     r->unique = GPOINTER_TO_UINT (g_hash_table_lookup (count,
             GINT_TO_POINTER (r->id))) == 1;
-    if (!r->unique || !c)
+    if (!r->unique || !c || settings->reclassify_interval <= 1)
       continue;
     if (frame - c->frame < settings->reclassify_interval) {
       r->reuse = TRUE;
@@ -241,7 +241,6 @@ mark_reuse (GstClipRegions * regions, GArray * list, guint64 frame,
       r->matched = c->matched;
     }
   }
-out:
   g_hash_table_unref (count);
 }
 
@@ -262,7 +261,7 @@ remember (GstClipRegions * regions, const Region * r, guint64 frame)
 static gboolean
 infer (GstClipEncoder * encoder, const ClipLabelSet * set,
     const GstClipRegionSettings * settings, const GstVideoFrame * frame,
-    GArray * list, GError ** error)
+    const GstClipStamp * stamp, GArray * list, GError ** error)
 {
   int max_batch = gst_clip_encoder_max_batch (encoder);
   int dim = clip_label_set_embed_dim (set);
@@ -293,6 +292,13 @@ infer (GstClipEncoder * encoder, const ClipLabelSet * set,
     ok = embeds != NULL;
     for (k = 0; ok && k < n; k++) {
       clip_label_set_score (set, embeds + (gsize) k * dim, NULL, probs);
+      /* Only a tracked (unique) id is the same object from frame to
+       * frame: its probabilities are smoothed and its changes told. */
+      if (settings->smoother && batch[k]->unique)
+        batch[k]->changed = gst_clip_smoother_update (settings->smoother,
+            batch[k]->id, set, probs, stamp->stream_time,
+            settings->smoothing, settings->hold, settings->threshold,
+            &batch[k]->change);
       set_result (batch[k], set, probs, settings);
     }
   }
@@ -377,7 +383,7 @@ gst_clip_regions_classify (GstClipRegions * regions,
     GstClipEncoder * encoder, const ClipLabelSet * set,
     const GstClipRegionSettings * settings, GstVideoFrame * frame,
     const GstClipStamp * stamp, GstObject * src, GstMessage ** message,
-    GError ** error)
+    GList ** changes, GError ** error)
 {
   gint64 started = g_get_monotonic_time ();
   GArray *list = collect (frame->buffer, GST_VIDEO_FRAME_WIDTH (frame),
@@ -392,10 +398,11 @@ gst_clip_regions_classify (GstClipRegions * regions,
     return TRUE;
   }
   mark_reuse (regions, list, stamp->frame, settings);
-  if (!infer (encoder, set, settings, frame, list, error)) {
+  if (!infer (encoder, set, settings, frame, stamp, list, error)) {
     for (i = 0; i < list->len; i++) {
       g_strfreev (g_array_index (list, Region, i).labels);
       g_free (g_array_index (list, Region, i).scores);
+      gst_clip_change_clear (&g_array_index (list, Region, i).change);
     }
     g_array_unref (list);
     return FALSE;
@@ -413,13 +420,19 @@ gst_clip_regions_classify (GstClipRegions * regions,
     gst_clip_classify_meta_add_region (meta, r->id, r->roi->roi_type ?
         g_quark_to_string (r->roi->roi_type) : NULL, r->x, r->y, r->w, r->h,
         r->n, (const gchar * const *) r->labels, r->scores, r->matched);
-    if (!r->reuse && r->unique)
+    if (!r->reuse && r->unique && settings->reclassify_interval > 1)
       remember (regions, r, stamp->frame);
   }
   *message = new_message (src, stamp, list, ms);
   for (i = 0; i < list->len; i++) {
-    g_strfreev (g_array_index (list, Region, i).labels);
-    g_free (g_array_index (list, Region, i).scores);
+    Region *r = &g_array_index (list, Region, i);
+
+    if (r->changed)
+      *changes = g_list_append (*changes, gst_clip_change_new_message (src,
+              &r->change, stamp, TRUE, r->id));
+    g_strfreev (r->labels);
+    g_free (r->scores);
+    gst_clip_change_clear (&r->change);
   }
   g_array_unref (list);
   return TRUE;

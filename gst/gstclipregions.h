@@ -8,6 +8,7 @@
 #include "clip.h"
 #include "gstclipencoder.h"
 #include "gstclipframe.h"
+#include "gstclipsmoother.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,8 @@ typedef struct
                                  * stable id; 0 or 1: every time */
   guint top_k;
   gdouble threshold;
+  GstClipSmoother *smoother;    /* smooths regions with a unique id */
+  gdouble smoothing, hold;      /* its settings (seconds) */
 } GstClipRegionSettings;
 
 typedef struct _GstClipRegions GstClipRegions;
@@ -39,13 +42,14 @@ void gst_clip_image_crop (const ClipImage * image, guint x, guint y, guint w,
  * @encoder and @set: adds a "clipclassify" structure to each ROI meta's
  * params, and returns the element message (NULL when the frame has no
  * region to classify: no result, no error) after attaching a
- * GstClipClassifyMeta with the regions to the buffer. FALSE on an
- * inference error. */
+ * GstClipClassifyMeta with the regions to the buffer, and in @changes the
+ * "clipclassify-change" messages of regions whose held label changed.
+ * FALSE on an inference error. */
 gboolean gst_clip_regions_classify (GstClipRegions * regions,
     GstClipEncoder * encoder, const ClipLabelSet * set,
     const GstClipRegionSettings * settings, GstVideoFrame * frame,
     const GstClipStamp * stamp, GstObject * src, GstMessage ** message,
-    GError ** error);
+    GList ** changes, GError ** error);
 
 G_END_DECLS
 

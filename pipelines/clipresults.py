@@ -56,6 +56,28 @@ def result_from_message(message):
     return result
 
 
+def change_from_message(message):
+    """The fields of a "clipclassify-change" message as a dict, or None."""
+    if message.type != Gst.MessageType.ELEMENT:
+        return None
+    s = message.get_structure()
+    if s is None or s.get_name() != "clipclassify-change":
+        return None
+    change = {
+        "element": message.src.get_name(),
+        "previous": s.get_string("previous"),
+        "label": s.get_string("label"),
+        "score": s.get_double("score")[1],
+        "frame": s.get_uint64("frame")[1],
+        "pts": _seconds(s, "timestamp"),
+        "stream_time": _seconds(s, "stream-time"),
+        "running_time": _seconds(s, "running-time"),
+    }
+    if s.has_field("region-id"):
+        change["region_id"] = s.get_int("region-id")[1]
+    return change
+
+
 def _region(r):
     """One entry of the "regions" array (inference-region=roi-list)."""
     return {

@@ -295,6 +295,49 @@ test_reclassify_interval (void)
   element_harness_teardown (h);
 }
 
+/* A tracked region announces its label once, with its id. */
+static void
+test_region_changes (void)
+{
+  GstHarness *h = region_harness (NULL);
+  double want[N_LABELS];
+  guint f, changes = 0;
+  int best = 0, i;
+
+  reference_probs (astronaut, 301, 7, 211, 140, want);
+  for (i = 1; i < N_LABELS; i++)
+    if (want[i] > want[best])
+      best = i;
+  for (f = 0; f < 3; f++) {
+    GstVideoInfo info;
+    GstBuffer *in = astronaut_frame (&info);
+    GstVideoRegionOfInterestMeta *roi;
+    GstMessage *msg;
+
+    roi = gst_buffer_add_video_region_of_interest_meta (in, "object", 301, 7,
+        211, 140);
+    roi->id = 5;
+    GST_BUFFER_PTS (in) = f * GST_SECOND / 30;
+    gst_buffer_unref (gst_harness_push_and_pull (h, in));
+    while ((msg = gst_bus_pop_filtered (GST_ELEMENT_BUS (h->element),
+                GST_MESSAGE_ELEMENT))) {
+      if (gst_message_has_name (msg, "clipclassify-change")) {
+        const GstStructure *s = gst_message_get_structure (msg);
+        gint id;
+        g_assert_true (gst_structure_get_int (s, "region-id", &id));
+        g_assert_cmpint (id, ==, 5);
+        g_assert_cmpstr (gst_structure_get_string (s, "previous"), ==, "");
+        g_assert_cmpstr (gst_structure_get_string (s, "label"), ==,
+            labels[best]);
+        changes++;
+      }
+      gst_message_unref (msg);
+    }
+  }
+  g_assert_cmpuint (changes, ==, 1);
+  element_harness_teardown (h);
+}
+
 /* astronaut.png through facedetect: one "face" region, whose result is the
  * engine's on the crop facedetect reported. */
 static void
@@ -388,6 +431,7 @@ main (int argc, char **argv)
       test_filters_and_empty);
   g_test_add_func ("/clipclassify/regions/reclassify-interval",
       test_reclassify_interval);
+  g_test_add_func ("/clipclassify/regions/changes", test_region_changes);
   g_test_add_func ("/clipclassify/regions/facedetect", test_facedetect);
   ret = g_test_run ();
 
