@@ -180,8 +180,12 @@ finish_inference (GstClipClassify * self, const GstClipStamp * stamp,
   self->last_inference_ms = ms;
   GST_OBJECT_UNLOCK (self);
 
-  changed = gst_clip_smoother_update (self->smoother, -1, set, probs,
-      stamp->stream_time, smoothing, hold, threshold, &change);
+  /* A result from before a flush must not feed the fresh average. */
+  g_mutex_lock (&self->result_lock);
+  changed = stamp->generation == self->generation;
+  g_mutex_unlock (&self->result_lock);
+  changed = changed && gst_clip_smoother_update (self->smoother, -1, set,
+      probs, stamp->stream_time, smoothing, hold, threshold, &change);
 
   result = gst_clip_result_new (set, probs, top_k, threshold, stamp, ms);
   g_free (probs);
