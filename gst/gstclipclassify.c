@@ -61,6 +61,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_clip_classify_debug);
 #define DEFAULT_PROP_RECLASSIFY_INTERVAL 1
 #define DEFAULT_PROP_SMOOTHING 0.0
 #define DEFAULT_PROP_HOLD 0.0
+#define DEFAULT_PROP_BATCH_SIZE 1
+#define DEFAULT_PROP_BATCH_TIMEOUT 20
 /* Regions of one frame embedded per vision-tower pass. */
 #define REGION_BATCH 8
 
@@ -91,6 +93,8 @@ enum
   PROP_RECLASSIFY_INTERVAL,
   PROP_SMOOTHING,
   PROP_HOLD,
+  PROP_BATCH_SIZE,
+  PROP_BATCH_TIMEOUT,
 };
 
 #define VIDEO_CAPS GST_VIDEO_CAPS_MAKE (GST_CLIP_FRAME_FORMATS)
@@ -233,7 +237,11 @@ static void
 submit_async (GstClipClassify * self, GstVideoFrame * frame,
     const GstClipStamp * stamp)
 {
-  if (gst_clip_worker_submit (self->worker, frame, stamp)) {
+  gboolean replaced = self->batch ?
+      gst_clip_batch_client_submit (self->batch, frame, stamp) :
+      gst_clip_worker_submit (self->worker, frame, stamp);
+
+  if (replaced) {
     GST_OBJECT_LOCK (self);
     self->frames_skipped++;
     GST_OBJECT_UNLOCK (self);
@@ -308,10 +316,16 @@ gst_clip_classify_transform_frame_ip (GstVideoFilter * filter,
       goto inference_failed;
     return GST_FLOW_OK;
   }
-  if (sampled && self->worker)
+  if (sampled && self->batch && self->running_mode ==
+      GST_CLIP_CLASSIFY_MODE_SYNC) {
+    /* Shared batch: this frame's result is in when drain returns. */
+    gst_clip_batch_client_submit (self->batch, frame, &stamp);
+    gst_clip_batch_client_drain (self->batch);
+  } else if (sampled && (self->worker || self->batch)) {
     submit_async (self, frame, &stamp);
-  else if (sampled)
+  } else if (sampled) {
     ok = infer_sync (self, frame, &stamp, &error);
+  }
   if (!ok)
     goto inference_failed;
 
@@ -322,8 +336,9 @@ gst_clip_classify_transform_frame_ip (GstVideoFilter * filter,
   if (result) {
     GstClipClassifyMeta *meta = gst_clip_result_get_meta (result);
 
-    gst_buffer_add_clip_classify_meta_from (frame->buffer, meta,
-        sampled && !self->worker && meta->inferred_frame == index);
+    gst_buffer_add_clip_classify_meta_from (frame->buffer, meta, sampled &&
+        self->running_mode == GST_CLIP_CLASSIFY_MODE_SYNC &&
+        meta->inferred_frame == index);
     gst_buffer_unref (result);
   }
   return GST_FLOW_OK;
@@ -365,6 +380,8 @@ gst_clip_classify_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_FLUSH_START:
       if (self->worker)
         gst_clip_worker_set_flushing (self->worker, TRUE);
+      if (self->batch)
+        gst_clip_batch_client_set_flushing (self->batch, TRUE);
       break;
     case GST_EVENT_FLUSH_STOP:
       /* Results of frames from before the flush must not be attached to
@@ -372,6 +389,10 @@ gst_clip_classify_sink_event (GstBaseTransform * trans, GstEvent * event)
       if (self->worker) {
         gst_clip_worker_discard (self->worker);
         gst_clip_worker_set_flushing (self->worker, FALSE);
+      }
+      if (self->batch) {
+        gst_clip_batch_client_discard (self->batch);
+        gst_clip_batch_client_set_flushing (self->batch, FALSE);
       }
       g_mutex_lock (&self->result_lock);
       self->generation++;
@@ -386,6 +407,8 @@ gst_clip_classify_sink_event (GstBaseTransform * trans, GstEvent * event)
       /* The messages of the last sampled frames go out before EOS does. */
       if (self->worker)
         gst_clip_worker_drain (self->worker);
+      if (self->batch)
+        gst_clip_batch_client_drain (self->batch);
       break;
     default:
       break;
@@ -429,23 +452,6 @@ gst_clip_classify_query (GstBaseTransform * trans, GstPadDirection direction,
 
 static gboolean gst_clip_classify_stop (GstBaseTransform * trans);
 
-/* One inference on a small black picture, through the same encoder as
- * the frames: it measures the inference time (the LATENCY answer) before
- * the first real frame and pages the weights in. */
-static gboolean
-warm_up (GstClipClassify * self, GError ** error)
-{
-  static const guint8 black[32 * 32 * 3] = { 0 };
-  ClipImage image = clip_image_rgb (black, 32, 32, 32 * 3);
-  gint64 started = g_get_monotonic_time ();
-
-  if (!gst_clip_encoder_encode (self->encoder, &image, 1, error))
-    return FALSE;
-  gst_clip_classify_update_latency (self,
-      (g_get_monotonic_time () - started) / 1000.0);
-  return TRUE;
-}
-
 static gboolean
 gst_clip_classify_start (GstBaseTransform * trans)
 {
@@ -455,11 +461,13 @@ gst_clip_classify_start (GstBaseTransform * trans)
   GError *error = NULL;
   gchar *path;
   int threads;
-  guint labels_serial;
+  guint labels_serial, batch_size, batch_timeout;
   gboolean roi_list;
 
   GST_OBJECT_LOCK (self);
   roi_list = self->inference_region == GST_CLIP_CLASSIFY_REGION_ROI_LIST;
+  batch_size = roi_list ? 1 : self->batch_size;
+  batch_timeout = self->batch_timeout;
   path = g_strdup (self->model_path);
   labels_serial = self->labels_serial;
   spec.labels = g_strdup (self->spec.labels);
@@ -515,15 +523,27 @@ gst_clip_classify_start (GstBaseTransform * trans)
   GST_OBJECT_UNLOCK (self);
   clip_label_set_unref (set);
 
+  if (batch_size > 1) {
+    /* Frames go to the batcher shared with the other instances. */
+    self->batch = gst_clip_batcher_join (self->model, batch_size,
+        batch_timeout, threads, worker_done, self, &error);
+    if (!self->batch)
+      goto load_failed;
+  }
   if (self->running_mode == GST_CLIP_CLASSIFY_MODE_ASYNC) {
     /* The worker has an encoder of its own, on its own thread. */
     g_clear_pointer (&self->encoder, gst_clip_encoder_free);
-    self->worker = gst_clip_worker_new (self->model, threads, worker_done,
-        self, &error);
-    if (!self->worker)
+    if (!self->batch && !(self->worker = gst_clip_worker_new (self->model,
+                threads, worker_done, self, &error)))
       goto load_failed;
-  } else if (!warm_up (self, &error)) {
-    goto load_failed;
+  } else {
+    /* Measures the inference time (the LATENCY answer) before the first
+     * frame and pages the weights in. */
+    gdouble ms;
+
+    if (!gst_clip_encoder_warm_up (self->encoder, &ms, &error))
+      goto load_failed;
+    gst_clip_classify_update_latency (self, ms);
   }
 
   self->next_frame = 0;
@@ -603,6 +623,7 @@ gst_clip_classify_stop (GstBaseTransform * trans)
 
   /* The worker first: its last result still reads the label store. */
   g_clear_pointer (&self->worker, gst_clip_worker_free);
+  g_clear_pointer (&self->batch, gst_clip_batch_client_free);
 
   GST_OBJECT_LOCK (self);
   store = self->label_store;
@@ -663,6 +684,12 @@ gst_clip_classify_set_property (GObject * object, guint prop_id,
       break;
     case PROP_RECLASSIFY_INTERVAL:
       self->reclassify_interval = g_value_get_uint (value);
+      break;
+    case PROP_BATCH_SIZE:
+      self->batch_size = g_value_get_uint (value);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      self->batch_timeout = g_value_get_uint (value);
       break;
     case PROP_SMOOTHING:
       self->smoothing = g_value_get_double (value);
@@ -749,6 +776,12 @@ gst_clip_classify_get_property (GObject * object, guint prop_id,
       break;
     case PROP_RECLASSIFY_INTERVAL:
       g_value_set_uint (value, self->reclassify_interval);
+      break;
+    case PROP_BATCH_SIZE:
+      g_value_set_uint (value, self->batch_size);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      g_value_set_uint (value, self->batch_timeout);
       break;
     case PROP_SMOOTHING:
       g_value_set_double (value, self->smoothing);
@@ -898,6 +931,17 @@ gst_clip_classify_class_init (GstClipClassifyClass * klass)
           "tracker) is classified again only after this many frames; its "
           "last result is carried in between (0 and 1: every time)",
           0, G_MAXINT, DEFAULT_PROP_RECLASSIFY_INTERVAL, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_uint ("batch-size", "Batch size",
+          "Frames per vision-tower pass. Above 1, the instances of a process "
+          "on the same model with the same batch-size and batch-timeout "
+          "share one batch: each gets its own results (not with roi-list)",
+          1, 64, DEFAULT_PROP_BATCH_SIZE, READY_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
+      g_param_spec_uint ("batch-timeout", "Batch timeout",
+          "Milliseconds a frame waits for a full batch before a partial one "
+          "runs (batch-size > 1)", 0, 10000, DEFAULT_PROP_BATCH_TIMEOUT,
+          READY_FLAGS));
   g_object_class_install_property (gobject_class, PROP_SMOOTHING,
       g_param_spec_double ("smoothing", "Smoothing",
           "Report an exponential moving average of the probabilities over "
@@ -1001,6 +1045,8 @@ gst_clip_classify_init (GstClipClassify * self)
   self->min_roi_size = DEFAULT_PROP_MIN_ROI_SIZE;
   self->reclassify_interval = DEFAULT_PROP_RECLASSIFY_INTERVAL;
   self->smoothing = DEFAULT_PROP_SMOOTHING;
+  self->batch_size = DEFAULT_PROP_BATCH_SIZE;
+  self->batch_timeout = DEFAULT_PROP_BATCH_TIMEOUT;
   self->hold = DEFAULT_PROP_HOLD;
   self->smoother = gst_clip_smoother_new ();
   self->latency = GST_CLOCK_TIME_NONE;

@@ -12,6 +12,7 @@
 #include "gstclipencoder.h"
 #include "gstclipregions.h"
 #include "gstclipsmoother.h"
+#include "gstclipbatcher.h"
 #include "gstclipsampler.h"
 #include "gstclipworker.h"
 
@@ -60,6 +61,8 @@ struct _GstClipClassify
   guint reclassify_interval;
   gdouble smoothing;
   gdouble hold;
+  guint batch_size;
+  guint batch_timeout;
   guint64 frames_seen;
   guint64 inferences;
   guint64 frames_skipped;
@@ -74,6 +77,7 @@ struct _GstClipClassify
   GstClipWorker *worker;        /* async mode */
   GstClipRegions *regions;      /* roi-list mode */
   GstClipSmoother *smoother;    /* for the element's life */
+  GstClipBatchClient *batch;    /* batch-size > 1 */
 
   /* Streaming thread only. */
   GstClipSampler sampler;

@@ -80,6 +80,19 @@ gst_clip_encoder_get_workspace (GstClipEncoder * enc)
   return enc->ws;
 }
 
+gboolean
+gst_clip_encoder_warm_up (GstClipEncoder * enc, gdouble * ms, GError ** error)
+{
+  static const guint8 black[32 * 32 * 3] = { 0 };
+  ClipImage image = clip_image_rgb (black, 32, 32, 32 * 3);
+  gint64 started = g_get_monotonic_time ();
+
+  if (!gst_clip_encoder_encode (enc, &image, 1, error))
+    return FALSE;
+  *ms = (g_get_monotonic_time () - started) / 1000.0;
+  return TRUE;
+}
+
 int
 gst_clip_encoder_max_batch (const GstClipEncoder * enc)
 {

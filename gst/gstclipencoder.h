@@ -30,6 +30,11 @@ const float *gst_clip_encoder_encode_frame (GstClipEncoder * enc,
 /* The encoder's workspace, for text-tower work on the same thread. */
 ClipWorkspace *gst_clip_encoder_get_workspace (GstClipEncoder * enc);
 
+/* One inference on a small black picture through the same path as the
+ * frames; @ms receives its wall-clock time. */
+gboolean gst_clip_encoder_warm_up (GstClipEncoder * enc, gdouble * ms,
+    GError ** error);
+
 /* The largest batch gst_clip_encoder_encode() takes. */
 int gst_clip_encoder_max_batch (const GstClipEncoder * enc);
 

@@ -10,7 +10,7 @@ for p in model labels labels-file prompt prompt-file interval max-rate \
     top-k threshold mode threads post-messages frames-seen inferences \
     frames-skipped last-inference-ms text-embeddings label-cache \
     inference-region object-class min-roi-size reclassify-interval \
-    smoothing hold; do
+    smoothing hold batch-size batch-timeout; do
   echo "$out" | grep -q "^  $p  *:" || { echo "no property $p"; missing=1; }
 done
 exit $missing
