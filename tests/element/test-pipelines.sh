@@ -87,6 +87,13 @@ check camera-monitor sh -c "$PY '$PIPELINES/camera-monitor.py' \
 check demo sh -c "sh '$PIPELINES/demo.sh' --num-buffers 60 \
   --seconds-per-pattern 0.5 --sink fakesink | grep -q 'frame'"
 
+# Two live streams sharing one batch: each reports its first label.
+check multi-camera sh -c "$PY '$PIPELINES/multi-camera.py' \
+  --source 'videotestsrc is-live=true num-buffers=45' \
+  --source 'videotestsrc is-live=true num-buffers=45 pattern=snow' \
+  --labels 'person,car' --hold 0 > '$TMP/multi.txt' &&
+  grep -q ' cam0 ' '$TMP/multi.txt' && grep -q ' cam1 ' '$TMP/multi.txt'"
+
 # Faces from facedetect, classified as regions (when gstreamer1.0-opencv is
 # installed and the golden photo is there).
 if gst-inspect-1.0 facedetect > /dev/null 2>&1 && [ -n "$GOLDEN" ] &&
