@@ -31,6 +31,7 @@
 
 #include "gstclipclassify.h"
 #include "gstclipclassifymeta.h"
+#include "gstclipencoder.h"
 #include "gstclipframe.h"
 #include "gstclipenums.h"
 #include "gstclipmodelcache.h"
@@ -55,6 +56,18 @@ GST_DEBUG_CATEGORY_STATIC (gst_clip_classify_debug);
 #define DEFAULT_PROP_PRECISION CLIP_PRECISION_FP32
 #define DEFAULT_PROP_BACKEND CLIP_BACKEND_AUTO
 #define DEFAULT_PROP_POST_MESSAGES TRUE
+#define DEFAULT_PROP_TEXT_EMBEDDINGS NULL
+#define DEFAULT_PROP_LABEL_CACHE TRUE
+#define DEFAULT_PROP_INFERENCE_REGION GST_CLIP_CLASSIFY_REGION_FULL_FRAME
+#define DEFAULT_PROP_OBJECT_CLASS NULL
+#define DEFAULT_PROP_MIN_ROI_SIZE 0
+#define DEFAULT_PROP_RECLASSIFY_INTERVAL 1
+#define DEFAULT_PROP_SMOOTHING 0.0
+#define DEFAULT_PROP_HOLD 0.0
+#define DEFAULT_PROP_BATCH_SIZE 1
+#define DEFAULT_PROP_BATCH_TIMEOUT 20
+/* Regions of one frame embedded per vision-tower pass. */
+#define REGION_BATCH 8
 
 enum
 {
@@ -77,6 +90,16 @@ enum
   PROP_INFERENCES,
   PROP_FRAMES_SKIPPED,
   PROP_LAST_INFERENCE_MS,
+  PROP_TEXT_EMBEDDINGS,
+  PROP_LABEL_CACHE,
+  PROP_INFERENCE_REGION,
+  PROP_OBJECT_CLASS,
+  PROP_MIN_ROI_SIZE,
+  PROP_RECLASSIFY_INTERVAL,
+  PROP_SMOOTHING,
+  PROP_HOLD,
+  PROP_BATCH_SIZE,
+  PROP_BATCH_TIMEOUT,
 };
 
 #define VIDEO_CAPS GST_VIDEO_CAPS_MAKE (GST_CLIP_FRAME_FORMATS)
@@ -91,24 +114,11 @@ G_DEFINE_TYPE (GstClipClassify, gst_clip_classify, GST_TYPE_VIDEO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE (clipclassify, "clipclassify", GST_RANK_NONE,
     GST_TYPE_CLIP_CLASSIFY);
 
-GType
-gst_clip_classify_mode_get_type (void)
+/* $XDG_CACHE_HOME/clipclassify: where label sets are kept. */
+static gchar *
+gst_clip_classify_cache_dir (void)
 {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_CLIP_CLASSIFY_MODE_SYNC,
-        "Each sampled frame waits for its own result", "sync"},
-    {GST_CLIP_CLASSIFY_MODE_ASYNC,
-          "Frames never wait: a worker thread infers the newest sampled frame",
-        "async"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstClipClassifyMode", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return g_build_filename (g_get_user_cache_dir (), "clipclassify", NULL);
 }
 
 /* ------------------------------------------------------------ results */
@@ -130,8 +140,8 @@ publish_result (GstClipClassify * self, GstBuffer * result, guint generation)
 
 /* In sync mode every frame that is inferred is late by the inference time:
  * a live sink must know it, or it drops those frames. */
-static void
-update_latency (GstClipClassify * self, gdouble ms)
+void
+gst_clip_classify_update_latency (GstClipClassify * self, gdouble ms)
 {
   GstClockTime t = (GstClockTime) (ms * GST_MSECOND);
   gboolean grew = FALSE;
@@ -161,9 +171,10 @@ finish_inference (GstClipClassify * self, const GstClipStamp * stamp,
   ClipLabelSet *set = gst_clip_label_store_get (self->label_store);
   float *probs = g_new (float, clip_label_set_size (set));
   guint top_k;
-  gdouble threshold, ms;
-  gboolean post;
+  gdouble threshold, ms, smoothing, hold;
+  gboolean post, changed;
   GstBuffer *result;
+  GstClipChange change = { NULL, };
 
   clip_label_set_score (set, embed, NULL, probs);
   ms = extra_ms + (g_get_monotonic_time () - started) / 1000.0;
@@ -172,9 +183,18 @@ finish_inference (GstClipClassify * self, const GstClipStamp * stamp,
   top_k = self->top_k;
   threshold = self->threshold;
   post = self->post_messages;
+  smoothing = self->smoothing;
+  hold = self->hold;
   self->inferences++;
   self->last_inference_ms = ms;
   GST_OBJECT_UNLOCK (self);
+
+  /* A result from before a flush must not feed the fresh average. */
+  g_mutex_lock (&self->result_lock);
+  changed = stamp->generation == self->generation;
+  g_mutex_unlock (&self->result_lock);
+  changed = changed && gst_clip_smoother_update (self->smoother, -1, set,
+      probs, stamp->stream_time, smoothing, hold, threshold, &change);
 
   result = gst_clip_result_new (set, probs, top_k, threshold, stamp, ms);
   g_free (probs);
@@ -188,12 +208,17 @@ finish_inference (GstClipClassify * self, const GstClipStamp * stamp,
     if (post)
       gst_element_post_message (GST_ELEMENT (self),
           gst_clip_result_new_message (GST_OBJECT (self), result, stamp));
+    if (changed)
+      gst_element_post_message (GST_ELEMENT (self),
+          gst_clip_change_new_message (GST_OBJECT (self), &change, stamp,
+              FALSE, 0));
   } else {
     GST_DEBUG_OBJECT (self, "result of frame %" G_GUINT64_FORMAT
         " is from before a flush: dropped", stamp->frame);
   }
   gst_buffer_unref (result);
-  update_latency (self, ms);
+  gst_clip_change_clear (&change);
+  gst_clip_classify_update_latency (self, ms);
 }
 
 /* ---------------------------------------------------------- inference */
@@ -203,12 +228,12 @@ infer_sync (GstClipClassify * self, GstVideoFrame * frame,
     const GstClipStamp * stamp, GError ** error)
 {
   gint64 started = g_get_monotonic_time ();
+  const float *embed;
 
-  if (!gst_clip_frame_preprocess (self->model, frame, self->input, error))
+  embed = gst_clip_encoder_encode_frame (self->encoder, frame, error);
+  if (!embed)
     return FALSE;
-  if (!clip_vision_encode (self->ws, self->input, 1, self->embed, TRUE, error))
-    return FALSE;
-  finish_inference (self, stamp, self->embed, started, 0.0);
+  finish_inference (self, stamp, embed, started, 0.0);
   return TRUE;
 }
 
@@ -217,7 +242,11 @@ static void
 submit_async (GstClipClassify * self, GstVideoFrame * frame,
     const GstClipStamp * stamp)
 {
-  if (gst_clip_worker_submit (self->worker, frame, stamp)) {
+  gboolean replaced = self->batch ?
+      gst_clip_batch_client_submit (self->batch, frame, stamp) :
+      gst_clip_worker_submit (self->worker, frame, stamp);
+
+  if (replaced) {
     GST_OBJECT_LOCK (self);
     self->frames_skipped++;
     GST_OBJECT_UNLOCK (self);
@@ -286,10 +315,22 @@ gst_clip_classify_transform_frame_ip (GstVideoFilter * filter,
   sampled = gst_clip_sampler_take (&self->sampler, index, stamp.stream_time,
       interval, max_rate);
 
-  if (sampled && self->worker)
+  if (self->regions) {
+    /* Regions are this frame's own: nothing is carried to other frames. */
+    if (sampled && !gst_clip_classify_infer_regions (self, frame, &stamp, &error))
+      goto inference_failed;
+    return GST_FLOW_OK;
+  }
+  if (sampled && self->batch && self->running_mode ==
+      GST_CLIP_CLASSIFY_MODE_SYNC) {
+    /* Shared batch: this frame's result is in when drain returns. */
+    gst_clip_batch_client_submit (self->batch, frame, &stamp);
+    gst_clip_batch_client_drain (self->batch);
+  } else if (sampled && (self->worker || self->batch)) {
     submit_async (self, frame, &stamp);
-  else if (sampled)
+  } else if (sampled) {
     ok = infer_sync (self, frame, &stamp, &error);
+  }
   if (!ok)
     goto inference_failed;
 
@@ -300,8 +341,9 @@ gst_clip_classify_transform_frame_ip (GstVideoFilter * filter,
   if (result) {
     GstClipClassifyMeta *meta = gst_clip_result_get_meta (result);
 
-    gst_buffer_add_clip_classify_meta_from (frame->buffer, meta,
-        sampled && !self->worker && meta->inferred_frame == index);
+    gst_buffer_add_clip_classify_meta_from (frame->buffer, meta, sampled &&
+        self->running_mode == GST_CLIP_CLASSIFY_MODE_SYNC &&
+        meta->inferred_frame == index);
     gst_buffer_unref (result);
   }
   return GST_FLOW_OK;
@@ -343,6 +385,8 @@ gst_clip_classify_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_FLUSH_START:
       if (self->worker)
         gst_clip_worker_set_flushing (self->worker, TRUE);
+      if (self->batch)
+        gst_clip_batch_client_set_flushing (self->batch, TRUE);
       break;
     case GST_EVENT_FLUSH_STOP:
       /* Results of frames from before the flush must not be attached to
@@ -351,16 +395,25 @@ gst_clip_classify_sink_event (GstBaseTransform * trans, GstEvent * event)
         gst_clip_worker_discard (self->worker);
         gst_clip_worker_set_flushing (self->worker, FALSE);
       }
+      if (self->batch) {
+        gst_clip_batch_client_discard (self->batch);
+        gst_clip_batch_client_set_flushing (self->batch, FALSE);
+      }
       g_mutex_lock (&self->result_lock);
       self->generation++;
       gst_buffer_replace (&self->latest, NULL);
       g_mutex_unlock (&self->result_lock);
       gst_clip_sampler_reset (&self->sampler, self->next_frame);
+      if (self->regions)
+        gst_clip_regions_reset (self->regions);
+      gst_clip_smoother_reset (self->smoother);
       break;
     case GST_EVENT_EOS:
       /* The messages of the last sampled frames go out before EOS does. */
       if (self->worker)
         gst_clip_worker_drain (self->worker);
+      if (self->batch)
+        gst_clip_batch_client_drain (self->batch);
       break;
     default:
       break;
@@ -404,23 +457,6 @@ gst_clip_classify_query (GstBaseTransform * trans, GstPadDirection direction,
 
 static gboolean gst_clip_classify_stop (GstBaseTransform * trans);
 
-/* One inference on a small grey picture: it measures the inference time
- * (the LATENCY answer) before the first real frame and pages the weights
- * in. */
-static gboolean
-warm_up (GstClipClassify * self, GError ** error)
-{
-  static const guint8 grey[32 * 32 * 3] = { 0 };
-  ClipImage image = clip_image_rgb (grey, 32, 32, 32 * 3);
-  gint64 started = g_get_monotonic_time ();
-
-  if (!clip_preprocess (self->model, &image, self->input, error) ||
-      !clip_vision_encode (self->ws, self->input, 1, self->embed, TRUE, error))
-    return FALSE;
-  update_latency (self, (g_get_monotonic_time () - started) / 1000.0);
-  return TRUE;
-}
-
 static gboolean
 gst_clip_classify_start (GstBaseTransform * trans)
 {
@@ -431,15 +467,23 @@ gst_clip_classify_start (GstBaseTransform * trans)
   ClipModelParams params = clip_model_default_params ();
   gchar *path;
   int threads;
+  guint labels_serial, batch_size, batch_timeout;
+  gboolean roi_list;
 
   GST_OBJECT_LOCK (self);
+  roi_list = self->inference_region == GST_CLIP_CLASSIFY_REGION_ROI_LIST;
+  batch_size = roi_list ? 1 : self->batch_size;
+  batch_timeout = self->batch_timeout;
   path = g_strdup (self->model_path);
   params.precision = self->precision;
   params.backend = self->backend;
+  labels_serial = self->labels_serial;
   spec.labels = g_strdup (self->spec.labels);
   spec.labels_file = g_strdup (self->spec.labels_file);
   spec.prompt = g_strdup (self->spec.prompt);
   spec.prompt_file = g_strdup (self->spec.prompt_file);
+  spec.text_embeddings = g_strdup (self->spec.text_embeddings);
+  spec.cache_dir = g_strdup (self->spec.cache_dir);
   self->running_mode = self->mode;
   threads = (int) self->threads;
   self->frames_seen = self->inferences = self->frames_skipped = 0;
@@ -460,34 +504,59 @@ gst_clip_classify_start (GstBaseTransform * trans)
   GST_INFO_OBJECT (self, "model %s: %s", path,
       clip_model_describe (self->model));
 
-  self->ws = clip_workspace_new (self->model, 1, &error);
-  if (!self->ws)
-    goto load_failed;
-  clip_workspace_set_threads (self->ws, threads);
+  if (roi_list && self->running_mode == GST_CLIP_CLASSIFY_MODE_ASYNC)
+    goto roi_list_async;
 
-  set = gst_clip_label_spec_build (&spec, self->model, self->ws, &error);
+  self->encoder = gst_clip_encoder_new (self->model,
+      roi_list ? REGION_BATCH : 1, threads, &error);
+  if (!self->encoder)
+    goto load_failed;
+  if (roi_list)
+    self->regions = gst_clip_regions_new ();
+
+  set = gst_clip_label_spec_build (&spec, self->model,
+      gst_clip_encoder_get_workspace (self->encoder), &error);
   if (!set)
     goto labels_failed;
 
+  /* The labels may have changed while the set was built: the store then
+   * starts right away on the newest ones. */
   GST_OBJECT_LOCK (self);
   self->label_store = gst_clip_label_store_new (self->model, set, threads,
       labels_rebuilt, self);
+  if (self->labels_serial != labels_serial) {
+    GST_INFO_OBJECT (self, "labels changed during start: rebuilding");
+    gst_clip_label_store_request (self->label_store, &self->spec);
+  }
   GST_OBJECT_UNLOCK (self);
   clip_label_set_unref (set);
 
-  self->input = g_new (float, clip_model_input_size (self->model));
-  self->embed = g_new (float, clip_model_embed_dim (self->model));
-  if (self->running_mode == GST_CLIP_CLASSIFY_MODE_ASYNC) {
-    self->worker = gst_clip_worker_new (self->model, threads, worker_done,
-        self, &error);
-    if (!self->worker)
+  if (batch_size > 1) {
+    /* Frames go to the batcher shared with the other instances. */
+    self->batch = gst_clip_batcher_join (self->model, batch_size,
+        batch_timeout, threads, worker_done, self, &error);
+    if (!self->batch)
       goto load_failed;
-  } else if (!warm_up (self, &error)) {
-    goto load_failed;
+  }
+  if (self->running_mode == GST_CLIP_CLASSIFY_MODE_ASYNC) {
+    /* The worker has an encoder of its own, on its own thread. */
+    g_clear_pointer (&self->encoder, gst_clip_encoder_free);
+    if (!self->batch && !(self->worker = gst_clip_worker_new (self->model,
+                threads, worker_done, self, &error)))
+      goto load_failed;
+  } else {
+    /* Measures the inference time (the LATENCY answer) before the first
+     * frame and pages the weights in. */
+    gdouble ms;
+
+    if (!gst_clip_encoder_warm_up (self->encoder, &ms, &error))
+      goto load_failed;
+    gst_clip_classify_update_latency (self, ms);
   }
 
   self->next_frame = 0;
   gst_clip_sampler_reset (&self->sampler, 0);
+  gst_clip_smoother_reset (self->smoother);
   g_mutex_lock (&self->result_lock);
   self->generation++;
   gst_buffer_replace (&self->latest, NULL);
@@ -498,6 +567,12 @@ gst_clip_classify_start (GstBaseTransform * trans)
   return TRUE;
 
   /* ERRORS */
+roi_list_async:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("inference-region=roi-list works in mode=sync only"), (NULL));
+    goto cleanup;
+  }
 no_model:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
@@ -525,7 +600,11 @@ load_failed:
   }
 labels_failed:
   {
-    if (error->domain == G_FILE_ERROR)
+    if (spec.text_embeddings && *spec.text_embeddings)
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+          ("Could not load the text embeddings: %s", error->message),
+          ("text-embeddings=%s", spec.text_embeddings));
+    else if (error->domain == G_FILE_ERROR)
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
           ("Could not read the label or prompt file: %s", error->message),
           (NULL));
@@ -552,6 +631,7 @@ gst_clip_classify_stop (GstBaseTransform * trans)
 
   /* The worker first: its last result still reads the label store. */
   g_clear_pointer (&self->worker, gst_clip_worker_free);
+  g_clear_pointer (&self->batch, gst_clip_batch_client_free);
 
   GST_OBJECT_LOCK (self);
   store = self->label_store;
@@ -564,9 +644,8 @@ gst_clip_classify_stop (GstBaseTransform * trans)
   gst_buffer_replace (&self->latest, NULL);
   g_mutex_unlock (&self->result_lock);
 
-  g_clear_pointer (&self->input, g_free);
-  g_clear_pointer (&self->embed, g_free);
-  g_clear_pointer (&self->ws, clip_workspace_free);
+  g_clear_pointer (&self->encoder, gst_clip_encoder_free);
+  g_clear_pointer (&self->regions, gst_clip_regions_free);
   g_clear_pointer (&self->model, gst_clip_model_cache_release);
   return TRUE;
 }
@@ -597,6 +676,39 @@ gst_clip_classify_set_property (GObject * object, guint prop_id,
       break;
     case PROP_PROMPT_FILE:
       target = &self->spec.prompt_file;
+      break;
+    case PROP_TEXT_EMBEDDINGS:
+      target = &self->spec.text_embeddings;
+      break;
+    case PROP_INFERENCE_REGION:
+      self->inference_region = g_value_get_enum (value);
+      break;
+    case PROP_OBJECT_CLASS:
+      g_free (self->object_class);
+      self->object_class = g_value_dup_string (value);
+      break;
+    case PROP_MIN_ROI_SIZE:
+      self->min_roi_size = g_value_get_uint (value);
+      break;
+    case PROP_RECLASSIFY_INTERVAL:
+      self->reclassify_interval = g_value_get_uint (value);
+      break;
+    case PROP_BATCH_SIZE:
+      self->batch_size = g_value_get_uint (value);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      self->batch_timeout = g_value_get_uint (value);
+      break;
+    case PROP_SMOOTHING:
+      self->smoothing = g_value_get_double (value);
+      break;
+    case PROP_HOLD:
+      self->hold = g_value_get_double (value);
+      break;
+    case PROP_LABEL_CACHE:
+      g_free (self->spec.cache_dir);
+      self->spec.cache_dir = g_value_get_boolean (value) ?
+          gst_clip_classify_cache_dir () : NULL;
       break;
     case PROP_INTERVAL:
       self->interval = g_value_get_uint (value);
@@ -633,6 +745,7 @@ gst_clip_classify_set_property (GObject * object, guint prop_id,
   if (target) {
     g_free (*target);
     *target = g_value_dup_string (value);
+    self->labels_serial++;
     /* While running, the new labels are built off the streaming thread. */
     if (self->label_store)
       gst_clip_label_store_request (self->label_store, &self->spec);
@@ -662,6 +775,36 @@ gst_clip_classify_get_property (GObject * object, guint prop_id,
       break;
     case PROP_PROMPT_FILE:
       g_value_set_string (value, self->spec.prompt_file);
+      break;
+    case PROP_TEXT_EMBEDDINGS:
+      g_value_set_string (value, self->spec.text_embeddings);
+      break;
+    case PROP_INFERENCE_REGION:
+      g_value_set_enum (value, self->inference_region);
+      break;
+    case PROP_OBJECT_CLASS:
+      g_value_set_string (value, self->object_class);
+      break;
+    case PROP_MIN_ROI_SIZE:
+      g_value_set_uint (value, self->min_roi_size);
+      break;
+    case PROP_RECLASSIFY_INTERVAL:
+      g_value_set_uint (value, self->reclassify_interval);
+      break;
+    case PROP_BATCH_SIZE:
+      g_value_set_uint (value, self->batch_size);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      g_value_set_uint (value, self->batch_timeout);
+      break;
+    case PROP_SMOOTHING:
+      g_value_set_double (value, self->smoothing);
+      break;
+    case PROP_HOLD:
+      g_value_set_double (value, self->hold);
+      break;
+    case PROP_LABEL_CACHE:
+      g_value_set_boolean (value, self->spec.cache_dir != NULL);
       break;
     case PROP_INTERVAL:
       g_value_set_uint (value, self->interval);
@@ -717,6 +860,8 @@ gst_clip_classify_finalize (GObject * object)
   GstClipClassify *self = GST_CLIP_CLASSIFY (object);
 
   g_free (self->model_path);
+  g_free (self->object_class);
+  gst_clip_smoother_free (self->smoother);
   gst_clip_label_spec_clear (&self->spec);
   gst_buffer_replace (&self->latest, NULL);
   g_mutex_clear (&self->result_lock);
@@ -769,6 +914,64 @@ gst_clip_classify_class_init (GstClipClassifyClass * klass)
           "File of templates, one per line, ensembled (text embeddings "
           "averaged per label); overrides prompt",
           DEFAULT_PROP_PROMPT_FILE, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_TEXT_EMBEDDINGS,
+      g_param_spec_string ("text-embeddings", "Text embeddings",
+          "Label-set file (clip-embed --label-set-out): its labels and "
+          "precomputed text embeddings are used instead of labels, "
+          "labels-file, prompt and prompt-file, without running the text "
+          "tower. A file made for another model, width or precision is an "
+          "error", DEFAULT_PROP_TEXT_EMBEDDINGS, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_LABEL_CACHE,
+      g_param_spec_boolean ("label-cache", "Label cache",
+          "Keep the label sets built from labels/prompts in "
+          "$XDG_CACHE_HOME/clipclassify/ (keyed by model fingerprint, "
+          "precision, labels and templates) so that the next start with the "
+          "same settings skips the text tower; damaged entries are rebuilt",
+          DEFAULT_PROP_LABEL_CACHE, READY_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_REGION,
+      g_param_spec_enum ("inference-region", "Inference region",
+          "full-frame: classify the frame; roi-list: classify each "
+          "GstVideoRegionOfInterestMeta of the frame (from a detector "
+          "upstream) instead, cropped from the original frame; frames "
+          "without regions get no result. roi-list needs mode=sync",
+          GST_TYPE_CLIP_CLASSIFY_REGION, DEFAULT_PROP_INFERENCE_REGION,
+          READY_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_OBJECT_CLASS,
+      g_param_spec_string ("object-class", "Object class",
+          "roi-list: comma-separated ROI types to classify (e.g. \"face\"); "
+          "regions of other types are left alone. Unset: all",
+          DEFAULT_PROP_OBJECT_CLASS, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_MIN_ROI_SIZE,
+      g_param_spec_uint ("min-roi-size", "Minimum ROI size",
+          "roi-list: regions narrower or lower than this many pixels are "
+          "skipped", 0, G_MAXINT, DEFAULT_PROP_MIN_ROI_SIZE, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_RECLASSIFY_INTERVAL,
+      g_param_spec_uint ("reclassify-interval", "Reclassify interval",
+          "roi-list: a region whose id is unique on its frame (set by a "
+          "tracker) is classified again only after this many frames; its "
+          "last result is carried in between (0 and 1: every time)",
+          0, G_MAXINT, DEFAULT_PROP_RECLASSIFY_INTERVAL, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_uint ("batch-size", "Batch size",
+          "Frames per vision-tower pass. Above 1, the instances of a process "
+          "on the same model with the same batch-size and batch-timeout "
+          "share one batch: each gets its own results (not with roi-list)",
+          1, 64, DEFAULT_PROP_BATCH_SIZE, READY_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
+      g_param_spec_uint ("batch-timeout", "Batch timeout",
+          "Milliseconds a frame waits for a full batch before a partial one "
+          "runs (batch-size > 1)", 0, 10000, DEFAULT_PROP_BATCH_TIMEOUT,
+          READY_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_SMOOTHING,
+      g_param_spec_double ("smoothing", "Smoothing",
+          "Report an exponential moving average of the probabilities over "
+          "inferences, with this time constant in seconds of stream time "
+          "(0 = off)", 0.0, 3600.0, DEFAULT_PROP_SMOOTHING, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_HOLD,
+      g_param_spec_double ("hold", "Hold",
+          "A new (smoothed) top label must stay on top this many seconds of "
+          "stream time before a \"clipclassify-change\" message announces "
+          "it (0 = at once)", 0.0, 3600.0, DEFAULT_PROP_HOLD, PLAYING_FLAGS));
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_uint ("interval", "Interval",
           "Infer frames 0, N, 2N, ... counted from the first frame after "
@@ -851,6 +1054,7 @@ gst_clip_classify_class_init (GstClipClassifyClass * klass)
       GST_DEBUG_FUNCPTR (gst_clip_classify_transform_frame_ip);
 
   gst_type_mark_as_plugin_api (GST_TYPE_CLIP_CLASSIFY_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_CLIP_CLASSIFY_REGION, 0);
   GST_DEBUG_CATEGORY_INIT (gst_clip_classify_debug, "clipclassify", 0,
       "CLIP zero-shot classification");
 }
@@ -861,6 +1065,8 @@ gst_clip_classify_init (GstClipClassify * self)
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
 
   self->spec.prompt = g_strdup (DEFAULT_PROP_PROMPT);
+  self->spec.cache_dir = DEFAULT_PROP_LABEL_CACHE ?
+      gst_clip_classify_cache_dir () : NULL;
   self->interval = DEFAULT_PROP_INTERVAL;
   self->max_rate = DEFAULT_PROP_MAX_RATE;
   self->top_k = DEFAULT_PROP_TOP_K;
@@ -870,6 +1076,14 @@ gst_clip_classify_init (GstClipClassify * self)
   self->precision = DEFAULT_PROP_PRECISION;
   self->backend = DEFAULT_PROP_BACKEND;
   self->post_messages = DEFAULT_PROP_POST_MESSAGES;
+  self->inference_region = DEFAULT_PROP_INFERENCE_REGION;
+  self->min_roi_size = DEFAULT_PROP_MIN_ROI_SIZE;
+  self->reclassify_interval = DEFAULT_PROP_RECLASSIFY_INTERVAL;
+  self->smoothing = DEFAULT_PROP_SMOOTHING;
+  self->batch_size = DEFAULT_PROP_BATCH_SIZE;
+  self->batch_timeout = DEFAULT_PROP_BATCH_TIMEOUT;
+  self->hold = DEFAULT_PROP_HOLD;
+  self->smoother = gst_clip_smoother_new ();
   self->latency = GST_CLOCK_TIME_NONE;
   g_mutex_init (&self->result_lock);
 

@@ -9,6 +9,10 @@
 #include "clip.h"
 #include "gstcliplabels.h"
 #include "gstcliplabelstore.h"
+#include "gstclipencoder.h"
+#include "gstclipregions.h"
+#include "gstclipsmoother.h"
+#include "gstclipbatcher.h"
 #include "gstclipsampler.h"
 #include "gstclipworker.h"
 
@@ -27,6 +31,15 @@ typedef enum
   GST_CLIP_CLASSIFY_MODE_ASYNC,
 } GstClipClassifyMode;
 
+#define GST_TYPE_CLIP_CLASSIFY_REGION (gst_clip_classify_region_get_type ())
+GType gst_clip_classify_region_get_type (void);
+
+typedef enum
+{
+  GST_CLIP_CLASSIFY_REGION_FULL_FRAME,
+  GST_CLIP_CLASSIFY_REGION_ROI_LIST,
+} GstClipClassifyRegion;
+
 struct _GstClipClassify
 {
   GstVideoFilter parent;
@@ -34,6 +47,7 @@ struct _GstClipClassify
   /* Properties and counters, under the object lock. */
   gchar *model_path;
   GstClipLabelSpec spec;
+  guint labels_serial;          /* counts changes of the label properties */
   guint interval;
   gdouble max_rate;
   guint top_k;
@@ -43,6 +57,14 @@ struct _GstClipClassify
   ClipPrecision precision;
   ClipBackend backend;
   gboolean post_messages;
+  GstClipClassifyRegion inference_region;
+  gchar *object_class;
+  guint min_roi_size;
+  guint reclassify_interval;
+  gdouble smoothing;
+  gdouble hold;
+  guint batch_size;
+  guint batch_timeout;
   guint64 frames_seen;
   guint64 inferences;
   guint64 frames_skipped;
@@ -53,10 +75,11 @@ struct _GstClipClassify
   /* Set up in start(), torn down in stop(). */
   ClipModel *model;
   GstClipClassifyMode running_mode;
-  ClipWorkspace *ws;            /* sync mode: used by the streaming thread */
-  float *input;                 /* sync mode: [3, R, R] */
-  float *embed;                 /* sync mode: [E] */
+  GstClipEncoder *encoder;      /* sync mode: used by the streaming thread */
   GstClipWorker *worker;        /* async mode */
+  GstClipRegions *regions;      /* roi-list mode */
+  GstClipSmoother *smoother;    /* for the element's life */
+  GstClipBatchClient *batch;    /* batch-size > 1 */
 
   /* Streaming thread only. */
   GstClipSampler sampler;
@@ -70,6 +93,13 @@ struct _GstClipClassify
 };
 
 GST_ELEMENT_REGISTER_DECLARE (clipclassify);
+
+/* Internal to the element's files. */
+/* Raises the reported latency (sync mode) to an inference of @ms. */
+void gst_clip_classify_update_latency (GstClipClassify * self, gdouble ms);
+/* roi-list mode: classifies the regions of @frame, posts the message. */
+gboolean gst_clip_classify_infer_regions (GstClipClassify * self,
+    GstVideoFrame * frame, const GstClipStamp * stamp, GError ** error);
 
 G_END_DECLS
 

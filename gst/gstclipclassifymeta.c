@@ -11,12 +11,34 @@
 
 #include <string.h>
 
+/* The result of one region (roi-list mode). */
+typedef struct
+{
+  gint id;
+  GQuark roi_type;
+  guint x, y, width, height;
+  guint n_results;
+  gchar **labels;               /* n_results + 1, NULL-terminated */
+  gdouble *scores;              /* n_results */
+  gboolean matched;
+} RegionEntry;
+
 typedef struct
 {
   guint n_results;
   gchar **labels;               /* n_results + 1, NULL-terminated */
   gdouble *scores;              /* n_results */
+  GArray *regions;              /* RegionEntry; NULL until the first */
 } ResultBlock;
+
+static void
+region_entry_clear (gpointer data)
+{
+  RegionEntry *r = data;
+
+  g_strfreev (r->labels);
+  g_free (r->scores);
+}
 
 static void
 result_block_clear (gpointer data)
@@ -25,6 +47,8 @@ result_block_clear (gpointer data)
 
   g_strfreev (block->labels);
   g_free (block->scores);
+  if (block->regions)
+    g_array_unref (block->regions);
 }
 
 static ResultBlock *
@@ -231,4 +255,129 @@ gst_clip_classify_meta_get_scores (const GstClipClassifyMeta * meta,
   if (n_scores)
     *n_scores = meta->n_results;
   return meta->scores;
+}
+
+/* ------------------------------------------------------------ regions */
+
+guint
+gst_clip_classify_meta_add_region (GstClipClassifyMeta * meta, gint id,
+    const gchar * roi_type, guint x, guint y, guint width, guint height,
+    guint n_results, const gchar * const *labels, const gdouble * scores,
+    gboolean matched)
+{
+  ResultBlock *block;
+  RegionEntry r = { 0, };
+  guint i;
+
+  g_return_val_if_fail (meta != NULL && meta->priv != NULL, G_MAXUINT);
+  g_return_val_if_fail (n_results == 0 || (labels && scores), G_MAXUINT);
+
+  block = meta->priv;
+  if (!block->regions) {
+    block->regions = g_array_new (FALSE, FALSE, sizeof (RegionEntry));
+    g_array_set_clear_func (block->regions, region_entry_clear);
+  }
+  r.id = id;
+  r.roi_type = roi_type ? g_quark_from_string (roi_type) : 0;
+  r.x = x;
+  r.y = y;
+  r.width = width;
+  r.height = height;
+  r.n_results = n_results;
+  r.labels = g_new0 (gchar *, n_results + 1);
+  r.scores = g_new0 (gdouble, MAX (n_results, 1));
+  for (i = 0; i < n_results; i++) {
+    r.labels[i] = g_strdup (labels[i]);
+    r.scores[i] = scores[i];
+  }
+  r.matched = matched;
+  g_array_append_val (block->regions, r);
+  return block->regions->len - 1;
+}
+
+static const RegionEntry *
+region_at (const GstClipClassifyMeta * meta, guint index)
+{
+  const ResultBlock *block = meta->priv;
+
+  if (!block || !block->regions || index >= block->regions->len)
+    return NULL;
+  return &g_array_index (block->regions, RegionEntry, index);
+}
+
+guint
+gst_clip_classify_meta_get_n_regions (const GstClipClassifyMeta * meta)
+{
+  const ResultBlock *block;
+
+  g_return_val_if_fail (meta != NULL, 0);
+  block = meta->priv;
+  return block && block->regions ? block->regions->len : 0;
+}
+
+gboolean
+gst_clip_classify_meta_get_region (const GstClipClassifyMeta * meta,
+    guint index, gint * id, const gchar ** roi_type, guint * x, guint * y,
+    guint * width, guint * height, gboolean * matched)
+{
+  const RegionEntry *r;
+
+  g_return_val_if_fail (meta != NULL, FALSE);
+  r = region_at (meta, index);
+  if (!r)
+    return FALSE;
+  if (id)
+    *id = r->id;
+  if (roi_type)
+    *roi_type = r->roi_type ? g_quark_to_string (r->roi_type) : NULL;
+  if (x)
+    *x = r->x;
+  if (y)
+    *y = r->y;
+  if (width)
+    *width = r->width;
+  if (height)
+    *height = r->height;
+  if (matched)
+    *matched = r->matched;
+  return TRUE;
+}
+
+guint
+gst_clip_classify_meta_get_region_n_results (const GstClipClassifyMeta *
+    meta, guint index)
+{
+  const RegionEntry *r;
+
+  g_return_val_if_fail (meta != NULL, 0);
+  r = region_at (meta, index);
+  return r ? r->n_results : 0;
+}
+
+const gchar *
+gst_clip_classify_meta_get_region_result (const GstClipClassifyMeta * meta,
+    guint index, guint rank, gdouble * score)
+{
+  const RegionEntry *r;
+
+  g_return_val_if_fail (meta != NULL, NULL);
+  r = region_at (meta, index);
+  if (!r || rank >= r->n_results)
+    return NULL;
+  if (score)
+    *score = r->scores[rank];
+  return r->labels[rank];
+}
+
+const gchar *
+gst_clip_classify_meta_get_region_top_label (const GstClipClassifyMeta *
+    meta, guint index)
+{
+  const RegionEntry *r;
+
+  g_return_val_if_fail (meta != NULL, NULL);
+  r = region_at (meta, index);
+  if (!r || !r->matched || r->n_results == 0)
+    return NULL;
+  return r->labels[0];
 }

@@ -206,6 +206,51 @@ GST_CLIP_CLASSIFY_META_API
 gdouble gst_clip_classify_meta_get_score (const GstClipClassifyMeta * meta,
     const gchar * label);
 
+/* Regions (inference-region=roi-list). A meta then holds one entry per
+ * classified GstVideoRegionOfInterestMeta of the frame, in the order of
+ * those metas, read through the accessors below (n_results is 0 and the
+ * frame-level fields describe no label). */
+
+/* Appends a region result to @meta. Only for a meta just made by
+ * gst_buffer_add_clip_classify_meta() and not yet shared with another
+ * buffer (metas are immutable once attached and passed on). Copies
+ * @labels and @scores (@n_results entries, most probable first). Returns
+ * the index of the new region. */
+GST_CLIP_CLASSIFY_META_API
+guint gst_clip_classify_meta_add_region (GstClipClassifyMeta * meta,
+    gint id, const gchar * roi_type, guint x, guint y, guint width,
+    guint height, guint n_results, const gchar * const *labels,
+    const gdouble * scores, gboolean matched);
+
+/* The number of region entries (0 in full-frame mode). */
+GST_CLIP_CLASSIFY_META_API
+guint gst_clip_classify_meta_get_n_regions (const GstClipClassifyMeta * meta);
+
+/* Region @index: the ROI meta's @id and @roi_type (NULL when it had none),
+ * its rectangle in the frame's pixels, and whether its top probability
+ * passed the threshold. Any out-parameter may be NULL. FALSE when @index
+ * is out of range. */
+GST_CLIP_CLASSIFY_META_API
+gboolean gst_clip_classify_meta_get_region (const GstClipClassifyMeta * meta,
+    guint index, gint * id, const gchar ** roi_type, guint * x, guint * y,
+    guint * width, guint * height, gboolean * matched);
+
+/* The number of labels reported for region @index (the element's top-k). */
+GST_CLIP_CLASSIFY_META_API
+guint gst_clip_classify_meta_get_region_n_results (const GstClipClassifyMeta *
+    meta, guint index);
+
+/* The label at @rank (0: most probable) of region @index and its
+ * probability in @score; NULL when either is out of range. */
+GST_CLIP_CLASSIFY_META_API
+const gchar *gst_clip_classify_meta_get_region_result (const
+    GstClipClassifyMeta * meta, guint index, guint rank, gdouble * score);
+
+/* The top label of region @index, or NULL when it is no match. */
+GST_CLIP_CLASSIFY_META_API
+const gchar *gst_clip_classify_meta_get_region_top_label (const
+    GstClipClassifyMeta * meta, guint index);
+
 G_END_DECLS
 
 #endif /* __GST_CLIP_CLASSIFY_META_H__ */

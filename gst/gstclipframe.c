@@ -81,18 +81,3 @@ gst_clip_image_from_frame (const GstVideoFrame * frame, ClipImage * image)
   }
   return TRUE;
 }
-
-gboolean
-gst_clip_frame_preprocess (const ClipModel * model,
-    const GstVideoFrame * frame, float *input, GError ** error)
-{
-  ClipImage image;
-
-  if (!gst_clip_image_from_frame (frame, &image)) {
-    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
-        "video format %s is not supported",
-        gst_video_format_to_string (GST_VIDEO_FRAME_FORMAT (frame)));
-    return FALSE;
-  }
-  return clip_preprocess (model, &image, input, error);
-}

@@ -34,11 +34,6 @@ void gst_clip_stamp_init (GstClipStamp * stamp, GstBuffer * buffer,
 gboolean gst_clip_image_from_frame (const GstVideoFrame * frame,
     ClipImage * image);
 
-/* Resizes and normalises @frame into @input (clip_model_input_size()
- * floats) in one pass over the mapped planes. */
-gboolean gst_clip_frame_preprocess (const ClipModel * model,
-    const GstVideoFrame * frame, float *input, GError ** error);
-
 G_END_DECLS
 
 #endif

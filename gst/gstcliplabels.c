@@ -17,6 +17,8 @@ gst_clip_label_spec_copy (const GstClipLabelSpec * spec)
   copy->labels_file = g_strdup (spec->labels_file);
   copy->prompt = g_strdup (spec->prompt);
   copy->prompt_file = g_strdup (spec->prompt_file);
+  copy->text_embeddings = g_strdup (spec->text_embeddings);
+  copy->cache_dir = g_strdup (spec->cache_dir);
   return copy;
 }
 
@@ -27,6 +29,8 @@ gst_clip_label_spec_clear (GstClipLabelSpec * spec)
   g_clear_pointer (&spec->labels_file, g_free);
   g_clear_pointer (&spec->prompt, g_free);
   g_clear_pointer (&spec->prompt_file, g_free);
+  g_clear_pointer (&spec->text_embeddings, g_free);
+  g_clear_pointer (&spec->cache_dir, g_free);
 }
 
 void
@@ -192,6 +196,9 @@ gst_clip_label_spec_build (const GstClipLabelSpec * spec, ClipModel * model,
   gchar **labels, **templates;
   ClipLabelSet *set;
 
+  if (spec->text_embeddings && *spec->text_embeddings)
+    return clip_label_set_load (model, spec->text_embeddings, error);
+
   labels = gst_clip_label_spec_get_labels (spec, error);
   if (!labels)
     return NULL;
@@ -203,8 +210,8 @@ gst_clip_label_spec_build (const GstClipLabelSpec * spec, ClipModel * model,
 
   params.templates = (const char *const *) templates;
   params.n_templates = (int) g_strv_length (templates);
-  set = clip_label_set_new (model, ws, (const char *const *) labels,
-      (int) g_strv_length (labels), &params, error);
+  set = clip_label_set_new_cached (model, ws, (const char *const *) labels,
+      (int) g_strv_length (labels), &params, spec->cache_dir, NULL, error);
 
   g_strfreev (templates);
   g_strfreev (labels);

@@ -17,6 +17,9 @@ typedef struct
   gchar *labels_file;           /* one label per line: may be NULL */
   gchar *prompt;                /* template with {}: NULL for the default */
   gchar *prompt_file;           /* templates, one per line: may be NULL */
+  gchar *text_embeddings;       /* a label-set file: used instead of all
+                                 * the above when set */
+  gchar *cache_dir;             /* label cache folder: NULL for none */
 } GstClipLabelSpec;
 
 /* A deep copy of @spec. */
@@ -46,7 +49,8 @@ gchar **gst_clip_label_spec_get_templates (const GstClipLabelSpec * spec,
     GError ** error);
 
 /* Builds the label set described by @spec with @ws (a workspace of @model
- * used by the calling thread only). */
+ * used by the calling thread only): loads text_embeddings when set, else
+ * takes it from the cache (cache_dir) or runs the text tower. */
 ClipLabelSet *gst_clip_label_spec_build (const GstClipLabelSpec * spec,
     ClipModel * model, ClipWorkspace * ws, GError ** error);
 

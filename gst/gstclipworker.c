@@ -13,6 +13,7 @@
 #endif
 
 #include "gstclipworker.h"
+#include "gstclipencoder.h"
 
 typedef struct
 {
@@ -24,10 +25,7 @@ typedef struct
 
 struct _GstClipWorker
 {
-  ClipModel *model;
-  ClipWorkspace *ws;
-  float *input;
-  float *embed;
+  GstClipEncoder *encoder;
   GstClipWorkerDone done;
   gpointer user_data;
 
@@ -51,20 +49,20 @@ recycle_locked (GstClipWorker * w, GstBuffer * pixels)
   w->spare = g_slist_prepend (w->spare, pixels);
 }
 
-static gboolean
+static const float *
 run_job (GstClipWorker * w, Job * job, GError ** error)
 {
   GstVideoFrame frame;
-  gboolean ok;
+  const float *embed;
 
   if (!gst_video_frame_map (&frame, &job->info, job->pixels, GST_MAP_READ)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
         "could not map the copied frame");
-    return FALSE;
+    return NULL;
   }
-  ok = gst_clip_frame_preprocess (w->model, &frame, w->input, error);
+  embed = gst_clip_encoder_encode_frame (w->encoder, &frame, error);
   gst_video_frame_unmap (&frame);
-  return ok && clip_vision_encode (w->ws, w->input, 1, w->embed, TRUE, error);
+  return embed;
 }
 
 static gpointer
@@ -76,7 +74,7 @@ worker_loop (gpointer data)
   while (!w->quit) {
     Job job;
     GError *error = NULL;
-    gboolean ok;
+    const float *embed;
 
     if (!w->pending.pixels) {
       g_cond_broadcast (&w->idle);
@@ -88,8 +86,8 @@ worker_loop (gpointer data)
     w->running = TRUE;
     g_mutex_unlock (&w->lock);
 
-    ok = run_job (w, &job, &error);
-    w->done (w->user_data, &job.stamp, ok ? w->embed : NULL,
+    embed = run_job (w, &job, &error);
+    w->done (w->user_data, &job.stamp, embed,
         (g_get_monotonic_time () - job.submitted) / 1000.0, error);
     g_clear_error (&error);
 
@@ -107,18 +105,14 @@ gst_clip_worker_new (ClipModel * model, int n_threads, GstClipWorkerDone done,
     gpointer user_data, GError ** error)
 {
   GstClipWorker *w;
-  ClipWorkspace *ws;
+  GstClipEncoder *encoder;
 
-  ws = clip_workspace_new (model, 1, error);
-  if (!ws)
+  encoder = gst_clip_encoder_new (model, 1, n_threads, error);
+  if (!encoder)
     return NULL;
-  clip_workspace_set_threads (ws, n_threads);
 
   w = g_new0 (GstClipWorker, 1);
-  w->model = clip_model_ref (model);
-  w->ws = ws;
-  w->input = g_new (float, clip_model_input_size (model));
-  w->embed = g_new0 (float, clip_model_embed_dim (model));
+  w->encoder = encoder;
   w->done = done;
   w->user_data = user_data;
   g_mutex_init (&w->lock);
@@ -231,10 +225,7 @@ gst_clip_worker_free (GstClipWorker * w)
   g_thread_join (w->thread);
 
   g_slist_free_full (w->spare, (GDestroyNotify) gst_buffer_unref);
-  g_free (w->embed);
-  g_free (w->input);
-  clip_workspace_free (w->ws);
-  clip_model_unref (w->model);
+  gst_clip_encoder_free (w->encoder);
   g_cond_clear (&w->idle);
   g_cond_clear (&w->wake);
   g_mutex_clear (&w->lock);

@@ -5,8 +5,11 @@
 
 Runs clipclassify in async mode: the camera's frames never wait for the
 model; a worker thread classifies the newest frame whenever it is free.
-Prints a line whenever the top label changes, and an ALERT line when a
---watch label becomes the top one with at least --min-score. Ctrl-C stops.
+Prints a line only when the top label changes: the element smooths the
+probabilities over --smoothing seconds and announces a new top label once
+it has held for --hold seconds (its "clipclassify-change" message), so a
+flickering label prints nothing. An ALERT line follows when a --watch
+label becomes the top one with at least --min-score. Ctrl-C stops.
 
 Pipeline (with the default source and display):
 
@@ -44,7 +47,8 @@ def build_pipeline(args):
     pipeline = Gst.parse_launch(description)
     clipresults.configure_classifier(
         pipeline.get_by_name("classify"), args, mode="async",
-        **{"max-rate": args.max_rate})
+        smoothing=args.smoothing, hold=args.hold,
+        **{"max-rate": args.max_rate, "post-messages": "false"})
     return pipeline
 
 
@@ -56,16 +60,14 @@ class Monitor:
         self.min_score = min_score
         self.current = None
 
-    def on_result(self, result):
-        label = result["label"] if result["matched"] else "(no match)"
-        if label == self.current:
-            return
+    def on_change(self, change):
+        label = change["label"] or "(no match)"
         now = datetime.datetime.now().strftime("%H:%M:%S.%f")[:-3]
-        was = f" (was {self.current})" if self.current else ""
-        print(f"{now}  frame {result['frame']:6d}  {label} "
-              f"{result['score']:.2f}{was}", flush=True)
-        if label in self.watch and result["score"] >= self.min_score:
-            print(f"{now}  ALERT {label} {result['score']:.2f}", flush=True)
+        was = f" (was {change['previous']})" if change["previous"] else ""
+        print(f"{now}  frame {change['frame']:6d}  {label} "
+              f"{change['score']:.2f}{was}", flush=True)
+        if label in self.watch and change["score"] >= self.min_score:
+            print(f"{now}  ALERT {label} {change['score']:.2f}", flush=True)
         self.current = label
 
 
@@ -79,6 +81,12 @@ def main():
     parser.add_argument("--max-rate", type=float, default=5.0,
                         help="at most this many inferences per second "
                         "(default 5; 0 = as fast as the model goes)")
+    parser.add_argument("--smoothing", type=float, default=1.0,
+                        help="time constant of the probability average, "
+                        "seconds (default 1; 0 = off)")
+    parser.add_argument("--hold", type=float, default=0.5,
+                        help="seconds a new top label must hold before it "
+                        "is reported (default 0.5)")
     parser.add_argument("--watch", default="",
                         help="comma-separated labels that raise an ALERT")
     parser.add_argument("--min-score", type=float, default=0.5,
@@ -98,9 +106,9 @@ def main():
     status = [0]
 
     def on_message(_bus, msg):
-        result = clipresults.result_from_message(msg)
-        if result:
-            monitor.on_result(result)
+        change = clipresults.change_from_message(msg)
+        if change:
+            monitor.on_change(change)
         elif msg.type == Gst.MessageType.ERROR:
             print(f"camera-monitor: {clipresults.error_text(msg)}",
                   file=sys.stderr)

@@ -34,7 +34,7 @@ def result_from_message(message):
     if s is None or s.get_name() != "clipclassify":
         return None
     ok, matched = s.get_boolean("matched")
-    return {
+    result = {
         "element": message.src.get_name(),
         "frame": s.get_uint64("frame")[1],
         "pts": _seconds(s, "timestamp"),
@@ -47,6 +47,49 @@ def result_from_message(message):
         "labels": _array(s, "labels"),
         "scores": _array(s, "scores"),
         "inference_ms": s.get_double("inference-ms")[1],
+    }
+    if s.has_field("regions"):
+        # The structures belong to the array: read them while it lives.
+        ok, array = s.get_array("regions")
+        result["regions"] = [_region(array.get_nth(i))
+                             for i in range(array.n_values)] if ok else []
+    return result
+
+
+def change_from_message(message):
+    """The fields of a "clipclassify-change" message as a dict, or None."""
+    if message.type != Gst.MessageType.ELEMENT:
+        return None
+    s = message.get_structure()
+    if s is None or s.get_name() != "clipclassify-change":
+        return None
+    change = {
+        "element": message.src.get_name(),
+        "previous": s.get_string("previous"),
+        "label": s.get_string("label"),
+        "score": s.get_double("score")[1],
+        "frame": s.get_uint64("frame")[1],
+        "pts": _seconds(s, "timestamp"),
+        "stream_time": _seconds(s, "stream-time"),
+        "running_time": _seconds(s, "running-time"),
+    }
+    if s.has_field("region-id"):
+        change["region_id"] = s.get_int("region-id")[1]
+    return change
+
+
+def _region(r):
+    """One entry of the "regions" array (inference-region=roi-list)."""
+    return {
+        "id": r.get_int("id")[1],
+        "roi_type": r.get_string("roi-type"),
+        "x": r.get_uint("x")[1], "y": r.get_uint("y")[1],
+        "width": r.get_uint("width")[1], "height": r.get_uint("height")[1],
+        "label": r.get_string("label"),
+        "score": r.get_double("score")[1],
+        "matched": r.get_boolean("matched")[1],
+        "labels": _array(r, "labels"),
+        "scores": _array(r, "scores"),
     }
 
 

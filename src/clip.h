@@ -248,10 +248,54 @@ const char *clip_label_set_label (const ClipLabelSet *set, int index);
 /* Normalised text embeddings, [n_labels, E]. */
 const float *clip_label_set_embeddings (const ClipLabelSet *set);
 
+/* Width of the embeddings (E of the model it was made for). */
+int clip_label_set_embed_dim (const ClipLabelSet *set);
+/* The prompt templates the embeddings were built with. */
+int clip_label_set_n_templates (const ClipLabelSet *set);
+const char *clip_label_set_template (const ClipLabelSet *set, int index);
+/* clip_model_fingerprint() and precision of the model it was made with. */
+const char *clip_label_set_fingerprint (const ClipLabelSet *set);
+ClipPrecision clip_label_set_precision (const ClipLabelSet *set);
+
 /* Scores a normalised image embedding: @logits (may be NULL) receives
  * exp(logit_scale) * cos per label, @probs their softmax. */
 void clip_label_set_score (const ClipLabelSet *set, const float *image_embed,
     float *logits, float *probs);
+
+/* ------------------------------------------------------ label-set files */
+
+/* A label-set file is a safetensors file with one F32 tensor "embeddings"
+ * [N, E] (unit rows) and in its "__metadata__": "format"
+ * ("clipclassify-label-set"), "format_version" ("1"), "labels" and
+ * "templates" (JSON arrays of strings), "precision", "embed_dim" and
+ * "model_fingerprint" (docs/label-sets.md). */
+
+/* A fingerprint of what text embeddings depend on in @model: the names,
+ * dtypes and shapes of every tensor outside the vision tower, and a sample
+ * of their bytes (all of a tensor up to 64 KiB, else 64 evenly spaced
+ * 1 KiB pieces), hashed with SHA-256. 64 hex digits; g_free() it. */
+char *clip_model_fingerprint (const ClipModel *model);
+
+/* Writes @set to @path atomically (a temporary file renamed over it). */
+gboolean clip_label_set_save (const ClipLabelSet *set, const char *path,
+    GError **error);
+
+/* Reads a label-set file made for @model. Every field is checked: a file of
+ * another model (fingerprint), width or precision, or a malformed,
+ * truncated or non-unit file fails with an error naming @path. */
+ClipLabelSet *clip_label_set_load (const ClipModel *model, const char *path,
+    GError **error);
+
+/* The label set of @labels with @params, from the cache folder @cache_dir
+ * (created if needed) when an entry made for the same model fingerprint,
+ * precision, labels and templates is there and valid; else built with @ws
+ * and stored there (atomically). A damaged entry is rebuilt and replaced;
+ * a cache that cannot be written only costs the saving. @cache_dir NULL:
+ * clip_label_set_new(). *@from_cache (may be NULL) tells which happened. */
+ClipLabelSet *clip_label_set_new_cached (ClipModel *model, ClipWorkspace *ws,
+    const char *const *labels, int n_labels,
+    const ClipLabelSetParams *params, const char *cache_dir,
+    gboolean *from_cache, GError **error);
 
 G_END_DECLS
 

@@ -1,5 +1,6 @@
 /* labelset.c: zero-shot label sets: labels, prompt templates and their
  * normalised text embeddings, immutable once built. */
+#include "labelset_internal.h"
 #include "workspace.h"
 
 #include <math.h>
@@ -9,9 +10,30 @@ struct _ClipLabelSet {
   gint ref;
   int n_labels, dim;
   char **labels;
+  char **templates;            /* the prompt templates the set was built with */
   float *embeds;               /* [n_labels, dim], unit rows */
   float scale;                 /* exp(logit_scale) */
+  char *fingerprint;           /* clip_model_fingerprint() of its model */
+  ClipPrecision precision;     /* the model's precision when built */
 };
+
+ClipLabelSet *
+clip_label_set_new_take (const ClipModel *model, char **labels,
+    char **templates, float *embeds)
+{
+  ClipLabelSet *set = g_new0 (ClipLabelSet, 1);
+
+  set->ref = 1;
+  set->n_labels = (int) g_strv_length (labels);
+  set->dim = model->embed_dim;
+  set->labels = labels;
+  set->templates = templates;
+  set->embeds = embeds;
+  set->scale = model->logit_scale;
+  set->fingerprint = clip_model_fingerprint (model);
+  set->precision = clip_model_precision (model);
+  return set;
+}
 
 static const char *const default_templates[] = { "a photo of a {}." };
 
@@ -72,26 +94,24 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
     return NULL;
   }
 
-  ClipLabelSet *set = g_new0 (ClipLabelSet, 1);
-  set->ref = 1;
-  set->n_labels = n_labels;
-  set->dim = dim;
-  set->scale = model->logit_scale;
-  set->labels = g_new0 (char *, n_labels + 1);
-  set->embeds = g_new0 (float, (size_t) n_labels * dim);
+  char **names = g_new0 (char *, n_labels + 1);
+  char **tmpls = g_new0 (char *, nt + 1);
+  float *embeds = g_new0 (float, (size_t) n_labels * dim);
+  for (int j = 0; j < nt; j++)
+    tmpls[j] = g_strdup (params->templates[j]);
   for (int i = 0; i < n_labels; i++) {
-    set->labels[i] = g_strdup (labels[i]);
+    names[i] = g_strdup (labels[i]);
     /* ensembling as in the CLIP paper: mean of unit vectors, renormalised */
-    float *row = set->embeds + (size_t) i * dim;
+    float *row = embeds + (size_t) i * dim;
     for (int j = 0; j < nt; j++) {
       const float *e = all + ((size_t) i * nt + j) * dim;
       for (int d = 0; d < dim; d++)
         row[d] += e[d];
     }
   }
-  clip_l2_normalize (set->embeds, n_labels, dim);
+  clip_l2_normalize (embeds, n_labels, dim);
   g_free (all);
-  return set;
+  return clip_label_set_new_take (model, names, tmpls, embeds);
 }
 
 ClipLabelSet *
@@ -108,6 +128,8 @@ clip_label_set_unref (ClipLabelSet *set)
   if (!set || !g_atomic_int_dec_and_test (&set->ref))
     return;
   g_strfreev (set->labels);
+  g_strfreev (set->templates);
+  g_free (set->fingerprint);
   g_free (set->embeds);
   g_free (set);
 }
@@ -123,6 +145,38 @@ clip_label_set_label (const ClipLabelSet *set, int index)
 {
   g_return_val_if_fail (index >= 0 && index < set->n_labels, NULL);
   return set->labels[index];
+}
+
+int
+clip_label_set_embed_dim (const ClipLabelSet *set)
+{
+  return set->dim;
+}
+
+int
+clip_label_set_n_templates (const ClipLabelSet *set)
+{
+  return (int) g_strv_length (set->templates);
+}
+
+const char *
+clip_label_set_template (const ClipLabelSet *set, int index)
+{
+  g_return_val_if_fail (index >= 0
+      && index < clip_label_set_n_templates (set), NULL);
+  return set->templates[index];
+}
+
+const char *
+clip_label_set_fingerprint (const ClipLabelSet *set)
+{
+  return set->fingerprint;
+}
+
+ClipPrecision
+clip_label_set_precision (const ClipLabelSet *set)
+{
+  return set->precision;
 }
 
 const float *

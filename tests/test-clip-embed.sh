@@ -317,11 +317,50 @@ expect_error "a later output that cannot be written" "$tmp/no-such-dir" \
   --image-out "$E/i.npy" --tokens-out "$E/ids.npy" \
   --text-out "$tmp/no-such-dir/t.npy"
 
+# ------------------------------------------------------- label-set files
+# Read back here with a plain safetensors parser and compared with OpenAI's
+# embeddings of golden texts 0 and 1 ("a photo of a cat", "... dog").
+cat > "$tmp/check_labelset.py" <<'EOF'
+import json, struct, sys
+import numpy as np
+path, ref_path = sys.argv[1:3]
+raw = open(path, "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+meta = header["__metadata__"]
+t = header["embeddings"]
+a, b = t["data_offsets"]
+emb = np.frombuffer(raw[8 + n + a:8 + n + b], "<f4").reshape(t["shape"])
+ref = np.load(ref_path)[:2]
+ref = ref / np.linalg.norm(ref, axis=1, keepdims=True)
+assert json.loads(meta["labels"]) == ["cat", "dog"], meta["labels"]
+assert json.loads(meta["templates"]) == ["a photo of a {}"], meta["templates"]
+assert meta["precision"] == "fp32" and meta["embed_dim"] == str(ref.shape[1])
+assert len(meta["model_fingerprint"]) == 64
+cos = (emb * ref).sum(1) / np.linalg.norm(emb, axis=1)
+assert cos.min() >= 0.99999, cos
+print(f"labels {json.loads(meta['labels'])}, min cosine {cos.min():.7f}")
+EOF
+ls_model=$golden/tiny-quickgelu-p32-f32/hf
+if "$clip_embed" --model "$ls_model" --labels "cat, dog" \
+    --prompt "a photo of a {}" --label-set-out "$tmp/set.safetensors" \
+    && "$python" "$tmp/check_labelset.py" "$tmp/set.safetensors" \
+      "$golden/tiny-quickgelu-p32-f32/text_embeds_norm.npy"; then
+  pass "--label-set-out holds the golden text embeddings and the metadata"
+else
+  fail "--label-set-out"
+fi
+expect_error "--label-set-out without labels" "needs labels" \
+  --model "$ls_model" --label-set-out "$E/set.safetensors"
+expect_error "--labels without --label-set-out" "go with --label-set-out" \
+  --model "$ls_model" --labels "cat" --text-out "$E/t.npy" --text "a"
+
 # ------------------------------------------------------------------ help
 if "$clip_embed" --help > "$tmp/help" 2>&1; then
   missing=""
   for flag in --model --image --pixels --pixels-out --text --texts-json \
-      --image-out --text-out --tokens-out --normalize --threads; do
+      --image-out --text-out --tokens-out --normalize --threads \
+      --labels --labels-file --prompt --prompt-file --label-set-out; do
     grep -q -- "$flag" "$tmp/help" || missing="$missing $flag"
   done
   if [ -z "$missing" ]; then pass "--help explains every flag"; else fail "--help lacks$missing"; fi

@@ -15,6 +15,7 @@
 
 #include "clip.h"
 #include "cli-messages.h"
+#include "gstcliplabels.h"
 #include "image-file.h"
 #include "model-options.h"
 #include "jsondoc.h"
@@ -35,6 +36,11 @@ typedef struct {
   char *image_out;
   char *text_out;
   char *tokens_out;
+  char *labels;
+  char *labels_file;
+  char *prompt;
+  char *prompt_file;
+  char *label_set_out;
   gboolean normalize;
   int threads;
   ModelOptions model;
@@ -66,6 +72,11 @@ options_clear (Options *o)
   g_free (o->text_out);
   g_free (o->tokens_out);
   model_options_clear (&o->model);
+  g_free (o->labels);
+  g_free (o->labels_file);
+  g_free (o->prompt);
+  g_free (o->prompt_file);
+  g_free (o->label_set_out);
 }
 
 static void
@@ -99,6 +110,10 @@ static const char description[] =
     "  --text-out    float32 [M, E] text embeddings, one row per text\n"
     "  --tokens-out  int32 [M, 77] token ids: SOT, BPE ids, EOT, zero padding\n"
     "  --pixels-out  float32 [N, 3, R, R] the preprocessed --image input\n"
+    "  --label-set-out  a label-set file (safetensors) of the --labels /\n"
+    "                --labels-file labels with the --prompt / --prompt-file\n"
+    "                templates, as the clipclassify element builds them, for\n"
+    "                its text-embeddings property (docs/label-sets.md)\n"
     "  Embeddings are the projected features; --normalize makes each row unit\n"
     "  length. Outputs are written only once everything has been computed.\n"
     "  With no input at all, the model is loaded and described on stdout.\n"
@@ -142,6 +157,22 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
       "Write the text embeddings, float32 [M, E]", "FILE.npy" },
     { "tokens-out", 0, 0, G_OPTION_ARG_FILENAME, &o->tokens_out,
       "Write the token ids, int32 [M, context length (77)]", "FILE.npy" },
+    { "labels", 0, 0, G_OPTION_ARG_STRING, &o->labels,
+      "Labels of --label-set-out, comma-separated as the element's labels "
+      "property (\\, for a literal comma)", "LIST" },
+    { "labels-file", 0, 0, G_OPTION_ARG_FILENAME, &o->labels_file,
+      "Labels of --label-set-out, one per line (# comments), after --labels",
+      "FILE" },
+    { "prompt", 0, 0, G_OPTION_ARG_STRING, &o->prompt,
+      "Template of --label-set-out, {} for the label (default \""
+      GST_CLIP_DEFAULT_PROMPT "\")", "TEMPLATE" },
+    { "prompt-file", 0, 0, G_OPTION_ARG_FILENAME, &o->prompt_file,
+      "Templates of --label-set-out, one per line, ensembled; overrides "
+      "--prompt", "FILE" },
+    { "label-set-out", 0, 0, G_OPTION_ARG_FILENAME, &o->label_set_out,
+      "Write the label set of --labels/--labels-file (text embeddings, "
+      "labels, templates, model fingerprint) as a safetensors file",
+      "FILE.safetensors" },
     { "normalize", 'n', 0, G_OPTION_ARG_NONE, &o->normalize,
       "Write L2-normalised embeddings (unit-length rows)", NULL },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &o->threads,
@@ -183,7 +214,8 @@ check_options (const Options *o, GError **error)
   gboolean have_images = o->image_paths || o->pixels_path;
   gboolean have_texts = o->texts || o->texts_json;
   const char *outputs[] = { o->pixels_out, o->image_out, o->text_out,
-    o->tokens_out };
+    o->tokens_out, o->label_set_out };
+  gboolean have_labels = o->labels || o->labels_file;
   const char *what = NULL;
   guint i, j;
 
@@ -199,6 +231,11 @@ check_options (const Options *o, GError **error)
     what = "--text-out needs texts (--text or --texts-json)";
   else if (o->tokens_out && !have_texts)
     what = "--tokens-out needs texts (--text or --texts-json)";
+  else if (o->label_set_out && !have_labels)
+    what = "--label-set-out needs labels (--labels or --labels-file)";
+  else if ((have_labels || o->prompt || o->prompt_file) && !o->label_set_out)
+    what = "--labels, --labels-file, --prompt and --prompt-file go with "
+        "--label-set-out";
   else if (o->threads < 0)
     what = "--threads must be 0 (all cores) or more";
   if (what) {
@@ -471,6 +508,29 @@ save_outputs (const ClipModel *model, const Options *o, const Results *r,
   return TRUE;
 }
 
+/* Builds the label set the element would build from the same label
+ * settings and saves it (atomically). */
+static gboolean
+write_label_set (ClipModel *model, const Options *o, GError **error)
+{
+  GstClipLabelSpec spec = { o->labels, o->labels_file, o->prompt,
+    o->prompt_file, NULL, NULL };
+  ClipWorkspace *ws = clip_workspace_new (model, 1, error);
+  ClipLabelSet *set;
+  gboolean ok;
+
+  if (!ws)
+    return FALSE;
+  clip_workspace_set_threads (ws, o->threads);
+  set = gst_clip_label_spec_build (&spec, model, ws, error);
+  clip_workspace_free (ws);
+  if (!set)
+    return FALSE;
+  ok = clip_label_set_save (set, o->label_set_out, error);
+  clip_label_set_unref (set);
+  return ok;
+}
+
 /* Runs everything after option checking; @file_at_fault receives the file
  * an error is about, when there is one. */
 static gboolean
@@ -503,7 +563,15 @@ run (const Options *o, const char **file_at_fault, GError **error)
   if (!tokenize_texts (model, &r, error))
     goto out;
 
+  if (o->label_set_out && !write_label_set (model, o, error)) {
+    *file_at_fault = NULL;
+    goto out;
+  }
   if (r.n_images == 0 && !o->texts && !o->texts_json) {
+    if (o->label_set_out) {
+      ok = TRUE;
+      goto out;
+    }
     g_print ("%s\n", clip_model_describe (model));
     ok = TRUE;
     goto out;
@@ -511,6 +579,8 @@ run (const Options *o, const char **file_at_fault, GError **error)
   if (!encode_all (model, o, &r, error))
     goto out;
   ok = save_outputs (model, o, &r, error);
+  if (!ok && o->label_set_out)
+    g_unlink (o->label_set_out);
 
 out:
   results_clear (&r);

@@ -9,6 +9,7 @@ apt-get install -y -q --no-install-recommends \
   libglib2.0-dev libjson-glib-dev libopenblas-dev libdnnl-dev libgdk-pixbuf-2.0-dev \
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+  gstreamer1.0-opencv opencv-data \
   python3 python3-numpy python3-pil python3-gi gir1.2-gstreamer-1.0 \
   gir1.2-gst-plugins-base-1.0 valgrind clang libclang-rt-14-dev \
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 \

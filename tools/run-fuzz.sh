@@ -54,8 +54,22 @@ put("vocab", "escaped", json.dumps(vocab).encode())
 put("tokenizer", "small", json.dumps(vocab).encode() + b"\0"
     + merges.encode() + b"\0" + "a cat &amp; 2 cats!".encode())
 PY
+# A valid label-set file for the golden tiny model, when clip-embed and the
+# golden data are there (fuzz-labelset loads that model).
+mkdir -p "$corpus/labelset"
+embed=build-tests/tools/clip-embed
+[ -x "$embed" ] || embed=build/tools/clip-embed
+if [ -x "$embed" ] && [ -d ../shared/golden ]; then
+  "$embed" --model ../shared/golden/tiny-quickgelu-p32-f32/hf \
+    --labels "cat, dog" --prompt "a photo of a {}" \
+    --label-set-out "$corpus/labelset/valid" || exit 1
+  targets="safetensors config vocab tokenizer labelset"
+else
+  echo "run-fuzz: no clip-embed built or no golden data: fuzz-labelset skipped"
+  targets="safetensors config vocab tokenizer"
+fi
 status=0
-for t in safetensors config vocab tokenizer; do
+for t in $targets; do
   echo "run-fuzz: fuzz-$t for ${seconds}s"
   build-fuzz/tests/fuzz/fuzz-$t -max_total_time="$seconds" -max_len=4096 \
     -print_final_stats=1 "$corpus/$t" 2>"$corpus/$t.log" || {

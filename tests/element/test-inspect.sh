@@ -8,7 +8,9 @@ echo "$out" | grep -q "Filename.*$CLIPCLASSIFY_PLUGIN_DIR/libgstclipclassify.so"
 missing=0
 for p in model labels labels-file prompt prompt-file interval max-rate \
     top-k threshold mode threads post-messages frames-seen inferences \
-    frames-skipped last-inference-ms; do
+    frames-skipped last-inference-ms text-embeddings label-cache \
+    inference-region object-class min-roi-size reclassify-interval \
+    smoothing hold batch-size batch-timeout; do
   echo "$out" | grep -q "^  $p  *:" || { echo "no property $p"; missing=1; }
 done
 # clippublish too

@@ -112,5 +112,24 @@ else
   [ "${CI:-}" = true ] && { echo "not ok - fleet-camera: $skip_or_fail_msg"; failures=$((failures + 1)); }
 fi
 
+# Two live streams sharing one batch: each reports its first label.
+check multi-camera sh -c "$PY '$PIPELINES/multi-camera.py' \
+  --source 'videotestsrc is-live=true num-buffers=45' \
+  --source 'videotestsrc is-live=true num-buffers=45 pattern=snow' \
+  --labels 'person,car' --hold 0 > '$TMP/multi.txt' &&
+  grep -q ' cam0 ' '$TMP/multi.txt' && grep -q ' cam1 ' '$TMP/multi.txt'"
+
+# Faces from facedetect, classified as regions (when gstreamer1.0-opencv is
+# installed and the golden photo is there).
+if gst-inspect-1.0 facedetect > /dev/null 2>&1 && [ -n "$GOLDEN" ] &&
+    [ -f "$GOLDEN/images/astronaut.png" ]; then
+  check faces sh -c "$PY '$PIPELINES/faces.py' --source 'filesrc \
+    location=$GOLDEN/images/astronaut.png ! pngdec ! imagefreeze num-buffers=3' \
+    --labels 'smiling,frowning' 2>/dev/null | grep -c ' face 175,64 97x97 ' |
+    grep -qx 3"
+else
+  echo "skip - faces (no facedetect or no golden astronaut.png)"
+fi
+
 echo "$passed passed, $failures failed"
 [ "$failures" -eq 0 ]

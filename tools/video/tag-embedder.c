@@ -84,8 +84,16 @@ tag_embedder_embed (TagEmbedder * e, const GstVideoFrame * frame,
     }
     clip_workspace_set_threads (ws, 1);
   }
-  ok = gst_clip_frame_preprocess (e->model, frame, input, error) &&
-      clip_vision_encode (ws, input, 1, out, TRUE, error);
+  ClipImage image;
+  if (!gst_clip_image_from_frame (frame, &image)) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+        "video format %s is not supported",
+        gst_video_format_to_string (GST_VIDEO_FRAME_FORMAT (frame)));
+    ok = FALSE;
+  } else {
+    ok = clip_preprocess (e->model, &image, input, error) &&
+        clip_vision_encode (ws, input, 1, out, TRUE, error);
+  }
   g_mutex_lock (&e->lock);
   g_ptr_array_add (e->free_ws, ws);
   g_mutex_unlock (&e->lock);
