@@ -5,6 +5,7 @@
 #endif
 
 #include "gstcliplabels.h"
+#include "fileio.h"
 
 #include <string.h>
 
@@ -82,7 +83,7 @@ gst_clip_labels_read_lines (const gchar * path, GError ** error)
   GPtrArray *out;
   guint i;
 
-  if (!g_file_get_contents (path, &contents, NULL, error))
+  if (!clip_file_get_contents (path, &contents, NULL, error))
     return NULL;
   if (!g_utf8_validate (contents, -1, NULL)) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,

@@ -8,6 +8,7 @@
 #include "json.h"
 
 #include "clip.h"
+#include "fileio.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -622,7 +623,7 @@ json_parse_file (const char *path, GError **error)
   char *contents = NULL;
   gsize len = 0;
   GError *io_error = NULL;
-  if (!g_file_get_contents (path, &contents, &len, &io_error)) {
+  if (!clip_file_get_contents (path, &contents, &len, &io_error)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s", io_error->message);
     g_error_free (io_error);
     return NULL;

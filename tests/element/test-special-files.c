@@ -1,0 +1,172 @@
+/* test-special-files.c: model, labels and prompt files that are not regular
+ * files (a FIFO nobody writes to, /dev/zero, a directory) give an ERROR
+ * message naming the path and what it is; start() never blocks on them.
+ * A watchdog turns a hang into a failure that says which case hung. */
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "config.h"
+#include "element-common.h"
+
+#define WATCHDOG_S 30
+
+static const char *current_case;
+
+static void
+watchdog (int sig)
+{
+  static const char msg[] = "HANG: start() did not return for case ";
+
+  /* Only async-signal-safe calls here. */
+  if (write (2, msg, sizeof msg - 1) < 0 ||
+      write (2, current_case, strlen (current_case)) < 0 ||
+      write (2, "\n", 1) < 0)
+    _exit (3);
+  _exit (2);
+}
+
+/* Starts a pipeline with @props that must fail: returns the error text. */
+static char *
+start_error (const char *name, const char *props)
+{
+  char *launch = g_strdup_printf ("videotestsrc num-buffers=5 ! "
+      "video/x-raw,width=64,height=48 ! clipclassify %s ! fakesink", props);
+  GstElement *pipeline = gst_parse_launch (launch, NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+  GError *err = NULL;
+  char *text;
+
+  current_case = name;
+  alarm (WATCHDOG_S);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+  g_assert_nonnull (msg);
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ERROR)
+    g_error ("%s: expected an error, got EOS", name);
+  gst_message_parse_error (msg, &err, NULL);
+  text = g_strdup (err->message);
+  g_print ("%-22s -> %s\n", name, text);
+
+  g_error_free (err);
+  gst_message_unref (msg);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_NULL), ==,
+      GST_STATE_CHANGE_SUCCESS);
+  alarm (0);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_free (launch);
+  return text;
+}
+
+static void
+expect_error (const char *name, const char *props, const char *part1,
+    const char *part2)
+{
+  char *text = start_error (name, props);
+
+  if (!strstr (text, part1) || (part2 && !strstr (text, part2)))
+    g_error ("%s: \"%s\" does not mention \"%s\"%s%s", name, text, part1,
+        part2 ? " and " : "", part2 ? part2 : "");
+  g_free (text);
+}
+
+/* A copy of the test model in @dir made of symbolic links, except @fifo_name
+ * which is a FIFO. */
+static char *
+model_with_fifo (const char *tmp, const char *fifo_name)
+{
+  static const char *files[] = { "config.json", "merges.txt",
+    "model.safetensors", "preprocessor_config.json", "vocab.json", NULL
+  };
+  char *dir = g_build_filename (tmp, fifo_name, NULL);
+  guint i;
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  for (i = 0; files[i]; i++) {
+    char *to = g_build_filename (dir, files[i], NULL);
+
+    if (!strcmp (files[i], fifo_name)) {
+      g_assert_cmpint (mkfifo (to, 0600), ==, 0);
+    } else {
+      char *from = g_build_filename (element_test_model (), files[i], NULL);
+      g_assert_cmpint (symlink (from, to), ==, 0);
+      g_free (from);
+    }
+    g_free (to);
+  }
+  return dir;
+}
+
+static void
+test_special_files (void)
+{
+  char *tmp = g_dir_make_tmp ("clipclassify-test-XXXXXX", NULL);
+  char *fifo = g_build_filename (tmp, "fifo", NULL);
+  const char *model = element_test_model ();
+  const char *names[] = { "model.safetensors", "vocab.json", "merges.txt",
+    "config.json", NULL
+  };
+  char *props, *cmd;
+  guint i;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+
+  props = g_strdup_printf ("model=\"%s\" labels=a,b", fifo);
+  expect_error ("model=FIFO", props, fifo, "FIFO");
+  g_free (props);
+
+  for (i = 0; names[i]; i++) {
+    char *dir = model_with_fifo (tmp, names[i]);
+    char *name = g_strdup_printf ("model dir, %s FIFO", names[i]);
+
+    props = g_strdup_printf ("model=\"%s\" labels=a,b", dir);
+    expect_error (name, props, names[i], "FIFO");
+    g_free (props);
+    g_free (name);
+    g_free (dir);
+  }
+
+  props = g_strdup_printf ("model=\"%s\" labels-file=\"%s\"", model, fifo);
+  expect_error ("labels-file=FIFO", props, fifo, "FIFO");
+  g_free (props);
+
+  props = g_strdup_printf ("model=\"%s\" labels-file=/dev/zero", model);
+  expect_error ("labels-file=/dev/zero", props, "/dev/zero",
+      "character device");
+  g_free (props);
+
+  props = g_strdup_printf ("model=\"%s\" labels-file=\"%s\"", model, tmp);
+  expect_error ("labels-file=directory", props, tmp, "directory");
+  g_free (props);
+
+  props = g_strdup_printf ("model=\"%s\" labels=a,b prompt-file=\"%s\"",
+      model, fifo);
+  expect_error ("prompt-file=FIFO", props, fifo, "FIFO");
+  g_free (props);
+
+  props = g_strdup_printf ("model=\"%s\" labels=a,b prompt-file=/dev/zero",
+      model);
+  expect_error ("prompt-file=/dev/zero", props, "/dev/zero", NULL);
+  g_free (props);
+
+  cmd = g_strdup_printf ("rm -rf '%s'", tmp);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (cmd);
+  g_free (fifo);
+  g_free (tmp);
+}
+
+int
+main (int argc, char **argv)
+{
+  element_test_init (&argc, &argv);
+  signal (SIGALRM, watchdog);
+  g_test_add_func ("/clipclassify/files/not-regular", test_special_files);
+  return g_test_run ();
+}
