@@ -53,6 +53,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_clip_classify_debug);
 #define DEFAULT_PROP_THREADS 0
 #define DEFAULT_PROP_POST_MESSAGES TRUE
 
+/* threads above this are clamped at start, with a warning. */
+#define MAX_USEFUL_THREADS MIN (4 * (int) g_get_num_processors (), 64)
+
 enum
 {
   PROP_0,
@@ -439,6 +442,16 @@ gst_clip_classify_start (GstBaseTransform * trans)
   self->latency = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
 
+  /* More BLAS threads than cores only adds waiting, and far more (the
+   * property allows 1024; OpenBLAS builds stop at 64) stalled inference
+   * for minutes. */
+  if (threads > MAX_USEFUL_THREADS) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("threads=%d is more than this machine can use; using %d", threads,
+            MAX_USEFUL_THREADS), (NULL));
+    threads = MAX_USEFUL_THREADS;
+  }
+
   if (!path || !*path) {
     g_free (path);
     path = gst_clip_model_default_path ();
@@ -776,7 +789,8 @@ gst_clip_classify_class_init (GstClipClassifyClass * klass)
           GST_TYPE_CLIP_CLASSIFY_MODE, DEFAULT_PROP_MODE, READY_FLAGS));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
-          "Threads per inference (0 = all cores)", 0, 1024,
+          "Threads per inference (0 = all cores; more than 4 x cores, at "
+          "most 64, is clamped with a warning)", 0, 1024,
           DEFAULT_PROP_THREADS, READY_FLAGS));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",

@@ -1,7 +1,8 @@
-/* test-special-files.c: model, labels and prompt files that are not regular
- * files (a FIFO nobody writes to, /dev/zero, a directory) give an ERROR
- * message naming the path and what it is; start() never blocks on them.
- * A watchdog turns a hang into a failure that says which case hung. */
+/* test-hostile.c: settings that once hung the element. Model, labels and
+ * prompt files that are not regular files (a FIFO nobody writes to,
+ * /dev/zero, a directory) give an ERROR message naming the path and what it
+ * is, and start() never blocks on them; threads=1024 (the property's
+ * maximum) runs. A watchdog turns a hang into a failure naming the case. */
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,7 +20,7 @@ static const char *current_case;
 static void
 watchdog (int sig)
 {
-  static const char msg[] = "HANG: start() did not return for case ";
+  static const char msg[] = "HANG: no answer within the watchdog for case ";
 
   /* Only async-signal-safe calls here. */
   if (write (2, msg, sizeof msg - 1) < 0 ||
@@ -162,11 +163,74 @@ test_special_files (void)
   g_free (tmp);
 }
 
+/* threads=1024 is the property's documented maximum; the element clamps it
+ * to what the machine can use, with a warning, and runs. (It hung: OpenBLAS
+ * here is built for at most 64 threads; the golden tiny model's matrices
+ * are too small for it to start threads, the slow model's are not.) */
+static void
+test_threads_maximum (void)
+{
+  guint mode;
+
+  for (mode = 0; mode < 2; mode++) {
+    char *launch = g_strdup_printf ("videotestsrc num-buffers=4 ! "
+        "video/x-raw,width=64,height=48 ! clipclassify name=c model=\"%s\" "
+        "labels=a,b threads=1024 mode=%s ! fakesink",
+        element_test_slow_model (), mode ? "async" : "sync");
+    GstElement *pipeline = gst_parse_launch (launch, NULL);
+    GstElement *c = gst_bin_get_by_name (GST_BIN (pipeline), "c");
+    GstBus *bus = gst_element_get_bus (pipeline);
+    GstMessage *msg;
+    gboolean warned = FALSE;
+    guint64 inferences = 0;
+
+    current_case = mode ? "threads=1024 mode=async" : "threads=1024 mode=sync";
+    alarm (WATCHDOG_S);
+    gst_element_set_state (pipeline, GST_STATE_PLAYING);
+    while ((msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+                GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING))) {
+      GstMessageType type = GST_MESSAGE_TYPE (msg);
+
+      if (type == GST_MESSAGE_ERROR)
+        g_error ("%s: unexpected %" GST_PTR_FORMAT, current_case, msg);
+      if (type == GST_MESSAGE_WARNING) {
+        GError *err = NULL;
+
+        gst_message_parse_warning (msg, &err, NULL);
+        g_print ("%s -> warning: %s\n", current_case, err->message);
+        warned = warned || strstr (err->message, "threads") != NULL;
+        g_error_free (err);
+      }
+      gst_message_unref (msg);
+      if (type == GST_MESSAGE_EOS)
+        break;
+    }
+    g_assert_nonnull (msg);     /* EOS, not the 30 s timeout */
+    g_object_get (c, "inferences", &inferences, NULL);
+    g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_NULL), ==,
+        GST_STATE_CHANGE_SUCCESS);
+    alarm (0);
+    g_assert_true (warned);
+    g_assert_cmpuint (inferences, >=, 1);
+    gst_object_unref (bus);
+    gst_object_unref (c);
+    gst_object_unref (pipeline);
+    g_free (launch);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
+  int ret;
+
   element_test_init (&argc, &argv);
   signal (SIGALRM, watchdog);
-  g_test_add_func ("/clipclassify/files/not-regular", test_special_files);
-  return g_test_run ();
+  g_test_add_func ("/clipclassify/hostile/not-regular-files",
+      test_special_files);
+  g_test_add_func ("/clipclassify/hostile/threads-maximum",
+      test_threads_maximum);
+  ret = g_test_run ();
+  element_test_cleanup ();
+  return ret;
 }
