@@ -470,7 +470,8 @@ gst_clip_classify_start (GstBaseTransform * trans)
     goto load_failed;
   clip_workspace_set_threads (self->ws, threads);
 
-  set = gst_clip_label_spec_build (&spec, self->model, self->ws, &error);
+  set = gst_clip_label_spec_build (&spec, self->model, self->ws, NULL,
+      &error);
   if (!set)
     goto labels_failed;
 

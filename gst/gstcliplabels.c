@@ -185,9 +185,15 @@ gst_clip_label_spec_get_templates (const GstClipLabelSpec * spec,
   return templates;
 }
 
+static gboolean
+not_cancelled (int done, int total, void *user_data)
+{
+  return !g_atomic_int_get ((const gint *) user_data);
+}
+
 ClipLabelSet *
 gst_clip_label_spec_build (const GstClipLabelSpec * spec, ClipModel * model,
-    ClipWorkspace * ws, GError ** error)
+    ClipWorkspace * ws, const gint * cancel, GError ** error)
 {
   ClipLabelSetParams params = clip_label_set_default_params ();
   gchar **labels, **templates;
@@ -204,6 +210,10 @@ gst_clip_label_spec_build (const GstClipLabelSpec * spec, ClipModel * model,
 
   params.templates = (const char *const *) templates;
   params.n_templates = (int) g_strv_length (templates);
+  if (cancel) {
+    params.progress = not_cancelled;
+    params.progress_data = (void *) cancel;
+  }
   set = clip_label_set_new (model, ws, (const char *const *) labels,
       (int) g_strv_length (labels), &params, error);
 

@@ -46,9 +46,12 @@ gchar **gst_clip_label_spec_get_templates (const GstClipLabelSpec * spec,
     GError ** error);
 
 /* Builds the label set described by @spec with @ws (a workspace of @model
- * used by the calling thread only). */
+ * used by the calling thread only). A non-NULL @cancel set to non-zero
+ * (atomically, from any thread) stops the build after the text batch in
+ * progress, with CLIP_ERROR_CANCELLED. */
 ClipLabelSet *gst_clip_label_spec_build (const GstClipLabelSpec * spec,
-    ClipModel * model, ClipWorkspace * ws, GError ** error);
+    ClipModel * model, ClipWorkspace * ws, const gint * cancel,
+    GError ** error);
 
 G_END_DECLS
 

@@ -219,6 +219,59 @@ test_threads_maximum (void)
   }
 }
 
+/* Labels changed every 10 ms while PLAYING in async mode, the last change
+ * 100,000 labels (a text-tower pass each: minutes), then NULL at once: the
+ * rebuild in progress stops after its text batch, so NULL is prompt. (It
+ * waited for the whole rebuild, more than 15 s.) */
+static void
+test_stop_during_label_rebuild (void)
+{
+  char *launch = g_strdup_printf ("videotestsrc is-live=true ! "
+      "video/x-raw,format=I420,width=160,height=120,framerate=30/1 ! "
+      "clipclassify name=c model=\"%s\" labels=a,b mode=async ! "
+      "fakesink sync=false", element_test_model ());
+  GstElement *pipeline = gst_parse_launch (launch, NULL);
+  GstElement *c = gst_bin_get_by_name (GST_BIN (pipeline), "c");
+  GString *many = g_string_new (NULL);
+  gint64 t0;
+  double stop_s;
+  guint i;
+
+  for (i = 0; i < 100000; i++)
+    g_string_append_printf (many, "%sthing number %u", i ? "," : "", i);
+
+  current_case = "NULL during a rebuild of 100,000 labels";
+  alarm (WATCHDOG_S);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+      GST_STATE_CHANGE_FAILURE);
+  g_assert_cmpint (gst_element_get_state (pipeline, NULL, NULL,
+          30 * GST_SECOND), ==, GST_STATE_CHANGE_SUCCESS);
+  for (i = 0; i < 100; i++) {
+    char *labels = g_strdup_printf ("cat %u,dog %u,car", i, i);
+
+    g_object_set (c, "labels", labels, NULL);
+    g_free (labels);
+    g_usleep (10 * 1000);
+  }
+  g_object_set (c, "labels", many->str, NULL);
+  g_usleep (500 * 1000);        /* the big rebuild is under way */
+
+  t0 = g_get_monotonic_time ();
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_NULL), ==,
+      GST_STATE_CHANGE_SUCCESS);
+  stop_s = (g_get_monotonic_time () - t0) / 1e6;
+  alarm (0);
+  g_print ("NULL %.2f s after asking for 100,000 labels\n", stop_s);
+  /* Not a speed target: a full rebuild takes minutes; one text batch of
+   * the test model takes well under a second. */
+  g_assert_cmpfloat (stop_s, <, 10.0);
+
+  g_string_free (many, TRUE);
+  gst_object_unref (c);
+  gst_object_unref (pipeline);
+  g_free (launch);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -230,6 +283,8 @@ main (int argc, char **argv)
       test_special_files);
   g_test_add_func ("/clipclassify/hostile/threads-maximum",
       test_threads_maximum);
+  g_test_add_func ("/clipclassify/hostile/stop-during-label-rebuild",
+      test_stop_during_label_rebuild);
   ret = g_test_run ();
   element_test_cleanup ();
   return ret;
