@@ -79,15 +79,18 @@ gchar **
 gst_clip_labels_read_lines (const gchar * path, GError ** error)
 {
   gchar *contents = NULL;
+  gsize length = 0;
   gchar **lines;
   GPtrArray *out;
   guint i;
 
-  if (!clip_file_get_contents (path, &contents, NULL, error))
+  if (!clip_file_get_contents (path, &contents, &length, error))
     return NULL;
-  if (!g_utf8_validate (contents, -1, NULL)) {
+  /* With its length, so that a NUL byte (a binary file) is refused rather
+   * than ending the text early. */
+  if (!g_utf8_validate_len (contents, length, NULL)) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-        "%s: not valid UTF-8 text", path);
+        "%s: not valid UTF-8 text (or holds a NUL byte)", path);
     g_free (contents);
     return NULL;
   }

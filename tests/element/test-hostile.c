@@ -146,6 +146,18 @@ test_special_files (void)
   expect_error ("labels-file=directory", props, tmp, "directory");
   g_free (props);
 
+  {
+    char *binary = g_build_filename (tmp, "binary.txt", NULL);
+
+    /* A NUL byte first: read as a C string, the file looked empty. */
+    g_assert_true (g_file_set_contents (binary, "\0cat\ndog\n", 9, NULL));
+    props = g_strdup_printf ("model=\"%s\" labels-file=\"%s\"", model,
+        binary);
+    expect_error ("labels-file=binary", props, binary, "NUL");
+    g_free (props);
+    g_free (binary);
+  }
+
   props = g_strdup_printf ("model=\"%s\" labels=a,b prompt-file=\"%s\"",
       model, fifo);
   expect_error ("prompt-file=FIFO", props, fifo, "FIFO");
