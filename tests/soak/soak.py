@@ -208,7 +208,10 @@ def run_long(args, model):
         if growth >= args.rss_limit_kib:
             log("FAIL: RSS grew by %d KiB" % growth)
             ok = False
-    if late["n"] or dropped:
+    if (late["n"] or dropped) and args.report_late:
+        log("late buffers (reported, not a failure: --report-late): %d "
+            "late, %d dropped" % (late["n"], dropped))
+    elif late["n"] or dropped:
         log("FAIL: %d late buffers, %d dropped" % (late["n"], dropped))
         ok = False
     if inferences == 0:
@@ -637,6 +640,9 @@ def main():
                    help="a buffer this late at the sink counts as late")
     p.add_argument("--rss-limit-kib", type=int, default=1024,
                    help="allowed RSS growth after the first minute")
+    p.add_argument("--report-late", action="store_true",
+                   help="long: print late buffers without failing (CI: the "
+                   "machine's load decides them, not the element)")
     p.add_argument("--instances", type=int, default=8)
     p.add_argument("--rss-check", action="store_true",
                    help="multi: also fail when RSS grows by more than "
