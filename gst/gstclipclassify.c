@@ -69,6 +69,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_clip_classify_debug);
 /* Regions of one frame embedded per vision-tower pass. */
 #define REGION_BATCH 8
 
+/* threads above this are clamped at start, with a warning: the engine
+ * uses at most one thread per processor. */
+#define MAX_USEFUL_THREADS ((int) g_get_num_processors ())
+
 enum
 {
   PROP_0,
@@ -491,6 +495,15 @@ gst_clip_classify_start (GstBaseTransform * trans)
   self->latency = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
 
+  /* More threads than processors only adds waiting, and far more (the
+   * property allows 1024) stalled inference for minutes. */
+  if (threads > MAX_USEFUL_THREADS) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("threads=%d is more than this machine can use; using %d", threads,
+            MAX_USEFUL_THREADS), (NULL));
+    threads = MAX_USEFUL_THREADS;
+  }
+
   if (!path || !*path) {
     g_free (path);
     path = gst_clip_model_default_path ();
@@ -515,7 +528,7 @@ gst_clip_classify_start (GstBaseTransform * trans)
     self->regions = gst_clip_regions_new ();
 
   set = gst_clip_label_spec_build (&spec, self->model,
-      gst_clip_encoder_get_workspace (self->encoder), &error);
+      gst_clip_encoder_get_workspace (self->encoder), NULL, &error);
   if (!set)
     goto labels_failed;
 

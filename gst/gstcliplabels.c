@@ -5,6 +5,7 @@
 #endif
 
 #include "gstcliplabels.h"
+#include "fileio.h"
 
 #include <string.h>
 
@@ -82,15 +83,18 @@ gchar **
 gst_clip_labels_read_lines (const gchar * path, GError ** error)
 {
   gchar *contents = NULL;
+  gsize length = 0;
   gchar **lines;
   GPtrArray *out;
   guint i;
 
-  if (!g_file_get_contents (path, &contents, NULL, error))
+  if (!clip_file_get_contents (path, &contents, &length, error))
     return NULL;
-  if (!g_utf8_validate (contents, -1, NULL)) {
+  /* With its length, so that a NUL byte (a binary file) is refused rather
+   * than ending the text early. */
+  if (!g_utf8_validate_len (contents, length, NULL)) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-        "%s: not valid UTF-8 text", path);
+        "%s: not valid UTF-8 text (or holds a NUL byte)", path);
     g_free (contents);
     return NULL;
   }
@@ -188,9 +192,15 @@ gst_clip_label_spec_get_templates (const GstClipLabelSpec * spec,
   return templates;
 }
 
+static gboolean
+not_cancelled (int done, int total, void *user_data)
+{
+  return !g_atomic_int_get ((const gint *) user_data);
+}
+
 ClipLabelSet *
 gst_clip_label_spec_build (const GstClipLabelSpec * spec, ClipModel * model,
-    ClipWorkspace * ws, GError ** error)
+    ClipWorkspace * ws, const gint * cancel, GError ** error)
 {
   ClipLabelSetParams params = clip_label_set_default_params ();
   gchar **labels, **templates;
@@ -210,6 +220,10 @@ gst_clip_label_spec_build (const GstClipLabelSpec * spec, ClipModel * model,
 
   params.templates = (const char *const *) templates;
   params.n_templates = (int) g_strv_length (templates);
+  if (cancel) {
+    params.progress = not_cancelled;
+    params.progress_data = (void *) cancel;
+  }
   set = clip_label_set_new_cached (model, ws, (const char *const *) labels,
       (int) g_strv_length (labels), &params, spec->cache_dir, NULL, error);
 

@@ -50,9 +50,12 @@ gchar **gst_clip_label_spec_get_templates (const GstClipLabelSpec * spec,
 
 /* Builds the label set described by @spec with @ws (a workspace of @model
  * used by the calling thread only): loads text_embeddings when set, else
- * takes it from the cache (cache_dir) or runs the text tower. */
+ * takes it from the cache (cache_dir) or runs the text tower. A non-NULL
+ * @cancel set to non-zero (atomically, from any thread) stops the build
+ * after the text batch in progress, with CLIP_ERROR_CANCELLED. */
 ClipLabelSet *gst_clip_label_spec_build (const GstClipLabelSpec * spec,
-    ClipModel * model, ClipWorkspace * ws, GError ** error);
+    ClipModel * model, ClipWorkspace * ws, const gint * cancel,
+    GError ** error);
 
 G_END_DECLS
 

@@ -21,6 +21,7 @@ struct _GstClipLabelStore
   GstClipLabelSpec *pending;    /* newest request not yet started, under lock */
 
   GThreadPool *pool;            /* one thread: rebuilds run in order */
+  gint stopping;                /* atomic: a rebuild in progress gives up */
 };
 
 static void
@@ -42,13 +43,16 @@ rebuild (gpointer data, gpointer user_data)
   ws = clip_workspace_new (store->model, 1, &error);
   if (ws) {
     clip_workspace_set_threads (ws, store->n_threads);
-    set = gst_clip_label_spec_build (spec, store->model, ws, &error);
+    set = gst_clip_label_spec_build (spec, store->model, ws,
+        &store->stopping, &error);
     clip_workspace_free (ws);
   }
   gst_clip_label_spec_free (spec);
 
   if (!set) {
-    store->notify (store->user_data, NULL, error);
+    /* Cancelled by gst_clip_label_store_free(): nobody to tell. */
+    if (!g_error_matches (error, CLIP_ERROR, CLIP_ERROR_CANCELLED))
+      store->notify (store->user_data, NULL, error);
     g_clear_error (&error);
     return;
   }
@@ -108,7 +112,9 @@ gst_clip_label_store_free (GstClipLabelStore * store)
   if (!store)
     return;
 
-  /* Drop what has not started, then wait for a rebuild in progress. */
+  /* Drop what has not started, stop a rebuild in progress after its text
+   * batch (100,000 labels take minutes), and wait for it. */
+  g_atomic_int_set (&store->stopping, 1);
   g_mutex_lock (&store->lock);
   g_clear_pointer (&store->pending, gst_clip_label_spec_free);
   g_mutex_unlock (&store->lock);

@@ -52,6 +52,7 @@ typedef enum {
   CLIP_ERROR_TENSOR,          /* a tensor is missing or has the wrong shape/dtype */
   CLIP_ERROR_CONFIG,          /* a configuration value is missing or invalid */
   CLIP_ERROR_INPUT,           /* bad caller input: text, image size, batch */
+  CLIP_ERROR_CANCELLED,       /* the caller's progress callback said stop */
 } ClipErrorCode;
 
 /* ---------------------------------------------------------------- model */
@@ -231,6 +232,11 @@ typedef struct {
    * NULL or zero templates: { "a photo of a {}." }. */
   const char *const *templates;
   int n_templates;
+  /* Called from clip_label_set_new's thread after each batch of texts with
+   * the texts encoded so far and their total (labels x templates);
+   * returning FALSE stops the build (CLIP_ERROR_CANCELLED). NULL: none. */
+  gboolean (*progress) (int done, int total, void *user_data);
+  void *progress_data;
 } ClipLabelSetParams;
 
 ClipLabelSetParams clip_label_set_default_params (void);

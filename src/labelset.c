@@ -40,7 +40,7 @@ static const char *const default_templates[] = { "a photo of a {}." };
 ClipLabelSetParams
 clip_label_set_default_params (void)
 {
-  ClipLabelSetParams p = { default_templates, 1 };
+  ClipLabelSetParams p = { default_templates, 1, NULL, NULL };
   return p;
 }
 
@@ -80,37 +80,73 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
   }
 
   int nt = params->n_templates, dim = model->embed_dim;
-  int n_texts = n_labels * nt;
-  char **texts = g_new0 (char *, n_texts + 1);
-  float *all = g_new (float, (size_t) n_texts * dim);
-  for (int i = 0; i < n_labels; i++)
-    for (int j = 0; j < nt; j++)
-      texts[i * nt + j] = apply_template (params->templates[j], labels[i]);
-  gboolean ok = clip_text_encode (ws, (const char *const *) texts, n_texts,
-      all, TRUE, error);
-  g_strfreev (texts);
-  if (!ok) {
-    g_free (all);
+  if ((gint64) n_labels * nt > G_MAXINT) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+        "%d labels x %d templates are too many texts", n_labels, nt);
     return NULL;
   }
-
-  char **names = g_new0 (char *, n_labels + 1);
-  char **tmpls = g_new0 (char *, nt + 1);
-  float *embeds = g_new0 (float, (size_t) n_labels * dim);
-  for (int j = 0; j < nt; j++)
-    tmpls[j] = g_strdup (params->templates[j]);
-  for (int i = 0; i < n_labels; i++) {
-    names[i] = g_strdup (labels[i]);
+  int n_texts = n_labels * nt;
+  /* Texts are made and encoded a batch at a time, and summed into their
+   * label's row at once: memory stays at one batch whatever the number of
+   * labels, and the progress callback can stop the build between batches. */
+  int batch = MAX (ws->text_batch, 1);
+  char **texts = g_new0 (char *, batch + 1);
+  float *out = g_new (float, (size_t) batch * dim);
+  float *embeds = g_try_new0 (float, (size_t) n_labels * dim);
+  if (!embeds) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+        "%d labels need more memory than is available", n_labels);
+    g_free (texts);
+    g_free (out);
+    return NULL;
+  }
+  /* a long build says how far it is, every few seconds */
+  gint64 next_log = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  for (int start = 0; start < n_texts; start += batch) {
+    int m = MIN (batch, n_texts - start);
+    for (int k = 0; k < m; k++)
+      texts[k] = apply_template (params->templates[(start + k) % nt],
+          labels[(start + k) / nt]);
+    gboolean ok = clip_text_encode (ws, (const char *const *) texts, m, out,
+        TRUE, error);
+    for (int k = 0; k < m; k++)
+      g_clear_pointer (&texts[k], g_free);
+    if (ok && params->progress
+        && !params->progress (start + m, n_texts, params->progress_data)) {
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_CANCELLED,
+          "label set build cancelled after %d of %d texts", start + m,
+          n_texts);
+      ok = FALSE;
+    }
+    if (!ok) {
+      g_free (texts);
+      g_free (out);
+      g_free (embeds);
+      return NULL;
+    }
+    if (g_get_monotonic_time () >= next_log && start + m < n_texts) {
+      g_info ("label set: %d of %d texts embedded (%.0f%%)", start + m,
+          n_texts, 100.0 * (start + m) / n_texts);
+      next_log = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    }
     /* ensembling as in the CLIP paper: mean of unit vectors, renormalised */
-    float *row = embeds + (size_t) i * dim;
-    for (int j = 0; j < nt; j++) {
-      const float *e = all + ((size_t) i * nt + j) * dim;
+    for (int k = 0; k < m; k++) {
+      float *row = embeds + (size_t) ((start + k) / nt) * dim;
+      const float *e = out + (size_t) k * dim;
       for (int d = 0; d < dim; d++)
         row[d] += e[d];
     }
   }
+  g_free (texts);
+  g_free (out);
+
+  char **names = g_new0 (char *, n_labels + 1);
+  char **tmpls = g_new0 (char *, nt + 1);
+  for (int j = 0; j < nt; j++)
+    tmpls[j] = g_strdup (params->templates[j]);
+  for (int i = 0; i < n_labels; i++)
+    names[i] = g_strdup (labels[i]);
   clip_l2_normalize (embeds, n_labels, dim);
-  g_free (all);
   return clip_label_set_new_take (model, names, tmpls, embeds);
 }
 
@@ -190,7 +226,8 @@ clip_label_set_score (const ClipLabelSet *set, const float *image_embed,
     float *logits, float *probs)
 {
   double max = -INFINITY, sum = 0;
-  double l[set->n_labels];
+  /* On the heap: a VLA of 100,000 labels is 800 KB of a thread's stack. */
+  double *l = g_new (double, set->n_labels);
 
   for (int i = 0; i < set->n_labels; i++) {
     const float *e = set->embeds + (size_t) i * set->dim;
@@ -206,4 +243,5 @@ clip_label_set_score (const ClipLabelSet *set, const float *image_embed,
     sum += exp (l[i] - max);
   for (int i = 0; i < set->n_labels; i++)
     probs[i] = (float) (exp (l[i] - max) / sum);
+  g_free (l);
 }

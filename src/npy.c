@@ -6,10 +6,12 @@
  * padded with spaces and a newline, then the raw C-order data. */
 #include "npy.h"
 #include "clip.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #define NPY_MAGIC "\x93NUMPY"
@@ -262,11 +264,20 @@ npy_load (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
 
-  FILE *f = g_fopen (path, "rb");
+  GError *open_error = NULL;
+  int fd = clip_open_regular (path, &open_error);
+  FILE *f = fd >= 0 ? fdopen (fd, "rb") : NULL;
   if (!f) {
     int saved = errno;
-    g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s: cannot open: %s",
-        path, g_strerror (saved));
+    if (fd >= 0)
+      close (fd);
+    if (open_error)
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s: cannot open: %s",
+          path, open_error->message);
+    else
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s: cannot open: %s",
+          path, g_strerror (saved));
+    g_clear_error (&open_error);
     return NULL;
   }
 

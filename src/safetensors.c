@@ -2,10 +2,12 @@
 #include "safetensors.h"
 
 #include "clip.h"
+#include "fileio.h"
 #include "jsondoc.h"
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 struct _StFile {
   char *path;
@@ -261,10 +263,18 @@ StFile *
 st_open (const char *path, GError **error)
 {
   GError *err = NULL;
-  GMappedFile *map = g_mapped_file_new (path, FALSE, &err);
+  int fd = clip_open_regular (path, &err);
+  GMappedFile *map = fd >= 0 ? g_mapped_file_new_from_fd (fd, FALSE, &err)
+      : NULL;
+  if (fd >= 0)
+    close (fd);                 /* the mapping keeps the pages */
   if (!map) {
-    g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s: %s", path,
-        err->message);
+    /* clip_open_regular's messages already name the path. */
+    if (fd < 0)
+      g_set_error_literal (error, CLIP_ERROR, CLIP_ERROR_IO, err->message);
+    else
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s: %s", path,
+          err->message);
     g_error_free (err);
     return NULL;
   }

@@ -13,6 +13,7 @@
 #include "tokenizer.h"
 
 #include "clip.h"
+#include "fileio.h"
 #include "jsondoc.h"
 #include "textclean.h"
 
@@ -313,8 +314,8 @@ clip_tokenizer_load (const char *vocab_path, const char *merges_path,
   gsize vocab_len = 0, merges_len = 0;
   GError *io_error = NULL;
   ClipTokenizer *tok = NULL;
-  if (!g_file_get_contents (vocab_path, &vocab, &vocab_len, &io_error)
-      || !g_file_get_contents (merges_path, &merges, &merges_len,
+  if (!clip_file_get_contents (vocab_path, &vocab, &vocab_len, &io_error)
+      || !clip_file_get_contents (merges_path, &merges, &merges_len,
           &io_error)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s", io_error->message);
     g_error_free (io_error);

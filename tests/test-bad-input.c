@@ -357,6 +357,81 @@ test_header_mutations (void)
   g_free (dir);
 }
 
+typedef struct
+{
+  int calls, last_done, total, stop_at;
+} Progress;
+
+static gboolean
+count_progress (int done, int total, void *user_data)
+{
+  Progress *p = user_data;
+
+  g_assert_cmpint (done, >, p->last_done);
+  p->calls++;
+  p->last_done = done;
+  p->total = total;
+  return p->stop_at == 0 || done < p->stop_at;
+}
+
+/* The progress callback of clip_label_set_new sees every text batch and can
+ * stop the build between two of them. */
+static void
+test_label_set_progress (void)
+{
+  GError *err = NULL;
+  ClipModel *m = clip_model_load (src_dir, NULL, &err);
+  g_assert_no_error (err);
+  ClipWorkspace *ws = clip_workspace_new (m, 1, &err);
+  g_assert_no_error (err);
+  const char *templates[] = { "a photo of a {}.", "a drawing of a {}." };
+  char *labels[41] = { NULL };
+  for (int i = 0; i < 40; i++)
+    labels[i] = g_strdup_printf ("thing %d", i);
+  ClipLabelSetParams lp = clip_label_set_default_params ();
+  lp.templates = templates;
+  lp.n_templates = 2;
+
+  /* 80 texts: batches of 16 report 16, 32, ... 80. */
+  Progress all = { 0, 0, 0, 0 };
+  lp.progress = count_progress;
+  lp.progress_data = &all;
+  ClipLabelSet *set = clip_label_set_new (m, ws,
+      (const char *const *) labels, 40, &lp, &err);
+  g_assert_no_error (err);
+  g_assert_nonnull (set);
+  g_assert_cmpint (all.calls, ==, 5);
+  g_assert_cmpint (all.last_done, ==, 80);
+  g_assert_cmpint (all.total, ==, 80);
+
+  /* The callback does not change the result. */
+  lp.progress = NULL;
+  ClipLabelSet *plain = clip_label_set_new (m, ws,
+      (const char *const *) labels, 40, &lp, &err);
+  g_assert_no_error (err);
+  g_assert_cmpmem (clip_label_set_embeddings (set),
+      40 * clip_model_embed_dim (m) * sizeof (float),
+      clip_label_set_embeddings (plain),
+      40 * clip_model_embed_dim (m) * sizeof (float));
+
+  Progress stop = { 0, 0, 0, 32 };
+  lp.progress = count_progress;
+  lp.progress_data = &stop;
+  g_assert_null (clip_label_set_new (m, ws, (const char *const *) labels, 40,
+          &lp, &err));
+  g_assert_error (err, CLIP_ERROR, CLIP_ERROR_CANCELLED);
+  g_test_message ("%s", err->message);
+  g_clear_error (&err);
+  g_assert_cmpint (stop.calls, ==, 2);
+
+  clip_label_set_unref (plain);
+  clip_label_set_unref (set);
+  for (int i = 0; i < 40; i++)
+    g_free (labels[i]);
+  clip_workspace_free (ws);
+  clip_model_unref (m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -383,6 +458,7 @@ main (int argc, char **argv)
   g_test_add_func ("/bad-input/tokenizer-files", test_bad_tokenizer_files);
   g_test_add_func ("/bad-input/not-found", test_not_found);
   g_test_add_func ("/bad-input/text-and-labels", test_bad_text_and_labels);
+  g_test_add_func ("/bad-input/label-set-progress", test_label_set_progress);
   g_test_add_func ("/bad-input/header-mutations", test_header_mutations);
   int ret = g_test_run ();
 

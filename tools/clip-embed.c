@@ -522,7 +522,7 @@ write_label_set (ClipModel *model, const Options *o, GError **error)
   if (!ws)
     return FALSE;
   clip_workspace_set_threads (ws, o->threads);
-  set = gst_clip_label_spec_build (&spec, model, ws, error);
+  set = gst_clip_label_spec_build (&spec, model, ws, NULL, error);
   clip_workspace_free (ws);
   if (!set)
     return FALSE;

@@ -1,9 +1,11 @@
 /* image-file.c: image files into model input via GdkPixbuf. */
 #include "image-file.h"
+#include "fileio.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* GdkPixbuf's messages begin "Failed to load image “path”: ..."; the path
  * is already in ours, so keep only what follows. */
@@ -49,11 +51,21 @@ image_file_preprocess (const ClipModel *model, const char *path, float *out,
 
   /* GdkPixbuf reports a directory or an empty file as an image without
    * data; say what they are. */
+  int fd;
+
   if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO,
         "%s: is a directory, not an image file", path);
     return FALSE;
   }
+  /* A FIFO or a device would block or never end in the decoder. */
+  fd = clip_open_regular (path, &err);
+  if (fd < 0) {
+    g_set_error_literal (error, CLIP_ERROR, CLIP_ERROR_IO, err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  close (fd);
 
   if (g_stat (path, &st) == 0 && st.st_size == 0) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
