@@ -7,12 +7,13 @@
 #  - gstreamer1.0-x: textoverlay (pipelines/demo.sh); -plugins-base:
 #    videotestsrc, videoconvert, videoscale, decodebin, appsink;
 #    -plugins-good: jpegenc, avimux, pngenc, autovideosink, v4l2src.
-#  - debhelper, help2man, lintian: tools/build-deb.sh (the Debian packages).
+#  - build-essential, debhelper, help2man, lintian: tools/build-deb.sh
+#    (dpkg-buildpackage insists on build-essential).
 set -e
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
-  gcc meson ninja-build pkg-config dpkg-dev \
+  gcc meson ninja-build pkg-config dpkg-dev build-essential \
   libglib2.0-dev libopenblas-dev libgdk-pixbuf-2.0-dev \
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
