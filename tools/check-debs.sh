@@ -28,7 +28,8 @@ env -u GST_PLUGIN_PATH -u GST_PLUGIN_PATH_1_0 -u GST_PLUGIN_SYSTEM_PATH \
   tmp=$1
   top=$2
   plugin=$(gst-inspect-1.0 clipclassify | awk "/Filename/ { print \$2 }")
-  echo "clipclassify: $plugin, from $(dpkg -S "$plugin")"
+  owner=$(dpkg -S "$(realpath "$plugin")")
+  echo "clipclassify: $owner"
   gst-inspect-1.0 clipclassify >/dev/null
 
   sh "$top/pipelines/demo.sh" --num-buffers 120 >"$tmp/demo.txt"
