@@ -23,7 +23,8 @@ cycle_once (GstElement * pipeline, GstElement * element)
   g_assert_cmpint (ret, ==, GST_STATE_CHANGE_SUCCESS);
   while (seen == 0) {
     g_object_get (element, "frames-seen", &seen, NULL);
-    g_assert_cmpint (g_get_monotonic_time () - t0, <, 60 * G_USEC_PER_SEC);
+    /* a hang guard, generous for valgrind: every cycle loads the model */
+    g_assert_cmpint (g_get_monotonic_time () - t0, <, 300 * G_USEC_PER_SEC);
     if (!seen)
       g_usleep (1000);
   }
