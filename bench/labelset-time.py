@@ -57,7 +57,7 @@ TEMPLATES = [
 
 FIRST = ("red green blue black white golden spotted striped tiny giant "
          "wild domestic mountain river desert arctic tropical wooden "
-         "electric folding").split()
+         "electric folding ancient velvet").split()
 SECOND = ("fox heron beetle lizard salmon owl terrier spaniel tabby lynx "
           "canoe tractor kettle violin lantern umbrella bicycle teapot "
           "locomotive sailboat ambulance keyboard mailbox backpack cactus "
