@@ -2,6 +2,7 @@
  * (activation, heads, LayerNorm epsilon, normalisation constants), read from
  * Hugging Face or OpenCLIP configuration files. */
 #include "model_internal.h"
+#include "fileio.h"
 
 #include "jsondoc.h"
 
@@ -219,18 +220,13 @@ static gboolean
 read_optional (const char *dir, const char *name, char **path, char **text,
     gsize *len, GError **error)
 {
-  GError *io_error = NULL;
   *path = g_build_filename (dir, name, NULL);
   *text = NULL;
   *len = 0;
   if (!g_file_test (*path, G_FILE_TEST_EXISTS))
     return TRUE;
-  if (!g_file_get_contents (*path, text, len, &io_error)) {
-    g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s", io_error->message);
-    g_error_free (io_error);
-    return FALSE;
-  }
-  return TRUE;
+  /* regular files only: a FIFO would block the load for good */
+  return clip_file_get_contents (*path, text, len, error);
 }
 
 gboolean

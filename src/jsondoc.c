@@ -17,6 +17,7 @@
  * grammar is json-glib's), and words each error as the engine does:
  * "<file>: <what> at line L, column C". */
 #include "jsondoc.h"
+#include "fileio.h"
 
 #include "clip.h"
 
@@ -481,12 +482,9 @@ jsondoc_parse_file (const char *path, const char *root_member,
 {
   char *contents = NULL;
   gsize len = 0;
-  GError *io_error = NULL;
-  if (!g_file_get_contents (path, &contents, &len, &io_error)) {
-    g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s", io_error->message);
-    g_error_free (io_error);
+  /* regular files only: a FIFO would block for good */
+  if (!clip_file_get_contents (path, &contents, &len, error))
     return NULL;
-  }
   JsonNode *root = jsondoc_parse (contents, len, path, root_member, error);
   g_free (contents);
   return root;

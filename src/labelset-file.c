@@ -18,6 +18,7 @@
  * tensor layout is validated by the engine's safetensors reader; the
  * metadata is read here with json-glib. */
 #include "labelset_internal.h"
+#include "fileio.h"
 #include "safetensors.h"
 
 #include <json-glib/json-glib.h>
@@ -371,14 +372,10 @@ clip_label_set_load (const ClipModel *model, const char *path,
 {
   char *data = NULL;
   gsize len = 0;
-  GError *err = NULL;
   ClipLabelSet *set;
 
-  if (!g_file_get_contents (path, &data, &len, &err)) {
-    g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO, "%s", err->message);
-    g_error_free (err);
+  if (!clip_file_get_contents (path, &data, &len, error))
     return NULL;
-  }
   set = clip_label_set_load_bytes (model, (const guint8 *) data, len, path,
       error);
   g_free (data);
