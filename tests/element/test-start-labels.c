@@ -1,31 +1,34 @@
 /* test-start-labels.c: a change of the label properties made while start()
- * is still building the first label set is applied, not lost. start() is
- * held inside the build deterministically: its prompt-file is a FIFO that
- * the test writes only after changing the labels. */
+ * is still building the first label set is applied, not lost. The change
+ * is made deterministically inside start(), from a debug log hook on the
+ * message start() logs between reading the properties and building. */
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 
 #include "element-common.h"
 
 #define CAPS "video/x-raw,format=RGB,width=64,height=48,framerate=30/1"
 
-typedef struct
-{
-  GstElement *element;
-  GstHarness *h;
-} StartJob;
+/* The element whose labels change, and whether they have. */
+static GstElement *changing;
+static gint changed;
 
-static gpointer
-start_thread (gpointer data)
+/* start() logs the model it loaded (INFO) after it has read the label
+ * properties and before it builds the first set: change them right there,
+ * on start()'s own thread. */
+static void
+change_labels_in_start (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
 {
-  StartJob *job = data;
+  const gchar *text;
 
-  /* The harness starts the element: start() blocks reading the FIFO. */
-  job->h = gst_harness_new_with_element (job->element, "sink", "src");
-  return NULL;
+  if (level != GST_LEVEL_INFO || object != G_OBJECT (changing)
+      || strcmp (gst_debug_category_get_name (category), "clipclassify"))
+    return;
+  text = gst_debug_message_get (message);
+  if (text && g_str_has_prefix (text, "model ")
+      && g_atomic_int_compare_and_exchange (&changed, 0, 1))
+    g_object_set (changing, "labels", "cat,dog,bird", NULL);
 }
 
 /* The labels of a result message, joined by commas. */
@@ -51,49 +54,27 @@ message_labels (GstMessage * msg)
 static void
 test_labels_changed_during_start (void)
 {
-  gchar *dir = g_dir_make_tmp ("clipclassify-start-XXXXXX", NULL);
-  gchar *fifo = g_build_filename (dir, "prompts", NULL);
-  StartJob job = { NULL, NULL };
-  GThread *thread;
+  GstElement *element;
+  GstHarness *h;
   GstBus *bus;
   GstVideoInfo info;
   gchar *seen = NULL;
   gint64 deadline;
-  int fd;
 
-  g_assert_nonnull (dir);
-  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
-
-  job.element = gst_element_factory_make ("clipclassify", NULL);
-  g_assert_nonnull (job.element);
+  element = gst_element_factory_make ("clipclassify", NULL);
+  g_assert_nonnull (element);
   bus = gst_bus_new ();
-  gst_element_set_bus (job.element, bus);
-  element_set_props (job.element, "model", element_test_model (),
-      "labels", "red,green", "prompt-file", fifo, "top-k", "0", NULL);
+  gst_element_set_bus (element, bus);
+  element_set_props (element, "model", element_test_model (),
+      "labels", "red,green", "top-k", "0", NULL);
 
-  thread = g_thread_new ("start", start_thread, &job);
-  /* A blocking open for writing returns once start() has opened the FIFO
-   * for reading: it has read the labels and is inside the build. */
-  fd = open (fifo, O_WRONLY);
-  g_assert_cmpint (fd, >=, 0);
-  element_set_props (job.element, "labels", "cat,dog,bird", NULL);
-  g_assert_cmpint (write (fd, "a photo of a {}.\n", 17), ==, 17);
-  close (fd);
-  g_thread_join (thread);
-  g_assert_nonnull (job.h);
-  gst_harness_set_src_caps_str (job.h, CAPS);
-
-  /* The rebuild the change asks for reads the prompt file again: it must
-   * open the FIFO, which a non-blocking writer sees (ENXIO until then). */
-  deadline = g_get_monotonic_time () + 20 * G_TIME_SPAN_SECOND;
-  do {
-    fd = open (fifo, O_WRONLY | O_NONBLOCK);
-    if (fd < 0)
-      g_usleep (10 * 1000);
-  } while (fd < 0 && g_get_monotonic_time () < deadline);
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (write (fd, "a photo of a {}.\n", 17), ==, 17);
-  close (fd);
+  changing = element;
+  gst_debug_set_threshold_for_name ("clipclassify", GST_LEVEL_INFO);
+  gst_debug_add_log_function (change_labels_in_start, NULL, NULL);
+  h = gst_harness_new_with_element (element, "sink", "src");
+  gst_debug_remove_log_function (change_labels_in_start);
+  g_assert_cmpint (g_atomic_int_get (&changed), ==, 1);
+  gst_harness_set_src_caps_str (h, CAPS);
 
   /* The rebuild runs in the background: frames are scored against the
    * first set until it is in place, then against the new one. */
@@ -103,7 +84,7 @@ test_labels_changed_during_start (void)
         &info);
     GstMessage *msg;
 
-    gst_buffer_unref (gst_harness_push_and_pull (job.h, in));
+    gst_buffer_unref (gst_harness_push_and_pull (h, in));
     while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
       if (gst_message_has_name (msg, "clipclassify")) {
         g_free (seen);
@@ -118,14 +99,10 @@ test_labels_changed_during_start (void)
   g_assert_cmpstr (seen, ==, "bird,cat,dog");
 
   g_free (seen);
-  gst_element_set_bus (job.element, NULL);
+  gst_element_set_bus (element, NULL);
   gst_bus_set_flushing (bus, TRUE);
   gst_object_unref (bus);
-  gst_harness_teardown (job.h);
-  g_unlink (fifo);
-  g_rmdir (dir);
-  g_free (fifo);
-  g_free (dir);
+  gst_harness_teardown (h);
 }
 
 int
