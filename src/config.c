@@ -83,10 +83,13 @@ get_triple (const char *file, JsonNode *obj, const char *key,
     goto bad;
   for (int c = 0; c < 3; c++) {
     double d;
-    if (!jsondoc_number (json_array_get_element (a, c), &d) || !isfinite (d)
-        || (positive && d <= 0))
+    if (!jsondoc_number (json_array_get_element (a, c), &d))
       goto bad;
-    out[c] = (float) d;
+    /* checked as float, the form used: 1e300 or 1e-300 are not */
+    float f = (float) d;
+    if (!isfinite (f) || (positive && f <= 0))
+      goto bad;
+    out[c] = f;
   }
   return TRUE;
 
