@@ -229,7 +229,7 @@ read_optional (const char *dir, const char *name, char **path, char **text,
   if (!g_file_test (*path, G_FILE_TEST_EXISTS))
     return TRUE;
   /* regular files only: a FIFO would block the load for good */
-  return clip_file_get_contents (*path, text, len, error);
+  return clip_file_read_io (*path, text, len, error);
 }
 
 gboolean

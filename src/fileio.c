@@ -1,6 +1,8 @@
 /* fileio.c: input files are read only when they are regular files. */
 #include "fileio.h"
 
+#include "clip.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -101,4 +103,21 @@ clip_file_get_contents (const char *path, char **contents, gsize *length,
   g_byte_array_append (buf, (const guint8 *) "", 1);
   *contents = (char *) g_byte_array_free (buf, FALSE);
   return TRUE;
+}
+
+gboolean
+clip_file_read_io (const char *path, char **contents, gsize *length,
+    GError **error)
+{
+  GError *err = NULL;
+
+  if (clip_file_get_contents (path, contents, length, &err))
+    return TRUE;
+  if (err->domain == CLIP_ERROR)
+    g_propagate_error (error, err);
+  else {
+    g_set_error_literal (error, CLIP_ERROR, CLIP_ERROR_IO, err->message);
+    g_error_free (err);
+  }
+  return FALSE;
 }

@@ -20,6 +20,11 @@ int clip_open_regular (const char *path, GError **error);
 gboolean clip_file_get_contents (const char *path, char **contents,
     gsize *length, GError **error);
 
+/* clip_file_get_contents() with every failure in CLIP_ERROR_IO, as the
+ * engine's loaders report them. */
+gboolean clip_file_read_io (const char *path, char **contents, gsize *length,
+    GError **error);
+
 G_END_DECLS
 
 #endif

@@ -483,7 +483,7 @@ jsondoc_parse_file (const char *path, const char *root_member,
   char *contents = NULL;
   gsize len = 0;
   /* regular files only: a FIFO would block for good */
-  if (!clip_file_get_contents (path, &contents, &len, error))
+  if (!clip_file_read_io (path, &contents, &len, error))
     return NULL;
   JsonNode *root = jsondoc_parse (contents, len, path, root_member, error);
   g_free (contents);

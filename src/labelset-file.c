@@ -374,7 +374,7 @@ clip_label_set_load (const ClipModel *model, const char *path,
   gsize len = 0;
   ClipLabelSet *set;
 
-  if (!clip_file_get_contents (path, &data, &len, error))
+  if (!clip_file_read_io (path, &data, &len, error))
     return NULL;
   set = clip_label_set_load_bytes (model, (const guint8 *) data, len, path,
       error);

@@ -315,7 +315,7 @@ collect_texts (const Options *o, Results *r, GError **error)
    * so the ids are the same. */
   char *json;
   gsize json_len;
-  if (!clip_file_get_contents (o->texts_json, &json, &json_len, error))
+  if (!clip_file_read_io (o->texts_json, &json, &json_len, error))
     return FALSE;
   json_len = drop_nul_escapes (json, json_len);
   r->texts_doc = jsondoc_parse (json, json_len, o->texts_json, NULL, error);
