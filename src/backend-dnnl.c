@@ -43,7 +43,6 @@ typedef struct _ClipNative {
   GPtrArray *buffers;          /* fused biases */
   int u8_top;                  /* int8: highest activation level */
   guint8 *arena;               /* every packed weight matrix */
-  size_t arena_size;
 } ClipNative;
 
 typedef enum {
@@ -80,7 +79,7 @@ typedef struct _ClipWsNative {
 /* Memory for every packed matrix of a model, on huge pages where the
  * system allows: fewer page faults at load and TLB misses in products. */
 static guint8 *
-arena_new (size_t size, size_t *allocated)
+arena_new (size_t size)
 {
   const size_t huge = 2 << 20;
   void *p = NULL;
@@ -89,7 +88,6 @@ arena_new (size_t size, size_t *allocated)
   if (posix_memalign (&p, huge, size) != 0)
     return NULL;
   madvise (p, size, MADV_HUGEPAGE);
-  *allocated = size;
   return p;
 }
 
@@ -152,21 +150,13 @@ round_bf16 (float x)
 }
 
 /* A [b, h, rows, cols] view of a row-major matrix whose row r of head h
- * (of sequence b) starts at r * ld + h * cols; @transposed swaps the last
- * two dimensions (K^T). */
+ * (of sequence b) starts at r * ld + h * cols. */
 static void
 md_heads (dnnl_memory_desc_t *md, int batch, int heads, int rows, int cols,
-    int ld, gboolean transposed)
+    int ld)
 {
   dnnl_dims_t dims = { batch, heads, rows, cols };
   dnnl_dims_t strides = { (dnnl_dim_t) rows * ld, cols, ld, 1 };
-  if (transposed) {
-    dims[2] = cols;
-    dims[3] = rows;
-    strides[1] = dims[2];
-    strides[2] = 1;
-    strides[3] = ld;
-  }
   dnnl_memory_desc_init_by_strides (md, 4, dims, dnnl_f32, strides);
 }
 
@@ -479,7 +469,7 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
   }
   if (!ok)
     return FALSE;
-  nat->arena = arena_new (total, &nat->arena_size);
+  nat->arena = arena_new (total);
   if (!nat->arena) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_IO,
         "out of memory for %zu MB of packed weights", total >> 20);
@@ -876,14 +866,14 @@ make_attention (ClipWorkspace *ws, const PrimKey *key)
     if (key->kind == PRIM_QK) {
       float scale = 1.0f / sqrtf ((float) hd);
       dnnl_dims_t kdims = { key->batch, key->heads, hd, key->seq };
-      md_heads (&a, key->batch, key->heads, key->seq, hd, key->ld, FALSE);
+      md_heads (&a, key->batch, key->heads, key->seq, hd, key->ld);
       dnnl_memory_desc_init_by_tag (&b, 4, kdims, dnnl_f32, dnnl_abcd);
       c = scores;
       dnnl_primitive_attr_set_output_scales (attr, 1, 0, &scale);
     } else {
       a = scores;
-      md_heads (&b, key->batch, key->heads, key->seq, hd, key->ld, FALSE);
-      md_heads (&c, key->batch, key->heads, key->seq, hd, key->width, FALSE);
+      md_heads (&b, key->batch, key->heads, key->seq, hd, key->ld);
+      md_heads (&c, key->batch, key->heads, key->seq, hd, key->width);
     }
     if (ws_check (ws, dnnl_matmul_desc_init (&desc, &a, &b, NULL, &c),
             "attention description"))
@@ -928,12 +918,12 @@ clip_dnnl_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
   key.heads = heads;
   key.ld = qkv->ld;
   key.width = width;
-  md_heads (&q, batch, heads, seq, hd, qkv->ld, FALSE);
+  md_heads (&q, batch, heads, seq, hd, qkv->ld);
   dnnl_dims_t kdims = { batch, heads, hd, seq };
   dnnl_memory_desc_init_by_tag (&k, 4, kdims, dnnl_f32, dnnl_abcd);
   transpose_keys (qkv, ws->native->kt, batch, seq, heads, hd);
-  md_heads (&v, batch, heads, seq, hd, qkv->ld, FALSE);
-  md_heads (&o, batch, heads, seq, hd, width, FALSE);
+  md_heads (&v, batch, heads, seq, hd, qkv->ld);
+  md_heads (&o, batch, heads, seq, hd, width);
   dnnl_memory_desc_init_by_tag (&s, 4, sdims, dnnl_f32, dnnl_abcd);
   dnnl_memory_desc_init_by_tag (&s2, 2, rows, dnnl_f32, dnnl_ab);
 
