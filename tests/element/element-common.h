@@ -8,6 +8,11 @@
 
 #include "gstclipclassifymeta.h"
 
+/* How long a test waits for a state change or a bus message before it
+ * calls the pipeline hung: generous, for valgrind on a loaded machine
+ * (every start loads a model); meson's own timeout still bounds a test. */
+#define ELEMENT_TEST_WAIT (300 * GST_SECOND)
+
 /* gst_init, and a check that "clipclassify" comes from the build tree
  * ($CLIPCLASSIFY_PLUGIN_DIR), never from an installed copy. */
 void element_test_init (int *argc, char ***argv);

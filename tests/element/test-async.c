@@ -277,7 +277,7 @@ test_flushing_seeks (void)
 
     gst_element_set_state (pipeline, GST_STATE_PLAYING);
     g_assert_cmpint (gst_element_get_state (pipeline, NULL, NULL,
-            60 * GST_SECOND), ==, GST_STATE_CHANGE_SUCCESS);
+            ELEMENT_TEST_WAIT), ==, GST_STATE_CHANGE_SUCCESS);
     for (;;) {
       msg = gst_bus_timed_pop_filtered (bus, 30 * GST_MSECOND,
           GST_MESSAGE_EOS | GST_MESSAGE_ERROR);

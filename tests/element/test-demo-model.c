@@ -70,7 +70,7 @@ classify_in (const char *source, const char *format, int w, int h,
   g_assert_cmpint (gst_element_set_state (pipe, GST_STATE_PLAYING), !=,
       GST_STATE_CHANGE_FAILURE);
   for (;;) {
-    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, ELEMENT_TEST_WAIT,
         GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT);
     g_assert_nonnull (msg);
     if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {

@@ -45,7 +45,7 @@ start_error (const char *name, const char *props)
   current_case = name;
   alarm (WATCHDOG_S);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+  msg = gst_bus_timed_pop_filtered (bus, ELEMENT_TEST_WAIT,
       GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
   g_assert_nonnull (msg);
   if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ERROR)
@@ -199,7 +199,7 @@ test_threads_maximum (void)
     current_case = mode ? "threads=1024 mode=async" : "threads=1024 mode=sync";
     alarm (WATCHDOG_S);
     gst_element_set_state (pipeline, GST_STATE_PLAYING);
-    while ((msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+    while ((msg = gst_bus_timed_pop_filtered (bus, ELEMENT_TEST_WAIT,
                 GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING))) {
       GstMessageType type = GST_MESSAGE_TYPE (msg);
 
@@ -217,7 +217,7 @@ test_threads_maximum (void)
       if (type == GST_MESSAGE_EOS)
         break;
     }
-    g_assert_nonnull (msg);     /* EOS, not the 30 s timeout */
+    g_assert_nonnull (msg);     /* EOS, not the timeout */
     g_object_get (c, "inferences", &inferences, NULL);
     g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_NULL), ==,
         GST_STATE_CHANGE_SUCCESS);
@@ -257,7 +257,7 @@ test_stop_during_label_rebuild (void)
   g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
       GST_STATE_CHANGE_FAILURE);
   g_assert_cmpint (gst_element_get_state (pipeline, NULL, NULL,
-          30 * GST_SECOND), ==, GST_STATE_CHANGE_SUCCESS);
+          ELEMENT_TEST_WAIT), ==, GST_STATE_CHANGE_SUCCESS);
   for (i = 0; i < 100; i++) {
     char *labels = g_strdup_printf ("cat %u,dog %u,car", i, i);
 

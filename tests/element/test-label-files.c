@@ -145,7 +145,7 @@ expect_start_error (const char *file, const char *what)
   gst_bin_add_many (GST_BIN (pipe), src, e, sink, NULL);
   g_assert_true (gst_element_link_many (src, e, sink, NULL));
   gst_element_set_state (pipe, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+  msg = gst_bus_timed_pop_filtered (bus, ELEMENT_TEST_WAIT,
       GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
   g_assert_nonnull (msg);
   g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_ERROR);

@@ -108,7 +108,7 @@ test_label_change_async_and_invalid (void)
   }
 
   g_object_set (h->element, "labels", " , ", NULL);     /* no label at all */
-  warning = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+  warning = gst_bus_timed_pop_filtered (bus, ELEMENT_TEST_WAIT,
       GST_MESSAGE_WARNING);
   g_assert_nonnull (warning);
   {

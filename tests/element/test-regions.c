@@ -368,7 +368,7 @@ test_facedetect (void)
   g_assert_nonnull (pipe);
   bus = gst_pipeline_get_bus (GST_PIPELINE (pipe));
   gst_element_set_state (pipe, GST_STATE_PLAYING);
-  while ((msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+  while ((msg = gst_bus_timed_pop_filtered (bus, ELEMENT_TEST_WAIT,
               GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
     if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
       g_error ("pipeline error");
