@@ -1,6 +1,7 @@
 /* gstclipencoder.c: preprocessing and the vision tower, written once. The
  * resize, crop, colour conversion and normalisation happen in the engine's
- * one pass over the mapped planes; the batch goes through the tower as one
+ * one pass over the mapped planes, with the filter tables of the stream's
+ * frame size kept between frames; the batch goes through the tower as one
  * matrix. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -13,6 +14,7 @@ struct _GstClipEncoder
 {
   ClipModel *model;
   ClipWorkspace *ws;
+  ClipPreprocessor *pp;         /* on the workspace's threads */
   int max_batch;
   size_t input_size;
   float *input;                 /* [max_batch, 3, R, R] */
@@ -35,6 +37,7 @@ gst_clip_encoder_new (ClipModel * model, int max_batch, int n_threads,
   enc = g_new0 (GstClipEncoder, 1);
   enc->model = clip_model_ref (model);
   enc->ws = ws;
+  enc->pp = clip_preprocessor_new (model, clip_workspace_get_threads (ws));
   enc->max_batch = max_batch;
   enc->input_size = clip_model_input_size (model);
   enc->input = g_new (float, enc->input_size * max_batch);
@@ -51,7 +54,7 @@ gst_clip_encoder_encode (GstClipEncoder * enc, const ClipImage * images,
 
   g_return_val_if_fail (n >= 1 && n <= enc->max_batch, NULL);
   for (i = 0; i < n; i++)
-    if (!clip_preprocess (enc->model, &images[i],
+    if (!clip_preprocessor_run (enc->pp, &images[i],
             enc->input + enc->input_size * i, error))
       return NULL;
   if (!clip_vision_encode (enc->ws, enc->input, n, enc->embed, TRUE, error))
@@ -106,6 +109,7 @@ gst_clip_encoder_free (GstClipEncoder * enc)
     return;
   g_free (enc->embed);
   g_free (enc->input);
+  clip_preprocessor_free (enc->pp);
   clip_workspace_free (enc->ws);
   clip_model_unref (enc->model);
   g_free (enc);

@@ -33,6 +33,9 @@ struct _ClipPacked {
                                 * for: bf16 values held and multiplied in
                                 * fp32, the same numbers, slower */
   float *scales;               /* int8: [n], W[:, j] = scales[j] * Wq[:, j] */
+  const struct _ClipPacked *same;     /* the first packed matrix of the same
+                                       * shape, precision and bias: its
+                                       * primitives serve this one too */
   size_t offset;               /* of the weights in the arena */
 };
 
@@ -69,6 +72,7 @@ typedef struct _ClipWsNative {
   int threads;                 /* what the primitives were made for */
   void *scratch;
   size_t scratch_size;
+  dnnl_memory_t scratch_mem;   /* wraps scratch, remade when it grows */
   void *lowp;                  /* a product's input in bf16 or u8 */
   float *kt;                   /* K^T of every head, [batch, heads, hd, seq] */
   float *colscale;             /* int8: a product's output scale per column */
@@ -464,6 +468,16 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
               DNNL_MEMORY_NONE), "bias", error);
     }
     ok = ok && choose_layout (nat, p, error);
+    /* primitives depend on the layout, not on which layer's weights */
+    p->same = p;
+    for (guint j = 0; j + 1 < nat->packed->len; j++) {
+      const ClipPacked *o = g_ptr_array_index (nat->packed, j);
+      if (o->k == p->k && o->n == p->n && o->precision == p->precision
+          && o->emulated == p->emulated && (o->b != NULL) == (p->b != NULL)) {
+        p->same = o;
+        break;
+      }
+    }
     p->offset = total;
     total += (dnnl_memory_desc_get_size (&p->wmd) + 4095) & ~(size_t) 4095;
   }
@@ -552,6 +566,8 @@ clip_dnnl_workspace_clear (ClipWorkspace *ws)
   g_array_unref (wn->prims);
   if (wn->stream)
     dnnl_stream_destroy (wn->stream);
+  if (wn->scratch_mem)
+    dnnl_memory_destroy (wn->scratch_mem);
   g_free (wn->scratch);
   g_free (wn->lowp);
   g_free (wn->colscale);
@@ -572,6 +588,17 @@ clip_dnnl_begin (ClipWorkspace *ws)
     drop_primitives (wn);
     wn->threads = ws->n_threads;
   }
+}
+
+/* Wraps @data in a memory object of layout @md (NULL on failure). */
+static dnnl_memory_t
+wrap (ClipWorkspace *ws, const dnnl_memory_desc_t *md, const void *data)
+{
+  dnnl_memory_t mem = NULL;
+  if (!ws_check (ws, dnnl_memory_create (&mem, md, ws->model->native->engine,
+              (void *) data), "memory"))
+    return NULL;
+  return mem;
 }
 
 /* Finds or makes the primitive for @key; @make builds its descriptor. */
@@ -595,11 +622,18 @@ primitive (ClipWorkspace *ws, const PrimKey *key,
     return NULL;
   const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md (pd,
       dnnl_query_scratchpad_md, 0);
-  size_t need = smd ? dnnl_memory_desc_get_size (smd) : 0;
-  if (need > wn->scratch_size) {
+  size_t need = MAX (smd ? dnnl_memory_desc_get_size (smd) : 0, 1);
+  if (need > wn->scratch_size || !wn->scratch_mem) {
+    dnnl_memory_desc_t md;
+    dnnl_dims_t dims = { need };
     g_free (wn->scratch);
+    if (wn->scratch_mem)
+      dnnl_memory_destroy (wn->scratch_mem);
+    wn->scratch_mem = NULL;
     wn->scratch = g_malloc (need);
     wn->scratch_size = need;
+    dnnl_memory_desc_init_by_tag (&md, 1, dims, dnnl_u8, dnnl_a);
+    wn->scratch_mem = wrap (ws, &md, wn->scratch);
   }
   const char *impl = "";
   dnnl_primitive_desc_query (pd, dnnl_query_impl_info_str, 0, &impl);
@@ -616,17 +650,6 @@ primitive (ClipWorkspace *ws, const PrimKey *key,
   return p.prim;
 }
 
-/* Wraps @data in a memory object of layout @md (NULL on failure). */
-static dnnl_memory_t
-wrap (ClipWorkspace *ws, const dnnl_memory_desc_t *md, const void *data)
-{
-  dnnl_memory_t mem = NULL;
-  if (!ws_check (ws, dnnl_memory_create (&mem, md, ws->model->native->engine,
-              (void *) data), "memory"))
-    return NULL;
-  return mem;
-}
-
 /* Runs @prim on @args (the scratchpad is added here), then frees the
  * first @n_owned memory objects of @args. */
 static void
@@ -634,12 +657,8 @@ run (ClipWorkspace *ws, dnnl_primitive_t prim, dnnl_exec_arg_t *args,
     int n_args, int n_owned)
 {
   ClipWsNative *wn = ws->native;
-  dnnl_memory_desc_t smd;
-  dnnl_dims_t dims = { MAX (wn->scratch_size, 1) };
-  dnnl_memory_t scratch;
+  dnnl_memory_t scratch = wn->scratch_mem;
 
-  dnnl_memory_desc_init_by_tag (&smd, 1, dims, dnnl_u8, dnnl_a);
-  scratch = wrap (ws, &smd, wn->scratch);
   for (int i = 0; i < n_owned; i++)
     if (!args[i].memory)
       goto out;
@@ -650,8 +669,6 @@ run (ClipWorkspace *ws, dnnl_primitive_t prim, dnnl_exec_arg_t *args,
       ws_check (ws, dnnl_stream_wait (wn->stream), "execute");
   }
 out:
-  if (scratch)
-    dnnl_memory_destroy (scratch);
   for (int i = 0; i < n_owned; i++)
     if (args[i].memory)
       dnnl_memory_destroy (args[i].memory);
@@ -784,16 +801,8 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
   key.m = m;
   key.epi = epi;
   key.act = epi == CLIP_EPI_ACT ? (int) act : 0;
-  key.layout = p;
-  /* primitives depend on the layout, not on which layer's weights */
-  for (guint i = 0; i < ws->model->native->packed->len; i++) {
-    const ClipPacked *o = g_ptr_array_index (ws->model->native->packed, i);
-    if (o->k == p->k && o->n == p->n && o->precision == p->precision
-        && o->emulated == p->emulated && (o->b != NULL) == (p->b != NULL)) {
-      key.layout = o;
-      break;
-    }
-  }
+  key.layout = p->same;
+
   if (p->emulated) {
     float *r = wn->lowp;
     for (size_t i = 0; i < (size_t) m * p->k; i++)

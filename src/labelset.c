@@ -4,6 +4,7 @@
 #include "workspace.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct _ClipLabelSet {
@@ -56,6 +57,65 @@ apply_template (const char *tmpl, const char *label)
   return text;
 }
 
+/* Token count of a tokenized text (up to its end-of-text token). */
+typedef struct {
+  int length, index;
+} TextLength;
+
+/* One chunk's buffers ([chunk, context] ids, the same sorted by length,
+ * the order, and [chunk, dim] unit embeddings in the texts' own order). */
+typedef struct {
+  int32_t *ids, *sorted;
+  TextLength *order;
+  float *out, *sorted_out;
+} BuildChunk;
+
+static int
+compare_lengths (gconstpointer a, gconstpointer b)
+{
+  const TextLength *x = a, *y = b;
+  /* the index breaks ties: the order is total, the result reproducible */
+  return x->length != y->length ? x->length - y->length : x->index - y->index;
+}
+
+/* Embeds texts @start .. @start + @m - 1 (text t is template t % nt on
+ * label t / nt) into @c->out, unit rows in their own order. */
+static gboolean
+encode_chunk (ClipWorkspace *ws, const char *const *labels,
+    const ClipLabelSetParams *params, int start, int m, BuildChunk *c,
+    GError **error)
+{
+  const ClipModel *model = ws->model;
+  int nt = params->n_templates, ctx = model->text.context;
+  int dim = model->embed_dim;
+
+  for (int k = 0; k < m; k++) {
+    int32_t *ids = c->ids + (size_t) k * ctx;
+    char *text = apply_template (params->templates[(start + k) % nt],
+        labels[(start + k) / nt]);
+    gboolean ok = clip_tokenize (model, text, ids, error);
+    g_free (text);
+    if (!ok)
+      return FALSE;
+    /* positions a pass runs: up to the end-of-text token, the highest id
+     * (as the text tower finds it) */
+    int eot = 0;
+    for (int i = 1; i < ctx; i++)
+      eot = ids[i] > ids[eot] ? i : eot;
+    c->order[k] = (TextLength) { eot + 1, k };
+  }
+  qsort (c->order, m, sizeof (TextLength), compare_lengths);
+  for (int k = 0; k < m; k++)
+    memcpy (c->sorted + (size_t) k * ctx,
+        c->ids + (size_t) c->order[k].index * ctx, ctx * sizeof (int32_t));
+  gboolean ok = clip_text_encode_tokens (ws, c->sorted, m, c->sorted_out,
+      TRUE, error);
+  for (int k = 0; ok && k < m; k++)
+    memcpy (c->out + (size_t) c->order[k].index * dim,
+        c->sorted_out + (size_t) k * dim, dim * sizeof (float));
+  return ok;
+}
+
 ClipLabelSet *
 clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
     const char *const *labels, int n_labels,
@@ -86,31 +146,30 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
     return NULL;
   }
   int n_texts = n_labels * nt;
-  /* Texts are made and encoded a batch at a time, and summed into their
-   * label's row at once: memory stays at one batch whatever the number of
-   * labels, and the progress callback can stop the build between batches. */
-  int batch = MAX (ws->text_batch, 1);
-  char **texts = g_new0 (char *, batch + 1);
-  float *out = g_new (float, (size_t) batch * dim);
+  /* Texts are made, tokenized and encoded a chunk at a time, and summed
+   * into their labels' rows in their own order: memory stays at one chunk
+   * whatever the number of labels, and the progress callback can stop the
+   * build between chunks. Within a chunk the texts run sorted by length:
+   * a text pass runs as many positions as its longest text needs. */
+  int ctx = model->text.context;
+  int chunk = MAX (ws->text_batch, 1) * 8;
+  BuildChunk c = {
+    .ids = g_new (int32_t, (size_t) chunk * ctx),
+    .sorted = g_new (int32_t, (size_t) chunk * ctx),
+    .order = g_new (TextLength, chunk),
+    .out = g_new (float, (size_t) chunk * dim),
+    .sorted_out = g_new (float, (size_t) chunk * dim),
+  };
   float *embeds = g_try_new0 (float, (size_t) n_labels * dim);
-  if (!embeds) {
+  gboolean ok = embeds != NULL;
+  if (!ok)
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
         "%d labels need more memory than is available", n_labels);
-    g_free (texts);
-    g_free (out);
-    return NULL;
-  }
   /* a long build says how far it is, every few seconds */
   gint64 next_log = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  for (int start = 0; start < n_texts; start += batch) {
-    int m = MIN (batch, n_texts - start);
-    for (int k = 0; k < m; k++)
-      texts[k] = apply_template (params->templates[(start + k) % nt],
-          labels[(start + k) / nt]);
-    gboolean ok = clip_text_encode (ws, (const char *const *) texts, m, out,
-        TRUE, error);
-    for (int k = 0; k < m; k++)
-      g_clear_pointer (&texts[k], g_free);
+  for (int start = 0; ok && start < n_texts; start += chunk) {
+    int m = MIN (chunk, n_texts - start);
+    ok = encode_chunk (ws, labels, params, start, m, &c, error);
     if (ok && params->progress
         && !params->progress (start + m, n_texts, params->progress_data)) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_CANCELLED,
@@ -118,27 +177,29 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
           n_texts);
       ok = FALSE;
     }
-    if (!ok) {
-      g_free (texts);
-      g_free (out);
-      g_free (embeds);
-      return NULL;
-    }
-    if (g_get_monotonic_time () >= next_log && start + m < n_texts) {
+    if (ok && g_get_monotonic_time () >= next_log && start + m < n_texts) {
       g_info ("label set: %d of %d texts embedded (%.0f%%)", start + m,
           n_texts, 100.0 * (start + m) / n_texts);
       next_log = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
     }
     /* ensembling as in the CLIP paper: mean of unit vectors, renormalised */
-    for (int k = 0; k < m; k++) {
+    for (int k = 0; ok && k < m; k++) {
       float *row = embeds + (size_t) ((start + k) / nt) * dim;
-      const float *e = out + (size_t) k * dim;
+      const float *e = c.out + (size_t) k * dim;
       for (int d = 0; d < dim; d++)
         row[d] += e[d];
     }
   }
-  g_free (texts);
-  g_free (out);
+  g_free (c.ids);
+  g_free (c.sorted);
+  g_free (c.order);
+  g_free (c.out);
+  g_free (c.sorted_out);
+  if (!ok) {
+    g_free (embeds);
+    return NULL;
+  }
+
 
   char **names = g_new0 (char *, n_labels + 1);
   char **tmpls = g_new0 (char *, nt + 1);

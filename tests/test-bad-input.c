@@ -6,6 +6,7 @@
 #include "safetensors.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 static char *tmpdir;
@@ -374,8 +375,10 @@ count_progress (int done, int total, void *user_data)
   return p->stop_at == 0 || done < p->stop_at;
 }
 
-/* The progress callback of clip_label_set_new sees every text batch and can
- * stop the build between two of them. */
+/* The progress callback of clip_label_set_new sees every chunk of texts
+ * (8 text batches of 16) and can stop the build between two of them; the
+ * texts of a chunk run sorted by length, and each label's row is still the
+ * ensemble of its own texts. */
 static void
 test_label_set_progress (void)
 {
@@ -384,41 +387,71 @@ test_label_set_progress (void)
   g_assert_no_error (err);
   ClipWorkspace *ws = clip_workspace_new (m, 1, &err);
   g_assert_no_error (err);
-  const char *templates[] = { "a photo of a {}.", "a drawing of a {}." };
-  char *labels[41] = { NULL };
-  for (int i = 0; i < 40; i++)
-    labels[i] = g_strdup_printf ("thing %d", i);
+  int dim = clip_model_embed_dim (m);
+  /* templates of different lengths, so that sorting reorders texts */
+  const char *templates[] = { "a photo of a {}.",
+    "a blurry black and white photo of many small {} in the dark." };
+  enum { N_LABELS = 200 };
+  char *labels[N_LABELS + 1] = { NULL };
+  for (int i = 0; i < N_LABELS; i++)
+    labels[i] = g_strdup_printf (i % 3 ? "thing %d" : "big red thing %d", i);
   ClipLabelSetParams lp = clip_label_set_default_params ();
   lp.templates = templates;
   lp.n_templates = 2;
 
-  /* 80 texts: batches of 16 report 16, 32, ... 80. */
+  /* 400 texts: chunks of 128 report 128, 256, 384, 400. */
   Progress all = { 0, 0, 0, 0 };
   lp.progress = count_progress;
   lp.progress_data = &all;
   ClipLabelSet *set = clip_label_set_new (m, ws,
-      (const char *const *) labels, 40, &lp, &err);
+      (const char *const *) labels, N_LABELS, &lp, &err);
   g_assert_no_error (err);
   g_assert_nonnull (set);
-  g_assert_cmpint (all.calls, ==, 5);
-  g_assert_cmpint (all.last_done, ==, 80);
-  g_assert_cmpint (all.total, ==, 80);
+  g_assert_cmpint (all.calls, ==, 4);
+  g_assert_cmpint (all.last_done, ==, 400);
+  g_assert_cmpint (all.total, ==, 400);
 
   /* The callback does not change the result. */
   lp.progress = NULL;
   ClipLabelSet *plain = clip_label_set_new (m, ws,
-      (const char *const *) labels, 40, &lp, &err);
+      (const char *const *) labels, N_LABELS, &lp, &err);
   g_assert_no_error (err);
   g_assert_cmpmem (clip_label_set_embeddings (set),
-      40 * clip_model_embed_dim (m) * sizeof (float),
-      clip_label_set_embeddings (plain),
-      40 * clip_model_embed_dim (m) * sizeof (float));
+      N_LABELS * dim * sizeof (float), clip_label_set_embeddings (plain),
+      N_LABELS * dim * sizeof (float));
 
-  Progress stop = { 0, 0, 0, 32 };
+  /* Each row against its label's two texts embedded one at a time. */
+  float *e = g_new (float, 2 * dim);
+  double worst = 1;
+  for (int i = 0; i < N_LABELS; i++) {
+    char *texts[2];
+    for (int t = 0; t < 2; t++) {
+      char **parts = g_strsplit (templates[t], "{}", -1);
+      texts[t] = g_strjoinv (labels[i], parts);
+      g_strfreev (parts);
+      g_assert_true (clip_text_encode (ws, (const char *const *) &texts[t],
+              1, e + t * dim, TRUE, &err));
+      g_free (texts[t]);
+    }
+    double dot = 0, norm = 0;
+    const float *row = clip_label_set_embeddings (set) + (size_t) i * dim;
+    for (int d = 0; d < dim; d++) {
+      double mean = e[d] + e[dim + d];
+      dot += mean * row[d];
+      norm += mean * mean;
+    }
+    worst = MIN (worst, dot / sqrt (norm));
+  }
+  g_test_message ("label rows against their texts one at a time: worst "
+      "cosine %.9f", worst);
+  g_assert_cmpfloat (worst, >, 0.999999);
+  g_free (e);
+
+  Progress stop = { 0, 0, 0, 256 };
   lp.progress = count_progress;
   lp.progress_data = &stop;
-  g_assert_null (clip_label_set_new (m, ws, (const char *const *) labels, 40,
-          &lp, &err));
+  g_assert_null (clip_label_set_new (m, ws, (const char *const *) labels,
+          N_LABELS, &lp, &err));
   g_assert_error (err, CLIP_ERROR, CLIP_ERROR_CANCELLED);
   g_test_message ("%s", err->message);
   g_clear_error (&err);
@@ -426,7 +459,7 @@ test_label_set_progress (void)
 
   clip_label_set_unref (plain);
   clip_label_set_unref (set);
-  for (int i = 0; i < 40; i++)
+  for (int i = 0; i < N_LABELS; i++)
     g_free (labels[i]);
   clip_workspace_free (ws);
   clip_model_unref (m);
