@@ -33,7 +33,9 @@ engine_log_handler (const char *domain, GLogLevelFlags level,
     g_log_default_handler (domain, level, message, user_data);
     return;
   }
-  if (log_verbose)
+  /* Info is the progress of long work (a label set of many prompts): it
+   * is printed at once, so that a long run shows it is alive. */
+  if (log_verbose || (level & G_LOG_LEVEL_INFO))
     g_printerr ("%s: %s\n", domain, message);
   else if (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE))
     g_ptr_array_add (kept_messages, g_strdup_printf ("%s: %s", domain,

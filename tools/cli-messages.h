@@ -12,8 +12,8 @@
 void cli_print_error (const char *prog, const char *file, const char *message);
 
 /* Routes the engine's log domain ("clip"): with @verbose everything is
- * printed at once; otherwise warnings and messages are kept for
- * cli_log_flush() and debug output is dropped. */
+ * printed at once; otherwise progress (info) is printed at once, warnings
+ * and messages are kept for cli_log_flush() and debug output is dropped. */
 void cli_log_begin (gboolean verbose);
 
 /* Prints the kept messages (call on success only) and frees them. */
