@@ -60,13 +60,15 @@ get_eps (const char *file, JsonNode *obj, const char *section,
   if (!v)
     return TRUE;
   double d;
-  if (!jsondoc_number (v, &d) || !(d > 0 && d < 1)) {
+  /* checked as the float it is used as: 1e-52 would become 0 */
+  float f = jsondoc_number (v, &d) ? (float) d : 0.0f;
+  if (!(f > 0 && f < 1)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_CONFIG,
         "%s: %s.layer_norm_eps must be a number between 0 and 1", file,
         section);
     return FALSE;
   }
-  *out = (float) d;
+  *out = f;
   return TRUE;
 }
 

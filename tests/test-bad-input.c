@@ -224,6 +224,8 @@ test_bad_config (void)
     { "{\"text_config\": {\"num_attention_heads\": 7}}", "attention heads" },
     { "{\"vision_config\": {\"image_size\": 100}}", "image_size 100" },
     { "[1, 2]", "object" },
+    /* positive as a double, 0 as the float32 LayerNorm uses */
+    { "{\"vision_config\": {\"layer_norm_eps\": 1e-52}}", "layer_norm_eps" },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
     char *name = g_strdup_printf ("config-%zu", i);
