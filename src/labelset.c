@@ -97,12 +97,7 @@ encode_chunk (ClipWorkspace *ws, const char *const *labels,
     g_free (text);
     if (!ok)
       return FALSE;
-    /* positions a pass runs: up to the end-of-text token, the highest id
-     * (as the text tower finds it) */
-    int eot = 0;
-    for (int i = 1; i < ctx; i++)
-      eot = ids[i] > ids[eot] ? i : eot;
-    c->order[k] = (TextLength) { eot + 1, k };
+    c->order[k] = (TextLength) { clip_eot_position (ids, ctx) + 1, k };
   }
   qsort (c->order, m, sizeof (TextLength), compare_lengths);
   for (int k = 0; k < m; k++)
@@ -199,7 +194,6 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
     g_free (embeds);
     return NULL;
   }
-
 
   char **names = g_new0 (char *, n_labels + 1);
   char **tmpls = g_new0 (char *, nt + 1);

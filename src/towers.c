@@ -90,10 +90,8 @@ clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
   clip_backend_linear (ws, &v->proj, ws->pooled, n, out, CLIP_EPI_NONE, 0);
 }
 
-/* Position of the end-of-text token: the highest id, first occurrence,
- * as OpenAI's text.argmax(dim=-1). */
-static int
-eot_position (const int32_t *ids, int context)
+int
+clip_eot_position (const int32_t *ids, int context)
 {
   int best = 0;
   for (int i = 1; i < context; i++)
@@ -113,7 +111,7 @@ clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n, float *out)
    * change the result: run only as many positions as needed. */
   int seq = 1;
   for (int b = 0; b < n; b++) {
-    pool[b] = eot_position (ids + (size_t) b * ctx, ctx);
+    pool[b] = clip_eot_position (ids + (size_t) b * ctx, ctx);
     seq = MAX (seq, pool[b] + 1);
   }
   for (int b = 0; b < n; b++) {

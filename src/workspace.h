@@ -29,5 +29,8 @@ void clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
 /* One text pass over n <= text_batch token rows (ids already checked). */
 void clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n,
     float *out);
+/* Position of the end-of-text token in @context ids: the highest id, first
+ * occurrence, as OpenAI's text.argmax(dim=-1). A text pass runs up to it. */
+int clip_eot_position (const int32_t *ids, int context);
 
 #endif
