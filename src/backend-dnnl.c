@@ -33,6 +33,8 @@ struct _ClipPacked {
                                 * for: bf16 values held and multiplied in
                                 * fp32, the same numbers, slower */
   float *scales;               /* int8: [n], W[:, j] = scales[j] * Wq[:, j] */
+  float *colsum;               /* int8: [n], the sum of Wq[:, j] */
+  const float *bias;           /* int8: the bias values, or NULL */
   const struct _ClipPacked *same;     /* the first packed matrix of the same
                                        * shape, precision and bias: its
                                        * primitives serve this one too */
@@ -75,7 +77,9 @@ typedef struct _ClipWsNative {
   dnnl_memory_t scratch_mem;   /* wraps scratch, remade when it grows */
   void *lowp;                  /* a product's input in bf16 or u8 */
   float *kt;                   /* K^T of every head, [batch, heads, hd, seq] */
-  float *colscale;             /* int8: a product's output scale per column */
+  float *colscale;             /* int8: a product's output scale per column,
+                                * then its bias with the activations' zero
+                                * point taken out ([2, n]) */
 } ClipWsNative;
 
 /* ------------------------------------------------------------ helpers */
@@ -184,6 +188,7 @@ packed_free (gpointer data)
   if (p->b)
     dnnl_memory_destroy (p->b);
   g_free (p->scales);
+  g_free (p->colsum);
   g_free (p);
 }
 
@@ -201,12 +206,7 @@ describe_linear (const ClipPacked *p, int m, dnnl_matmul_desc_t *desc,
   md_2d_typed (&src, m, p->k, src_type (p), dnnl_ab);
   md_2d (&dst, m, p->n, dnnl_ab);
   md_2d (&bmd, 1, p->n, dnnl_ab);
-  if (p->precision == CLIP_PRECISION_INT8) {
-    /* dynamic activations: one scale and zero point per product, given at
-     * run time; scales and bias then come as binary post-ops */
-    int zp = DNNL_RUNTIME_S32_VAL;
-    dnnl_primitive_attr_set_zero_points (attr, DNNL_ARG_SRC, 1, 0, &zp);
-  }
+  (void) attr;
   return check (dnnl_matmul_desc_init (desc, &src, &p->wmd,
           p->b && p->precision != CLIP_PRECISION_INT8 ? &bmd : NULL, &dst),
       "matmul description", error);
@@ -253,14 +253,19 @@ quantize_weights (ClipPacked *p, const float *w, gboolean transposed)
 #define AT(i, j) (transposed ? (i) * n + (j) : (j) * k + (i))
 
   p->scales = g_new (float, n);
+  p->colsum = g_new (float, n);
   for (size_t j = 0; j < n; j++) {
     float amax = 0;
     for (size_t i = 0; i < k; i++)
       amax = MAX (amax, fabsf (w[AT (i, j)]));
     float scale = amax > 0 ? amax / 127.0f : 1.0f;
     p->scales[j] = scale;
-    for (size_t i = 0; i < k; i++)
+    gint32 sum = 0;
+    for (size_t i = 0; i < k; i++) {
       q[AT (i, j)] = (gint8) lrintf (w[AT (i, j)] / scale);
+      sum += q[AT (i, j)];
+    }
+    p->colsum[j] = (float) sum;          /* exact: |sum| < 2^24 */
   }
 #undef AT
   return q;
@@ -376,6 +381,7 @@ pack_one (ClipModel *m, ClipLinear *l, ClipPacked *p, void *dst,
   if (p->b && !check (dnnl_memory_set_data_handle (p->b, (void *) l->b),
           "bias", error))
     return FALSE;
+  p->bias = l->b;
   gboolean ok = reorder_weights (nat, p, w, l->transposed, dst, error);
   g_free (copy);
   if (b) {
@@ -546,7 +552,7 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
   if (m->precision != CLIP_PRECISION_FP32) {
     /* bf16 (or fp32 when bf16 is emulated) or u8 */
     wn->lowp = g_try_malloc (ws->rows * k * sizeof (float));
-    wn->colscale = g_try_new (float, n);
+    wn->colscale = g_try_new (float, 2 * n);
     if (!wn->lowp || !wn->colscale) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
           "out of memory for a workspace of %d images", ws->max_batch);
@@ -688,11 +694,11 @@ make_linear (ClipWorkspace *ws, const PrimKey *key)
 
   dnnl_post_ops_create (&ops);
   if (p->precision == CLIP_PRECISION_INT8) {
-    /* x W^T = sx sw (xq Wq^T): the scales per column, then the bias */
+    /* x W^T + b = sx sw (xq Wq^T) + (b - sx sw zp colsum (Wq)): the
+     * scales per column, then the bias with the zero point taken out */
     md_2d (&row, 1, p->n, dnnl_ab);
     dnnl_post_ops_append_binary (ops, dnnl_binary_mul, &row);
-    if (p->b)
-      dnnl_post_ops_append_binary (ops, dnnl_binary_add, &row);
+    dnnl_post_ops_append_binary (ops, dnnl_binary_add, &row);
   }
   if (key->epi == CLIP_EPI_RESIDUAL) {
     dnnl_post_ops_append_sum (ops, 1.0f);
@@ -757,11 +763,9 @@ to_bf16 (ClipWorkspace *ws, const float *x, int m, int k)
   return ws->native->lowp;
 }
 
-/* Quantises @count floats to u8 levels 0 to @top with one scale and zero
- * point (the range always holds 0, so that zero stays exact). */
+/* The range of @count floats, widened to hold 0. */
 CLIP_SIMD_CLONES static void
-quantize_u8 (const float *x, size_t count, int top, guint8 *q, float *scale,
-    int *zero_point)
+range_of (const float *x, size_t count, float *lo_out, float *hi_out)
 {
   float lo = 0, hi = 0;
 
@@ -770,15 +774,53 @@ quantize_u8 (const float *x, size_t count, int top, guint8 *q, float *scale,
     lo = x[i] < lo ? x[i] : lo;
     hi = x[i] > hi ? x[i] : hi;
   }
+  *lo_out = lo;
+  *hi_out = hi;
+}
+
+/* x / scale + zero point, rounded half up and clamped to 0..@top (written
+ * so that it vectorises). */
+CLIP_SIMD_CLONES static void
+to_levels (const float *x, size_t count, float inv, float zpf, float top,
+    guint8 *q)
+{
+#pragma omp simd
+  for (size_t i = 0; i < count; i++) {
+    float v = x[i] * inv + zpf + 0.5f;
+    v = v > 0.0f ? v : 0.0f;
+    v = v < top + 0.5f ? v : top;
+    q[i] = (guint8) (int) v;
+  }
+}
+
+/* Quantises @count floats to u8 levels 0 to @top with one scale and zero
+ * point (the range always holds 0, so that zero stays exact), on up to
+ * @threads threads. */
+static void
+quantize_u8 (const float *x, size_t count, int top, guint8 *q, float *scale,
+    int *zero_point, int threads)
+{
+  int parts = count >= 32768 ? MAX (threads, 1) : 1;
+  size_t chunk = (count + parts - 1) / parts;
+  float lo = 0, hi = 0;
+
+#pragma omp parallel for num_threads (parts) reduction (min:lo) \
+    reduction (max:hi) if (parts > 1)
+  for (int t = 0; t < parts; t++) {
+    size_t at = MIN ((size_t) t * chunk, count);
+    float l, h;
+    range_of (x + at, MIN (chunk, count - at), &l, &h);
+    lo = MIN (lo, l);
+    hi = MAX (hi, h);
+  }
   float s = hi > lo ? (hi - lo) / (float) top : 1.0f;
   float inv = 1.0f / s;
   int zp = (int) lrintf (-lo * inv);
-  float zpf = (float) zp;
-#pragma omp simd
-  for (size_t i = 0; i < count; i++) {
-    float v = x[i] * inv + zpf;
-    v = v < 0.0f ? 0.0f : v > (float) top ? (float) top : v;
-    q[i] = (guint8) (int) (v + 0.5f);
+#pragma omp parallel for num_threads (parts) if (parts > 1)
+  for (int t = 0; t < parts; t++) {
+    size_t at = MIN ((size_t) t * chunk, count);
+    to_levels (x + at, MIN (chunk, count - at), inv, (float) zp,
+        (float) top, q + at);
   }
   *scale = s;
   *zero_point = zp;
@@ -790,7 +832,7 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
 {
   const ClipPacked *p = l->packed;
   ClipWsNative *wn = ws->native;
-  dnnl_memory_desc_t src, dst, row, zmd;
+  dnnl_memory_desc_t src, dst, row;
   const void *in = x;
   float sx = 1;
   int zp = 0;
@@ -811,18 +853,22 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
   } else if (p->precision == CLIP_PRECISION_BF16) {
     in = to_bf16 (ws, x, m, p->k);
   } else if (p->precision == CLIP_PRECISION_INT8) {
+    float *cbias = wn->colscale + p->n;
     quantize_u8 (x, (size_t) m * p->k, ws->model->native->u8_top, wn->lowp,
-        &sx, &zp);
-    for (int j = 0; j < p->n; j++)
-      wn->colscale[j] = sx * p->scales[j];
+        &sx, &zp, ws->n_threads);
+    /* the zero point's share, sum_i zp Wq[i, j], comes off the bias */
+    for (int j = 0; j < p->n; j++) {
+      float cs = sx * p->scales[j];
+      wn->colscale[j] = cs;
+      cbias[j] = (p->bias ? p->bias[j] : 0.0f) - cs * (float) zp
+          * p->colsum[j];
+    }
     in = wn->lowp;
   }
   dnnl_primitive_t prim = primitive (ws, &key, make_linear);
   md_2d_typed (&src, m, p->k, src_type (p), dnnl_ab);
   md_2d (&dst, m, p->n, dnnl_ab);
   md_2d (&row, 1, p->n, dnnl_ab);
-  dnnl_dims_t one = { 1 };
-  dnnl_memory_desc_init_by_tag (&zmd, 1, one, dnnl_s32, dnnl_a);
   dnnl_exec_arg_t args[8] = {
     { DNNL_ARG_SRC, wrap (ws, &src, in) },
     { DNNL_ARG_DST, wrap (ws, &dst, y) },
@@ -833,12 +879,9 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
   if (p->precision == CLIP_PRECISION_INT8) {
     args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_ATTR_MULTIPLE_POST_OP (0)
           | DNNL_ARG_SRC_1, wrap (ws, &row, wn->colscale) };
-    args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC,
-      wrap (ws, &zmd, &zp) };
+    args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_ATTR_MULTIPLE_POST_OP (1)
+          | DNNL_ARG_SRC_1, wrap (ws, &row, wn->colscale + p->n) };
     owned = n;
-    if (p->b)
-      args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_ATTR_MULTIPLE_POST_OP (1)
-            | DNNL_ARG_SRC_1, p->b };
   } else if (p->b) {
     args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_BIAS, p->b };
   }
