@@ -51,7 +51,7 @@ typedef struct _ClipNative {
 } ClipNative;
 
 typedef enum {
-  PRIM_LINEAR, PRIM_QK, PRIM_SOFTMAX, PRIM_PV, PRIM_TO_BF16
+  PRIM_LINEAR, PRIM_TO_BF16
 } PrimKind;
 
 /* What makes two primitives the same. */
@@ -60,7 +60,6 @@ typedef struct {
   int m, k;                    /* linear: rows; conversions: rows, cols */
   int epi, act;
   const ClipPacked *layout;    /* linear: whose weight layout */
-  int batch, seq, heads, ld, width;   /* attention */
 } PrimKey;
 
 typedef struct {
@@ -76,7 +75,8 @@ typedef struct _ClipWsNative {
   size_t scratch_size;
   dnnl_memory_t scratch_mem;   /* wraps scratch, remade when it grows */
   void *lowp;                  /* a product's input in bf16 or u8 */
-  float *kt;                   /* K^T of every head, [batch, heads, hd, seq] */
+  float *att;                  /* the attention's scratch, per thread */
+  size_t att_size;
   float *colscale;             /* int8: a product's output scale per column,
                                 * then its bias with the activations' zero
                                 * point taken out ([2, n]) */
@@ -155,17 +155,6 @@ round_bf16 (float x)
   u &= 0xffff0000u;
   memcpy (&x, &u, sizeof u);
   return x;
-}
-
-/* A [b, h, rows, cols] view of a row-major matrix whose row r of head h
- * (of sequence b) starts at r * ld + h * cols. */
-static void
-md_heads (dnnl_memory_desc_t *md, int batch, int heads, int rows, int cols,
-    int ld)
-{
-  dnnl_dims_t dims = { batch, heads, rows, cols };
-  dnnl_dims_t strides = { (dnnl_dim_t) rows * ld, cols, ld, 1 };
-  dnnl_memory_desc_init_by_strides (md, 4, dims, dnnl_f32, strides);
 }
 
 static dnnl_primitive_attr_t
@@ -542,13 +531,6 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
   ws->native = wn;
   wn->prims = g_array_new (FALSE, FALSE, sizeof (Prim));
   wn->threads = ws->n_threads;
-  wn->kt = g_try_new (float, ws->rows * MAX (m->vision.tf.width,
-          m->text.tf.width));
-  if (!wn->kt) {
-    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
-        "out of memory for a workspace of %d images", ws->max_batch);
-    return FALSE;
-  }
   if (m->precision != CLIP_PRECISION_FP32) {
     /* bf16 (or fp32 when bf16 is emulated) or u8 */
     wn->lowp = g_try_malloc (ws->rows * k * sizeof (float));
@@ -577,7 +559,7 @@ clip_dnnl_workspace_clear (ClipWorkspace *ws)
   g_free (wn->scratch);
   g_free (wn->lowp);
   g_free (wn->colscale);
-  g_free (wn->kt);
+  g_free (wn->att);
   g_free (wn);
   ws->native = NULL;
 }
@@ -645,7 +627,7 @@ primitive (ClipWorkspace *ws, const PrimKey *key,
   dnnl_primitive_desc_query (pd, dnnl_query_impl_info_str, 0, &impl);
   if (g_str_has_prefix (impl, "ref"))
     g_debug ("oneDNN chose its reference kernel (%s) for a %s product", impl,
-        key->kind == PRIM_LINEAR ? "linear" : "attention");
+        key->kind == PRIM_LINEAR ? "linear" : "conversion");
   p.key = *key;
   gboolean ok = ws_check (ws, dnnl_primitive_create (&p.prim, pd),
       "primitive");
@@ -891,121 +873,36 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
 
 /* ----------------------------------------------------------- attention */
 
-static dnnl_primitive_desc_t
-make_attention (ClipWorkspace *ws, const PrimKey *key)
-{
-  int hd = key->width / key->heads;
-  dnnl_memory_desc_t a, b, c;
-  dnnl_primitive_desc_t pd = NULL;
-  dnnl_primitive_attr_t attr = new_attr ();
-  dnnl_engine_t engine = ws->model->native->engine;
-  dnnl_dims_t sdims = { (dnnl_dim_t) key->batch * key->heads * key->seq,
-    key->seq };
-
-  if (key->kind == PRIM_SOFTMAX) {
-    dnnl_softmax_v2_desc_t desc;
-    dnnl_memory_desc_init_by_tag (&a, 2, sdims, dnnl_f32, dnnl_ab);
-    if (ws_check (ws, dnnl_softmax_v2_forward_desc_init (&desc,
-                dnnl_forward_inference, dnnl_softmax_accurate, &a, &a, 1),
-            "softmax description"))
-      ws_check (ws, dnnl_primitive_desc_create (&pd, &desc, attr, engine,
-              NULL), "softmax");
-  } else {
-    dnnl_matmul_desc_t desc;
-    dnnl_dims_t dims = { key->batch, key->heads, key->seq, key->seq };
-    dnnl_memory_desc_t scores;
-    dnnl_memory_desc_init_by_tag (&scores, 4, dims, dnnl_f32, dnnl_abcd);
-    if (key->kind == PRIM_QK) {
-      float scale = 1.0f / sqrtf ((float) hd);
-      dnnl_dims_t kdims = { key->batch, key->heads, hd, key->seq };
-      md_heads (&a, key->batch, key->heads, key->seq, hd, key->ld);
-      dnnl_memory_desc_init_by_tag (&b, 4, kdims, dnnl_f32, dnnl_abcd);
-      c = scores;
-      dnnl_primitive_attr_set_output_scales (attr, 1, 0, &scale);
-    } else {
-      a = scores;
-      md_heads (&b, key->batch, key->heads, key->seq, hd, key->ld);
-      md_heads (&c, key->batch, key->heads, key->seq, hd, key->width);
-    }
-    if (ws_check (ws, dnnl_matmul_desc_init (&desc, &a, &b, NULL, &c),
-            "attention description"))
-      ws_check (ws, dnnl_primitive_desc_create (&pd, &desc, attr, engine,
-              NULL), "attention");
-  }
-  dnnl_primitive_attr_destroy (attr);
-  return pd;
-}
-
-/* K^T of every head as a dense [batch, heads, hd, seq] block: oneDNN's
- * batched products are many times slower on a transposed strided view. */
-static void
-transpose_keys (const ClipQkv *qkv, float *kt, int batch, int seq,
-    int heads, int hd)
-{
-  for (int b = 0; b < batch; b++)
-    for (int h = 0; h < heads; h++) {
-      float *dst = kt + ((size_t) b * heads + h) * hd * seq;
-      for (int t = 0; t < seq; t++) {
-        const float *src = qkv->k + ((size_t) b * seq + t) * qkv->ld + h * hd;
-        for (int d = 0; d < hd; d++)
-          dst[(size_t) d * seq + t] = src[d];
-      }
-    }
-}
-
 void
 clip_dnnl_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
     int batch, int seq, int width, int heads, gboolean causal)
 {
-  int hd = width / heads;
-  dnnl_memory_desc_t q, k, v, o, s, s2;
-  dnnl_dims_t sdims = { batch, heads, seq, seq };
-  dnnl_dims_t rows = { (dnnl_dim_t) batch * heads * seq, seq };
-  PrimKey key = prim_key (PRIM_QK);
+  ClipWsNative *wn = ws->native;
+  int hd = width / heads, jobs = batch * heads;
+  /* CLIP's heads are small: plain C tiles beat oneDNN's batched products,
+   * whose fixed cost per call is most of the work at these sizes */
+  int threads = MIN (ws->n_threads, jobs);
+  size_t per = k_attention_scratch (seq, hd);
 
   if (ws->error)
     return;
-  key.batch = batch;
-  key.seq = seq;
-  key.heads = heads;
-  key.ld = qkv->ld;
-  key.width = width;
-  md_heads (&q, batch, heads, seq, hd, qkv->ld);
-  dnnl_dims_t kdims = { batch, heads, hd, seq };
-  dnnl_memory_desc_init_by_tag (&k, 4, kdims, dnnl_f32, dnnl_abcd);
-  transpose_keys (qkv, ws->native->kt, batch, seq, heads, hd);
-  md_heads (&v, batch, heads, seq, hd, qkv->ld);
-  md_heads (&o, batch, heads, seq, hd, width);
-  dnnl_memory_desc_init_by_tag (&s, 4, sdims, dnnl_f32, dnnl_abcd);
-  dnnl_memory_desc_init_by_tag (&s2, 2, rows, dnnl_f32, dnnl_ab);
-
-  dnnl_exec_arg_t qk[4] = {
-    { DNNL_ARG_SRC, wrap (ws, &q, qkv->q) },
-    { DNNL_ARG_WEIGHTS, wrap (ws, &k, ws->native->kt) },
-    { DNNL_ARG_DST, wrap (ws, &s, ws->scores) },
-  };
-  run (ws, primitive (ws, &key, make_attention), qk, 3, 3);
-
-  if (causal) {
-    /* exact zeros after each token, as the OpenBLAS path gives */
-    size_t n_rows = (size_t) batch * heads * seq;
-#pragma omp parallel for num_threads (ws->n_threads) if (n_rows * seq > 65536)
-    for (size_t r = 0; r < n_rows; r++)
-      k_softmax_prefix (ws->scores + r * seq, (int) (r % seq) + 1, seq);
-  } else {
-    key.kind = PRIM_SOFTMAX;
-    dnnl_exec_arg_t sm[3] = {
-      { DNNL_ARG_SRC, wrap (ws, &s2, ws->scores) },
-      { DNNL_ARG_DST, wrap (ws, &s2, ws->scores) },
-    };
-    run (ws, primitive (ws, &key, make_attention), sm, 2, 2);
+  if (per * threads > wn->att_size) {
+    g_free (wn->att);
+    wn->att_size = per * threads;
+    wn->att = g_try_new (float, wn->att_size);
+    if (!wn->att) {
+      wn->att_size = 0;
+      g_set_error (&ws->error, CLIP_ERROR, CLIP_ERROR_INPUT,
+          "out of memory for the attention of %d tokens", seq);
+      return;
+    }
   }
-
-  key.kind = PRIM_PV;
-  dnnl_exec_arg_t pv[4] = {
-    { DNNL_ARG_SRC, wrap (ws, &s, ws->scores) },
-    { DNNL_ARG_WEIGHTS, wrap (ws, &v, qkv->v) },
-    { DNNL_ARG_DST, wrap (ws, &o, out) },
-  };
-  run (ws, primitive (ws, &key, make_attention), pv, 3, 3);
+#pragma omp parallel for num_threads (threads) if (threads > 1)
+  for (int j = 0; j < jobs; j++) {
+    int b = j / heads, h = j % heads;
+    size_t in = (size_t) b * seq * qkv->ld + h * hd;
+    k_attention_head (qkv->q + in, qkv->k + in, qkv->v + in, qkv->ld, seq,
+        hd, causal, wn->att + per * omp_get_thread_num (),
+        out + (size_t) b * seq * width + h * hd, width);
+  }
 }

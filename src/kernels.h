@@ -15,6 +15,15 @@
               "default")))
 #else
 #define CLIP_SIMD_CLONES
+/* One head of softmax (Q K^T / sqrt (@hd)) V, causal or not
+ * (attention.c). Row t of Q, K and V starts at q, k, v + t * @ld and row
+ * t of the result at out + t * @ldo (@hd floats each); @scratch holds
+ * k_attention_scratch (@seq, @hd) floats. */
+size_t k_attention_scratch (int seq, int hd);
+void k_attention_head (const float *q, const float *k, const float *v,
+    int ld, int seq, int hd, gboolean causal, float *scratch, float *out,
+    int ldo);
+
 #endif
 
 /* LayerNorm of @rows rows of @dim floats, from @x into @y (may alias). */
@@ -27,5 +36,14 @@ void k_activate (float *x, size_t count, ClipAct act);
 /* Softmax of the first @n entries of @row; entries @n to @len - 1 are
  * zeroed (the causal mask: a token never attends to later ones). */
 void k_softmax_prefix (float *row, int n, int len);
+
+/* One head of softmax (Q K^T / sqrt (@hd)) V, causal or not
+ * (attention.c). Row t of Q, K and V starts at q, k, v + t * @ld and row
+ * t of the result at out + t * @ldo (@hd floats each); @scratch holds
+ * k_attention_scratch (@seq, @hd) floats. */
+size_t k_attention_scratch (int seq, int hd);
+void k_attention_head (const float *q, const float *k, const float *v,
+    int ld, int seq, int hd, gboolean causal, float *scratch, float *out,
+    int ldo);
 
 #endif
