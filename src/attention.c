@@ -21,7 +21,7 @@ __attribute__ ((simd ("notinbranch"))) float expf (float);
  * and written to any float address. */
 typedef float v16 __attribute__ ((vector_size (64), aligned (4)));
 
-/* c[r][0, w) = sum over t < len of a[r][t] * b[t * ldb + 0, w), for four
+/* c[r][0, w) += sum over t < len of a[r][t] * b[t * ldb + 0, w), for four
  * rows r. With w == TILE the eight sums stay in registers: on AVX-512
  * enough of them are in flight to keep both FMA units busy. Always
  * inlined, so that it is compiled for each of the caller's instruction
@@ -31,8 +31,9 @@ tile (const float *const a[4], const float *b, size_t ldb, int len, int w,
     float c[4][TILE])
 {
   if (w == TILE) {
-    v16 c00 = { 0 }, c01 = { 0 }, c10 = { 0 }, c11 = { 0 }, c20 = { 0 },
-        c21 = { 0 }, c30 = { 0 }, c31 = { 0 };
+    v16 *cr[4] = { (v16 *) c[0], (v16 *) c[1], (v16 *) c[2], (v16 *) c[3] };
+    v16 c00 = cr[0][0], c01 = cr[0][1], c10 = cr[1][0], c11 = cr[1][1],
+        c20 = cr[2][0], c21 = cr[2][1], c30 = cr[3][0], c31 = cr[3][1];
     for (int t = 0; t < len; t++) {
       const v16 *bt = (const v16 *) (b + (size_t) t * ldb);
       v16 b0 = bt[0], b1 = bt[1];
@@ -46,18 +47,16 @@ tile (const float *const a[4], const float *b, size_t ldb, int len, int w,
       c30 += a3 * b0;
       c31 += a3 * b1;
     }
-    v16 *out[4] = { (v16 *) c[0], (v16 *) c[1], (v16 *) c[2], (v16 *) c[3] };
-    out[0][0] = c00;
-    out[0][1] = c01;
-    out[1][0] = c10;
-    out[1][1] = c11;
-    out[2][0] = c20;
-    out[2][1] = c21;
-    out[3][0] = c30;
-    out[3][1] = c31;
+    cr[0][0] = c00;
+    cr[0][1] = c01;
+    cr[1][0] = c10;
+    cr[1][1] = c11;
+    cr[2][0] = c20;
+    cr[2][1] = c21;
+    cr[3][0] = c30;
+    cr[3][1] = c31;
     return;
   }
-  memset (c, 0, sizeof (float) * 4 * TILE);
   for (int t = 0; t < len; t++) {
     const float *bt = b + (size_t) t * ldb;
     for (int r = 0; r < 4; r++)
@@ -87,43 +86,52 @@ softmax_unnormalised (float *row, int n, int len)
 }
 
 size_t
-k_attention_scratch (int seq, int hd)
+k_attention_scratch (int n_keys, int hd)
 {
-  size_t padded = (size_t) (seq + TILE - 1) / TILE * TILE;
+  size_t padded = (size_t) (n_keys + TILE - 1) / TILE * TILE;
   return padded * hd + 4 * padded;
 }
 
 CLIP_SIMD_CLONES void
-k_attention_head (const float *q, const float *k, const float *v, int ld,
-    int seq, int hd, gboolean causal, float *scratch, float *out, int ldo)
+k_attention_head (const float *q, int ldq, int n_q, const ClipKeys *keys,
+    int n_parts, int hd, gboolean causal, float *scratch, float *out,
+    int ldo)
 {
-  int padded = (seq + TILE - 1) / TILE * TILE;
-  float *kt = scratch;                           /* [hd, padded] */
+  int n_keys = 0;
+  for (int p = 0; p < n_parts; p++)
+    n_keys += keys[p].n;
+  int padded = (n_keys + TILE - 1) / TILE * TILE;
+  int first = n_keys - n_q;                /* the first query's position */
+  float *kt = scratch;                     /* [hd, padded] */
   float *s = scratch + (size_t) padded * hd;     /* [4, padded] */
   float scale = 1.0f / sqrtf ((float) hd);
   float c[4][TILE];
 
   /* K^T with zero columns up to a whole tile */
   for (int d = 0; d < hd; d++)
-    memset (kt + (size_t) d * padded + seq, 0,
-        (padded - seq) * sizeof (float));
-  for (int j = 0; j < seq; j++)
-    for (int d = 0; d < hd; d++)
-      kt[(size_t) d * padded + j] = k[(size_t) j * ld + d];
+    memset (kt + (size_t) d * padded + n_keys, 0,
+        (padded - n_keys) * sizeof (float));
+  for (int p = 0, at = 0; p < n_parts; at += keys[p].n, p++)
+    for (int j = 0; j < keys[p].n; j++)
+      for (int d = 0; d < hd; d++)
+        kt[(size_t) d * padded + at + j] = keys[p].k[(size_t) j * keys[p].ld
+            + d];
 
-  for (int i = 0; i < seq; i += 4) {
-    int rows = MIN (4, seq - i);
-    int n = causal ? i + rows : seq;      /* columns any of the rows uses */
+  for (int i = 0; i < n_q; i += 4) {
+    int rows = MIN (4, n_q - i);
+    /* the keys any of the rows sees */
+    int n = causal ? first + i + rows : n_keys;
     const float *qr[4], *pr[4];
     float inv[4];
 
     /* a short last block repeats its last row and drops the copies */
     for (int r = 0; r < 4; r++) {
-      qr[r] = q + (size_t) (i + MIN (r, rows - 1)) * ld;
+      qr[r] = q + (size_t) (i + MIN (r, rows - 1)) * ldq;
       pr[r] = s + (size_t) MIN (r, rows - 1) * padded;
     }
     for (int j0 = 0; j0 < n; j0 += TILE) {
       /* whole tiles: the rows of s and K^T are padded to them */
+      memset (c, 0, sizeof c);
       tile (qr, kt + j0, padded, hd, TILE, c);
       for (int r = 0; r < rows; r++) {
         float *sr = s + (size_t) r * padded + j0;
@@ -134,11 +142,18 @@ k_attention_head (const float *q, const float *k, const float *v, int ld,
     }
     for (int r = 0; r < rows; r++)
       inv[r] = 1.0f / softmax_unnormalised (s + (size_t) r * padded,
-          causal ? i + r + 1 : n, n);
+          causal ? first + i + r + 1 : n, n);
 
     for (int d0 = 0; d0 < hd; d0 += TILE) {
       int w = MIN (TILE, hd - d0);
-      tile (pr, v + d0, ld, n, w, c);
+      memset (c, 0, sizeof c);
+      /* the weights of each part of the keys times its values */
+      for (int p = 0, at = 0; p < n_parts && at < n; at += keys[p].n, p++) {
+        const float *pp[4] = { pr[0] + at, pr[1] + at, pr[2] + at,
+          pr[3] + at };
+        tile (pp, keys[p].v + d0, keys[p].ld, MIN (keys[p].n, n - at), w,
+            c);
+      }
       for (int r = 0; r < rows; r++) {
         float *o = out + (size_t) (i + r) * ldo + d0;
         float f = inv[r];

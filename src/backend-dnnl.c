@@ -1,7 +1,8 @@
 /* backend-dnnl.c: the native backend on oneDNN. At load every weight
  * matrix is reordered once into the blocked layout oneDNN's kernels want
  * (so no product re-packs weights), Q, K and V become one matrix, and bias,
- * activation and residual additions ride on the product as post-ops. A
+ * activation and residual additions ride on the product as post-ops
+ * (attention runs on the C kernel of attention.c, through backend.c). A
  * workspace keeps the primitives it has made, for its thread count, keyed
  * by shape: oneDNN runs on OpenMP, whose thread count is per calling
  * thread, so workspaces never disturb one another. */
@@ -51,7 +52,7 @@ typedef struct _ClipNative {
 } ClipNative;
 
 typedef enum {
-  PRIM_LINEAR, PRIM_TO_BF16
+  PRIM_LINEAR
 } PrimKind;
 
 /* What makes two primitives the same. */
@@ -75,8 +76,6 @@ typedef struct _ClipWsNative {
   size_t scratch_size;
   dnnl_memory_t scratch_mem;   /* wraps scratch, remade when it grows */
   void *lowp;                  /* a product's input in bf16 or u8 */
-  float *att;                  /* the attention's scratch, per thread */
-  size_t att_size;
   float *colscale;             /* int8: a product's output scale per column,
                                 * then its bias with the activations' zero
                                 * point taken out ([2, n]) */
@@ -559,7 +558,6 @@ clip_dnnl_workspace_clear (ClipWorkspace *ws)
   g_free (wn->scratch);
   g_free (wn->lowp);
   g_free (wn->colscale);
-  g_free (wn->att);
   g_free (wn);
   ws->native = NULL;
 }
@@ -700,22 +698,6 @@ make_linear (ClipWorkspace *ws, const PrimKey *key)
   return pd;
 }
 
-static dnnl_primitive_desc_t
-make_to_bf16 (ClipWorkspace *ws, const PrimKey *key)
-{
-  dnnl_memory_desc_t from, to;
-  dnnl_primitive_desc_t pd = NULL;
-  dnnl_primitive_attr_t attr = new_attr ();
-  dnnl_engine_t engine = ws->model->native->engine;
-
-  md_2d (&from, key->m, key->k, dnnl_ab);
-  md_2d_typed (&to, key->m, key->k, dnnl_bf16, dnnl_ab);
-  ws_check (ws, dnnl_reorder_primitive_desc_create (&pd, &from, engine, &to,
-          engine, attr), "reorder");
-  dnnl_primitive_attr_destroy (attr);
-  return pd;
-}
-
 /* An all-zero key of @kind, ready for the fields that matter to it. */
 static PrimKey
 prim_key (PrimKind kind)
@@ -726,23 +708,36 @@ prim_key (PrimKind kind)
   return key;
 }
 
-/* Rounds @m rows of @k floats to bf16 into the workspace. */
+/* Rounds @count floats to bf16, to nearest even (inf and NaN kept). */
+CLIP_SIMD_CLONES static void
+round_to_bf16 (const float *x, size_t count, guint16 *out)
+{
+  const guint32 *u = (const guint32 *) x;
+
+#pragma omp simd
+  for (size_t i = 0; i < count; i++) {
+    guint32 v = u[i];
+    guint32 r = v + 0x7fffu + ((v >> 16) & 1u);
+    out[i] = (guint16) (((v & 0x7f800000u) == 0x7f800000u ? v : r) >> 16);
+  }
+}
+
+/* Rounds @m rows of @k floats to bf16 into the workspace, on the
+ * workspace's threads when there are enough of them. */
 static const void *
 to_bf16 (ClipWorkspace *ws, const float *x, int m, int k)
 {
-  dnnl_memory_desc_t from, to;
-  PrimKey key = prim_key (PRIM_TO_BF16);
+  size_t count = (size_t) m * k;
+  int parts = count >= 32768 ? MAX (ws->n_threads, 1) : 1;
+  size_t chunk = (count + parts - 1) / parts;
+  guint16 *out = ws->native->lowp;
 
-  key.m = m;
-  key.k = k;
-  md_2d (&from, m, k, dnnl_ab);
-  md_2d_typed (&to, m, k, dnnl_bf16, dnnl_ab);
-  dnnl_exec_arg_t args[3] = {
-    { DNNL_ARG_FROM, wrap (ws, &from, x) },
-    { DNNL_ARG_TO, wrap (ws, &to, ws->native->lowp) },
-  };
-  run (ws, primitive (ws, &key, make_to_bf16), args, 2, 2);
-  return ws->native->lowp;
+#pragma omp parallel for num_threads (parts) if (parts > 1)
+  for (int t = 0; t < parts; t++) {
+    size_t at = MIN ((size_t) t * chunk, count);
+    round_to_bf16 (x + at, MIN (chunk, count - at), out + at);
+  }
+  return out;
 }
 
 /* The range of @count floats, widened to hold 0. */
@@ -871,38 +866,3 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
   run (ws, prim, args, n, owned);
 }
 
-/* ----------------------------------------------------------- attention */
-
-void
-clip_dnnl_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
-    int batch, int seq, int width, int heads, gboolean causal)
-{
-  ClipWsNative *wn = ws->native;
-  int hd = width / heads, jobs = batch * heads;
-  /* CLIP's heads are small: plain C tiles beat oneDNN's batched products,
-   * whose fixed cost per call is most of the work at these sizes */
-  int threads = MIN (ws->n_threads, jobs);
-  size_t per = k_attention_scratch (seq, hd);
-
-  if (ws->error)
-    return;
-  if (per * threads > wn->att_size) {
-    g_free (wn->att);
-    wn->att_size = per * threads;
-    wn->att = g_try_new (float, wn->att_size);
-    if (!wn->att) {
-      wn->att_size = 0;
-      g_set_error (&ws->error, CLIP_ERROR, CLIP_ERROR_INPUT,
-          "out of memory for the attention of %d tokens", seq);
-      return;
-    }
-  }
-#pragma omp parallel for num_threads (threads) if (threads > 1)
-  for (int j = 0; j < jobs; j++) {
-    int b = j / heads, h = j % heads;
-    size_t in = (size_t) b * seq * qkv->ld + h * hd;
-    k_attention_head (qkv->q + in, qkv->k + in, qkv->v + in, qkv->ld, seq,
-        hd, causal, wn->att + per * omp_get_thread_num (),
-        out + (size_t) b * seq * width + h * hd, width);
-  }
-}

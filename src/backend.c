@@ -2,6 +2,14 @@
  * towers call these; nothing above this file knows which backend runs. */
 #include "backend.h"
 
+#include "kernels.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#else
+#define omp_get_thread_num() 0
+#endif
+
 gboolean
 clip_backend_available (ClipBackend backend)
 {
@@ -88,24 +96,61 @@ clip_backend_qkv (ClipWorkspace *ws, const ClipBlock *b, int rows,
   if (b->qkv.packed) {
     /* one product into [rows, 3 width]: q, k and v side by side */
     clip_backend_linear (ws, &b->qkv, ws->t, rows, ws->q, CLIP_EPI_NONE, 0);
-    *out = (ClipQkv) { ws->q, ws->q + w, ws->q + 2 * w, 3 * w };
+    *out = (ClipQkv) { .q = ws->q, .k = ws->q + w, .v = ws->q + 2 * w,
+      .ld = 3 * w };
     return;
   }
   clip_backend_linear (ws, &b->q, ws->t, rows, ws->q, CLIP_EPI_NONE, 0);
   clip_backend_linear (ws, &b->k, ws->t, rows, ws->k, CLIP_EPI_NONE, 0);
   clip_backend_linear (ws, &b->v, ws->t, rows, ws->v, CLIP_EPI_NONE, 0);
-  *out = (ClipQkv) { ws->q, ws->k, ws->v, w };
+  *out = (ClipQkv) { .q = ws->q, .k = ws->k, .v = ws->v, .ld = w };
 }
 
 void
 clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
     int batch, int seq, int width, int heads, gboolean causal)
 {
-#ifdef HAVE_DNNL
-  if (NATIVE (ws->model)) {
-    clip_dnnl_attention (ws, qkv, out, batch, seq, width, heads, causal);
+  if (NATIVE (ws->model) || qkv->prefix > 0) {
+    clip_attention_tiled (ws, qkv, out, batch, seq, width, heads, causal);
     return;
   }
-#endif
   clip_blas_attention (ws, qkv, out, batch, seq, width, heads, causal);
+}
+
+void
+clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
+    int batch, int seq, int width, int heads, gboolean causal)
+{
+  int hd = width / heads, jobs = batch * heads;
+  /* CLIP's heads are small: plain C tiles beat batched library products,
+   * whose fixed cost per call is most of the work at these sizes */
+  int threads = MIN (ws->n_threads, jobs);
+  size_t per = k_attention_scratch (qkv->prefix + seq, hd);
+
+  if (ws->error)
+    return;
+  if (per * threads > ws->att_size) {
+    g_free (ws->att);
+    ws->att_size = per * threads;
+    ws->att = g_try_new (float, ws->att_size);
+    if (!ws->att) {
+      ws->att_size = 0;
+      g_set_error (&ws->error, CLIP_ERROR, CLIP_ERROR_INPUT,
+          "out of memory for the attention of %d tokens", seq);
+      return;
+    }
+  }
+#pragma omp parallel for num_threads (threads) if (threads > 1)
+  for (int j = 0; j < jobs; j++) {
+    int b = j / heads, h = j % heads;
+    size_t in = (size_t) b * seq * qkv->ld + h * hd;
+    ClipKeys keys[2] = {
+      { qkv->pk + h * hd, qkv->pv + h * hd, qkv->pld, qkv->prefix },
+      { qkv->k + in, qkv->v + in, qkv->ld, seq },
+    };
+    int first = qkv->prefix > 0 ? 0 : 1;
+    k_attention_head (qkv->q + in, qkv->ld, seq, keys + first, 2 - first, hd,
+        causal, ws->att + per * omp_get_thread_num (),
+        out + (size_t) b * seq * width + h * hd, width);
+  }
 }

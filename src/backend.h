@@ -14,10 +14,15 @@ typedef enum {
   CLIP_EPI_RESIDUAL,           /* y += x W^T + b (the residual stream) */
 } ClipEpilogue;
 
-/* Q, K and V of a batch as row views: row r of Q starts at q + r * ld. */
+/* Q, K and V of a batch as row views: row r of Q starts at q + r * ld.
+ * With @prefix > 0 every sequence's keys and values start with the same
+ * @prefix rows at pk, pv (row stride pld), computed once for the batch:
+ * the sequences hold only the positions after them. */
 typedef struct {
   const float *q, *k, *v;
   int ld;
+  const float *pk, *pv;
+  int pld, prefix;
 } ClipQkv;
 
 /* Prepares a loaded model for its backend (native: packs every weight
@@ -44,6 +49,11 @@ void clip_backend_qkv (ClipWorkspace *ws, const ClipBlock *block, int rows,
 void clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv,
     float *out, int batch, int seq, int width, int heads, gboolean causal);
 
+/* Attention through the C kernel of attention.c on the workspace's
+ * threads: the native backend's, and either backend's with a prefix. */
+void clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
+    float *out, int batch, int seq, int width, int heads, gboolean causal);
+
 /* The OpenBLAS implementations (backend-openblas.c). */
 void clip_blas_linear (ClipWorkspace *ws, const ClipLinear *l,
     const float *x, int m, float *y, ClipEpilogue epi, ClipAct act);
@@ -59,7 +69,5 @@ void clip_dnnl_workspace_clear (ClipWorkspace *ws);
 void clip_dnnl_begin (ClipWorkspace *ws);
 void clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l,
     const float *x, int m, float *y, ClipEpilogue epi, ClipAct act);
-void clip_dnnl_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
-    int batch, int seq, int width, int heads, gboolean causal);
 
 #endif

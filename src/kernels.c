@@ -68,4 +68,3 @@ k_softmax_prefix (float *row, int n, int len)
   for (int j = n; j < len; j++)
     row[j] = 0;
 }
-

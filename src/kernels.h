@@ -15,14 +15,23 @@
               "default")))
 #else
 #define CLIP_SIMD_CLONES
-/* One head of softmax (Q K^T / sqrt (@hd)) V, causal or not
- * (attention.c). Row t of Q, K and V starts at q, k, v + t * @ld and row
- * t of the result at out + t * @ldo (@hd floats each); @scratch holds
- * k_attention_scratch (@seq, @hd) floats. */
-size_t k_attention_scratch (int seq, int hd);
-void k_attention_head (const float *q, const float *k, const float *v,
-    int ld, int seq, int hd, gboolean causal, float *scratch, float *out,
-    int ldo);
+/* Keys and values of one head: row t of K and of V starts at k, v + t *
+ * ld (head-dimension floats each), for n rows. */
+typedef struct {
+  const float *k, *v;
+  int ld, n;
+} ClipKeys;
+
+/* One head of softmax (Q K^T / sqrt (@hd)) V (attention.c). The keys are
+ * the rows of @n_parts parts, in order (a shared prefix, then the
+ * sequence's own); the @n_q queries are the last @n_q of those positions,
+ * and with @causal each sees only the keys up to its own. Row i of Q
+ * starts at q + i * @ldq, of the result at out + i * @ldo; @scratch holds
+ * k_attention_scratch (keys, @hd) floats. */
+size_t k_attention_scratch (int n_keys, int hd);
+void k_attention_head (const float *q, int ldq, int n_q,
+    const ClipKeys *keys, int n_parts, int hd, gboolean causal,
+    float *scratch, float *out, int ldo);
 
 #endif
 
@@ -37,13 +46,22 @@ void k_activate (float *x, size_t count, ClipAct act);
  * zeroed (the causal mask: a token never attends to later ones). */
 void k_softmax_prefix (float *row, int n, int len);
 
-/* One head of softmax (Q K^T / sqrt (@hd)) V, causal or not
- * (attention.c). Row t of Q, K and V starts at q, k, v + t * @ld and row
- * t of the result at out + t * @ldo (@hd floats each); @scratch holds
- * k_attention_scratch (@seq, @hd) floats. */
-size_t k_attention_scratch (int seq, int hd);
-void k_attention_head (const float *q, const float *k, const float *v,
-    int ld, int seq, int hd, gboolean causal, float *scratch, float *out,
-    int ldo);
+/* Keys and values of one head: row t of K and of V starts at k, v + t *
+ * ld (head-dimension floats each), for n rows. */
+typedef struct {
+  const float *k, *v;
+  int ld, n;
+} ClipKeys;
+
+/* One head of softmax (Q K^T / sqrt (@hd)) V (attention.c). The keys are
+ * the rows of @n_parts parts, in order (a shared prefix, then the
+ * sequence's own); the @n_q queries are the last @n_q of those positions,
+ * and with @causal each sees only the keys up to its own. Row i of Q
+ * starts at q + i * @ldq, of the result at out + i * @ldo; @scratch holds
+ * k_attention_scratch (keys, @hd) floats. */
+size_t k_attention_scratch (int n_keys, int hd);
+void k_attention_head (const float *q, int ldq, int n_q,
+    const ClipKeys *keys, int n_parts, int hd, gboolean causal,
+    float *scratch, float *out, int ldo);
 
 #endif

@@ -78,21 +78,19 @@ compare_lengths (gconstpointer a, gconstpointer b)
   return x->length != y->length ? x->length - y->length : x->index - y->index;
 }
 
-/* Embeds texts @start .. @start + @m - 1 (text t is template t % nt on
- * label t / nt) into @c->out, unit rows in their own order. */
+/* Embeds template @tmpl on labels @first .. @first + @m - 1 into @c->out,
+ * unit rows in the labels' order. */
 static gboolean
-encode_chunk (ClipWorkspace *ws, const char *const *labels,
-    const ClipLabelSetParams *params, int start, int m, BuildChunk *c,
-    GError **error)
+encode_chunk (ClipWorkspace *ws, const char *const *labels, const char *tmpl,
+    int first, int m, BuildChunk *c, GError **error)
 {
   const ClipModel *model = ws->model;
-  int nt = params->n_templates, ctx = model->text.context;
+  int ctx = model->text.context;
   int dim = model->embed_dim;
 
   for (int k = 0; k < m; k++) {
     int32_t *ids = c->ids + (size_t) k * ctx;
-    char *text = apply_template (params->templates[(start + k) % nt],
-        labels[(start + k) / nt]);
+    char *text = apply_template (tmpl, labels[first + k]);
     gboolean ok = clip_tokenize (model, text, ids, error);
     g_free (text);
     if (!ok)
@@ -141,11 +139,14 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
     return NULL;
   }
   int n_texts = n_labels * nt;
-  /* Texts are made, tokenized and encoded a chunk at a time, and summed
-   * into their labels' rows in their own order: memory stays at one chunk
-   * whatever the number of labels, and the progress callback can stop the
-   * build between chunks. Within a chunk the texts run sorted by length:
-   * a text pass runs as many positions as its longest text needs. */
+  /* Texts are made, tokenized and encoded a chunk at a time, one template
+   * on up to a chunk of labels, and summed into their labels' rows
+   * template by template: memory stays at one chunk whatever the number
+   * of labels, and the progress callback can stop the build between
+   * chunks. The texts of a chunk share the template's words before the
+   * label, which the text tower then runs once for all of them; and they
+   * run sorted by length, as a text pass runs as many positions as its
+   * longest text needs. */
   int ctx = model->text.context;
   int chunk = MAX (ws->text_batch, 1) * 8;
   BuildChunk c = {
@@ -162,27 +163,32 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
         "%d labels need more memory than is available", n_labels);
   /* a long build says how far it is, every few seconds */
   gint64 next_log = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  for (int start = 0; ok && start < n_texts; start += chunk) {
-    int m = MIN (chunk, n_texts - start);
-    ok = encode_chunk (ws, labels, params, start, m, &c, error);
-    if (ok && params->progress
-        && !params->progress (start + m, n_texts, params->progress_data)) {
-      g_set_error (error, CLIP_ERROR, CLIP_ERROR_CANCELLED,
-          "label set build cancelled after %d of %d texts", start + m,
-          n_texts);
-      ok = FALSE;
-    }
-    if (ok && g_get_monotonic_time () >= next_log && start + m < n_texts) {
-      g_info ("label set: %d of %d texts embedded (%.0f%%)", start + m,
-          n_texts, 100.0 * (start + m) / n_texts);
-      next_log = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-    }
-    /* ensembling as in the CLIP paper: mean of unit vectors, renormalised */
-    for (int k = 0; ok && k < m; k++) {
-      float *row = embeds + (size_t) ((start + k) / nt) * dim;
-      const float *e = c.out + (size_t) k * dim;
-      for (int d = 0; d < dim; d++)
-        row[d] += e[d];
+  int done = 0;
+  for (int j = 0; ok && j < nt; j++) {
+    for (int first = 0; ok && first < n_labels; first += chunk) {
+      int m = MIN (chunk, n_labels - first);
+      ok = encode_chunk (ws, labels, params->templates[j], first, m, &c,
+          error);
+      done += m;
+      if (ok && params->progress
+          && !params->progress (done, n_texts, params->progress_data)) {
+        g_set_error (error, CLIP_ERROR, CLIP_ERROR_CANCELLED,
+            "label set build cancelled after %d of %d texts", done, n_texts);
+        ok = FALSE;
+      }
+      if (ok && g_get_monotonic_time () >= next_log && done < n_texts) {
+        g_info ("label set: %d of %d texts embedded (%.0f%%)", done,
+            n_texts, 100.0 * done / n_texts);
+        next_log = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+      }
+      /* ensembling as in the CLIP paper: mean of unit vectors,
+       * renormalised */
+      for (int k = 0; ok && k < m; k++) {
+        float *row = embeds + (size_t) (first + k) * dim;
+        const float *e = c.out + (size_t) k * dim;
+        for (int d = 0; d < dim; d++)
+          row[d] += e[d];
+      }
     }
   }
   g_free (c.ids);

@@ -6,13 +6,24 @@
 
 #include <string.h>
 
-/* x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)) for every block. */
+/* Where a text prefix's keys (then values) of block @l are kept: @ctx rows
+ * of @w floats each. */
+static float *
+prefix_keys (ClipWorkspace *ws, int l, int ctx, int w)
+{
+  return ws->prefix_kv + (size_t) l * 2 * ctx * w;
+}
+
+/* x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)) for every block. With @keep
+ * (one sequence of a text prefix) each block's keys and values are kept in
+ * ws->prefix_kv; with @prefix > 0 the sequences are the positions after a
+ * prefix kept so, and attend to it too. */
 static void
 transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
-    int seq)
+    int seq, gboolean keep, int prefix)
 {
   int rows = batch * seq;
-  int w = tf->width;
+  int w = tf->width, ctx = ws->model->text.context;
 
   for (int l = 0; l < tf->layers; l++) {
     const ClipBlock *b = &tf->blocks[l];
@@ -20,6 +31,20 @@ transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
 
     k_layer_norm (ws->x, ws->t, rows, w, &b->ln1, tf->eps);
     clip_backend_qkv (ws, b, rows, &qkv);
+    if (keep) {
+      float *k = prefix_keys (ws, l, ctx, w), *v = k + (size_t) ctx * w;
+      for (int r = 0; r < seq; r++) {
+        memcpy (k + (size_t) r * w, qkv.k + (size_t) r * qkv.ld,
+            w * sizeof (float));
+        memcpy (v + (size_t) r * w, qkv.v + (size_t) r * qkv.ld,
+            w * sizeof (float));
+      }
+    } else if (prefix > 0) {
+      qkv.pk = prefix_keys (ws, l, ctx, w);
+      qkv.pv = qkv.pk + (size_t) ctx * w;
+      qkv.pld = w;
+      qkv.prefix = prefix;
+    }
     clip_backend_attention (ws, &qkv, ws->a, batch, seq, w, tf->heads,
         tf->causal);
     clip_backend_linear (ws, &b->out, ws->a, rows, ws->x, CLIP_EPI_RESIDUAL,
@@ -81,7 +106,7 @@ clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
   }
   k_layer_norm (ws->x, ws->x, n * t, w, &v->ln_pre, v->tf.eps);
 
-  transformer_forward (ws, &v->tf, n, t);
+  transformer_forward (ws, &v->tf, n, t, FALSE, 0);
 
   for (int b = 0; b < n; b++)
     memcpy (ws->pooled + (size_t) b * w, ws->x + (size_t) b * t * w,
@@ -100,8 +125,36 @@ clip_eot_position (const int32_t *ids, int context)
   return best;
 }
 
+/* The rows of positions @from .. @to - 1 of @n texts: token plus
+ * position embeddings, [n, to - from, width]. */
+static void
+embed_tokens (ClipWorkspace *ws, const int32_t *ids, int n, int from, int to)
+{
+  const ClipText *txt = &ws->model->text;
+  int w = txt->tf.width, ctx = txt->context, len = to - from;
+
+  for (int b = 0; b < n; b++) {
+    for (int j = 0; j < len; j++) {
+      const float *tok = txt->tok_emb + (size_t) ids[(size_t) b * ctx + from
+          + j] * w;
+      const float *pos = txt->pos_emb + (size_t) (from + j) * w;
+      float *row = ws->x + ((size_t) b * len + j) * w;
+      for (int i = 0; i < w; i++)
+        row[i] = tok[i] + pos[i];
+    }
+  }
+}
+
 void
-clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n, float *out)
+clip_text_prefix (ClipWorkspace *ws, const int32_t *ids, int prefix)
+{
+  embed_tokens (ws, ids, 1, 0, prefix);
+  transformer_forward (ws, &ws->model->text.tf, 1, prefix, TRUE, 0);
+}
+
+void
+clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n, int prefix,
+    float *out)
 {
   const ClipText *txt = &ws->model->text;
   int w = txt->tf.width, ctx = txt->context;
@@ -114,21 +167,14 @@ clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n, float *out)
     pool[b] = clip_eot_position (ids + (size_t) b * ctx, ctx);
     seq = MAX (seq, pool[b] + 1);
   }
-  for (int b = 0; b < n; b++) {
-    for (int j = 0; j < seq; j++) {
-      const float *tok = txt->tok_emb + (size_t) ids[(size_t) b * ctx + j] * w;
-      const float *pos = txt->pos_emb + (size_t) j * w;
-      float *row = ws->x + ((size_t) b * seq + j) * w;
-      for (int i = 0; i < w; i++)
-        row[i] = tok[i] + pos[i];
-    }
-  }
+  embed_tokens (ws, ids, n, prefix, seq);
 
-  transformer_forward (ws, &txt->tf, n, seq);
+  int len = seq - prefix;
+  transformer_forward (ws, &txt->tf, n, len, FALSE, prefix);
 
   for (int b = 0; b < n; b++)
-    memcpy (ws->pooled + (size_t) b * w, ws->x + ((size_t) b * seq + pool[b])
-        * w, w * sizeof (float));
+    memcpy (ws->pooled + (size_t) b * w, ws->x + ((size_t) b * len + pool[b]
+            - prefix) * w, w * sizeof (float));
   k_layer_norm (ws->pooled, ws->pooled, n, w, &txt->ln_final, txt->tf.eps);
   clip_backend_linear (ws, &txt->proj, ws->pooled, n, out, CLIP_EPI_NONE,
       0);

@@ -65,8 +65,10 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   ws->patches = g_try_new (float, clip_model_input_size (model) * max_batch);
   ws->pooled = g_try_new (float, MAX (max_batch, ws->text_batch) * width);
   ws->ids = g_try_new (int32_t, (size_t) ws->text_batch * txt->context);
+  ws->prefix_kv = g_try_new (float, (size_t) txt->tf.layers * 2
+      * txt->context * txt->tf.width);
   if (!ws->x || !ws->u || !ws->scores || !ws->patches || !ws->pooled
-      || !ws->ids) {
+      || !ws->ids || !ws->prefix_kv) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
         "out of memory for a workspace of %d images", max_batch);
     clip_workspace_free (ws);
@@ -98,6 +100,8 @@ clip_workspace_free (ClipWorkspace *ws)
   g_free (ws->patches);
   g_free (ws->pooled);
   g_free (ws->ids);
+  g_free (ws->prefix_kv);
+  g_free (ws->att);
   clip_model_unref (ws->model);
   g_free (ws);
 }
@@ -195,6 +199,25 @@ clip_vision_encode (ClipWorkspace *ws, const float *pixels, int n,
   return TRUE;
 }
 
+/* How many leading ids all @n texts share, when running them once for all
+ * of them pays: never past any text's end-of-text token (its pooled
+ * position), 0 for fewer than 8 texts or fewer than 2 shared ids. */
+static int
+shared_prefix (const int32_t *ids, int n, int ctx)
+{
+  if (n < 8)
+    return 0;
+  int p = clip_eot_position (ids, ctx);
+  for (int b = 1; b < n && p > 0; b++) {
+    const int32_t *t = ids + (size_t) b * ctx;
+    int j = 0, end = MIN (p, clip_eot_position (t, ctx));
+    while (j < end && t[j] == ids[j])
+      j++;
+    p = j;
+  }
+  return p >= 2 ? p : 0;
+}
+
 gboolean
 clip_text_encode_tokens (ClipWorkspace *ws, const int32_t *ids, int n,
     float *out, gboolean normalize, GError **error)
@@ -212,9 +235,14 @@ clip_text_encode_tokens (ClipWorkspace *ws, const int32_t *ids, int n,
   int e = ws->model->embed_dim;
   g_rw_lock_reader_lock (&pass_lock);
   clip_backend_begin (ws);
+  /* a prefix every text starts with (a prompt template's words) runs once,
+   * its keys and values kept for every text's later positions */
+  int prefix = shared_prefix (ids, n, txt->context);
+  if (prefix > 0)
+    clip_text_prefix (ws, ids, prefix);
   for (int i = 0; i < n && !ws->error; i += ws->text_batch) {
     int m = MIN (ws->text_batch, n - i);
-    clip_text_forward (ws, ids + (size_t) txt->context * i, m,
+    clip_text_forward (ws, ids + (size_t) txt->context * i, m, prefix,
         out + (size_t) e * i);
   }
   g_rw_lock_reader_unlock (&pass_lock);

@@ -19,6 +19,11 @@ struct _ClipWorkspace {
   float *patches;              /* [max_batch * grid^2, 3 * patch^2] */
   float *pooled;               /* [max(max_batch, text_batch), max width] */
   int32_t *ids;                /* [text_batch, context] */
+  float *prefix_kv;            /* a shared text prefix's keys and values:
+                                * [layers, 2, context, text width] */
+  float *att;                  /* the attention kernel's scratch, grown to
+                                * its threads' needs on first use */
+  size_t att_size;
   struct _ClipWsNative *native; /* native backend state, or NULL */
   GError *error;               /* first backend failure of this pass */
 };
@@ -26,9 +31,15 @@ struct _ClipWorkspace {
 /* One vision pass over n <= max_batch images. */
 void clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
     float *out);
-/* One text pass over n <= text_batch token rows (ids already checked). */
+/* One text pass over n <= text_batch token rows (ids already checked).
+ * With @prefix > 0 their first @prefix ids are those clip_text_prefix()
+ * ran last, and only the positions after them are computed. */
 void clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n,
-    float *out);
+    int prefix, float *out);
+/* Runs the first @prefix positions of one text (before every pooled
+ * position of the texts that will share them) and keeps each block's keys
+ * and values in ws->prefix_kv. */
+void clip_text_prefix (ClipWorkspace *ws, const int32_t *ids, int prefix);
 /* Position of the end-of-text token in @context ids: the highest id, first
  * occurrence, as OpenAI's text.argmax(dim=-1). A text pass runs up to it. */
 int clip_eot_position (const int32_t *ids, int context);

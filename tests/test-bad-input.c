@@ -378,9 +378,10 @@ count_progress (int done, int total, void *user_data)
 }
 
 /* The progress callback of clip_label_set_new sees every chunk of texts
- * (8 text batches of 16) and can stop the build between two of them; the
- * texts of a chunk run sorted by length, and each label's row is still the
- * ensemble of its own texts. */
+ * (one template on up to 8 text batches of 16 labels) and can stop the
+ * build between two of them; the texts of a chunk run sorted by length
+ * and share their template's first words, and each label's row is still
+ * the ensemble of its own texts. */
 static void
 test_label_set_progress (void)
 {
@@ -401,7 +402,8 @@ test_label_set_progress (void)
   lp.templates = templates;
   lp.n_templates = 2;
 
-  /* 400 texts: chunks of 128 report 128, 256, 384, 400. */
+  /* 400 texts, a template at a time on chunks of 128 labels: 128, 200,
+   * 328, 400. */
   Progress all = { 0, 0, 0, 0 };
   lp.progress = count_progress;
   lp.progress_data = &all;
@@ -449,7 +451,7 @@ test_label_set_progress (void)
   g_assert_cmpfloat (worst, >, 0.999999);
   g_free (e);
 
-  Progress stop = { 0, 0, 0, 256 };
+  Progress stop = { 0, 0, 0, 200 };
   lp.progress = count_progress;
   lp.progress_data = &stop;
   g_assert_null (clip_label_set_new (m, ws, (const char *const *) labels,

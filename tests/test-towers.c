@@ -167,6 +167,68 @@ test_text_tower (gconstpointer data)
   clip_model_unref (m);
 }
 
+/* Texts that share their first ids (a template's words) run those once
+ * for all of them (workspace.c): the golden texts that start like the
+ * first one ("<start> a ..."), repeated to 20 so that the prefix serves
+ * two text batches, must each still match their own float64 reference. */
+static void
+test_text_shared_prefix (gconstpointer data)
+{
+  const Case *c = data;
+  GError *err = NULL;
+  ClipModel *m = load_case (c);
+  ClipWorkspace *ws = clip_workspace_new (m, 1, &err);
+  NpyArray *ids = golden_npy (jsondoc_string (jsondoc_member (golden_manifest
+              (), "token_ids")));
+  NpyArray *ref = case_npy (c, "text_embeds");
+  size_t n = ids->shape[0], ctx = ids->shape[1];
+  size_t e = clip_model_embed_dim (m);
+  const gint32 *all = ids->data;
+  g_autoptr (GArray) pick = g_array_new (FALSE, FALSE, sizeof (size_t));
+
+  /* texts with the same first two ids as text 0 and more after them */
+  for (size_t i = 0; i < n; i++)
+    if (all[i * ctx] == all[0] && all[i * ctx + 1] == all[1]
+        && all[i * ctx + 2] != 0)
+      g_array_append_val (pick, i);
+  g_assert_cmpuint (pick->len, >=, 2);
+  size_t nb = 20;
+  gint32 *batch = g_new (gint32, nb * ctx);
+  for (size_t k = 0; k < nb; k++)
+    memcpy (batch + k * ctx, all + g_array_index (pick, size_t,
+            k % pick->len) * ctx, ctx * sizeof (gint32));
+
+  float *out = g_new (float, nb * e);
+  double *ref64 = npy_to_f64 (ref), *row = g_new (double, e);
+  double ref_max = vec_max_abs (ref64, n * e), worst = 1;
+  g_assert_true (clip_text_encode_tokens (ws, batch, nb, out, FALSE, &err));
+  g_assert_no_error (err);
+  for (size_t k = 0; k < nb; k++) {
+    const double *want = ref64 + g_array_index (pick, size_t, k % pick->len)
+        * e;
+    for (size_t d = 0; d < e; d++)
+      row[d] = out[k * e + d];
+    double cos = vec_cosine (row, want, e);
+    worst = MIN (worst, cos);
+    if (cos < tol.min_cos)
+      g_error ("text %zu with a shared prefix: cosine %.7f below %.5f", k,
+          cos, tol.min_cos);
+    g_assert_cmpfloat (vec_max_abs_diff (row, want, e) / ref_max, <=,
+        tol.max_rel);
+  }
+  g_test_message ("%s/%s %u texts sharing a prefix, x %zu: 1 - worst cosine "
+      "%.1e", model_name (c), c->layout, pick->len, nb, 1 - worst);
+
+  g_free (row);
+  g_free (ref64);
+  g_free (out);
+  g_free (batch);
+  npy_free (ids);
+  npy_free (ref);
+  clip_workspace_free (ws);
+  clip_model_unref (m);
+}
+
 static void
 test_vision_tower (gconstpointer data)
 {
@@ -326,13 +388,16 @@ main (int argc, char **argv)
       c->layout = golden_key_at (layouts, l);
       char *p = g_strdup_printf ("/towers/%s/%s/", name, c->layout);
       char *t = g_strconcat (p, "text", NULL);
+      char *sp = g_strconcat (p, "text-shared-prefix", NULL);
       char *v = g_strconcat (p, "vision", NULL);
       char *e2e = g_strconcat (p, "png-to-embedding", NULL);
       g_test_add_data_func (t, c, test_text_tower);
+      g_test_add_data_func (sp, c, test_text_shared_prefix);
       g_test_add_data_func (v, c, test_vision_tower);
       g_test_add_data_func (e2e, c, test_end_to_end);
       g_free (p);
       g_free (t);
+      g_free (sp);
       g_free (v);
       g_free (e2e);
     }
