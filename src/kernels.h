@@ -15,24 +15,6 @@
               "default")))
 #else
 #define CLIP_SIMD_CLONES
-/* Keys and values of one head: row t of K and of V starts at k, v + t *
- * ld (head-dimension floats each), for n rows. */
-typedef struct {
-  const float *k, *v;
-  int ld, n;
-} ClipKeys;
-
-/* One head of softmax (Q K^T / sqrt (@hd)) V (attention.c). The keys are
- * the rows of @n_parts parts, in order (a shared prefix, then the
- * sequence's own); the @n_q queries are the last @n_q of those positions,
- * and with @causal each sees only the keys up to its own. Row i of Q
- * starts at q + i * @ldq, of the result at out + i * @ldo; @scratch holds
- * k_attention_scratch (keys, @hd) floats. */
-size_t k_attention_scratch (int n_keys, int hd);
-void k_attention_head (const float *q, int ldq, int n_q,
-    const ClipKeys *keys, int n_parts, int hd, gboolean causal,
-    float *scratch, float *out, int ldo);
-
 #endif
 
 /* LayerNorm of @rows rows of @dim floats, from @x into @y (may alias). */
