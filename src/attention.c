@@ -72,10 +72,15 @@ softmax_unnormalised (float *row, int n, int len)
 {
   float max = row[0], sum = 0;
 
+  /* in SIMD lanes where expf has a vector form (libmvec) */
+#ifdef CLIP_HAVE_LIBMVEC
 #pragma omp simd reduction (max:max)
+#endif
   for (int j = 1; j < n; j++)
     max = row[j] > max ? row[j] : max;
+#ifdef CLIP_HAVE_LIBMVEC
 #pragma omp simd reduction (+:sum)
+#endif
   for (int j = 0; j < n; j++) {
     row[j] = expf (row[j] - max);
     sum += row[j];
