@@ -124,22 +124,12 @@ clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
   int hd = width / heads, jobs = batch * heads;
   /* CLIP's heads are small: plain C tiles beat batched library products,
    * whose fixed cost per call is most of the work at these sizes */
-  int threads = MIN (ws->n_threads, jobs);
-  size_t per = k_attention_scratch (qkv->prefix + seq, hd);
+  int threads = MIN (MIN (ws->n_threads, ws->att_threads), jobs);
+  size_t per = ws->att_size;
 
+  g_assert (k_attention_scratch (qkv->prefix + seq, hd) <= per);
   if (ws->error)
     return;
-  if (per * threads > ws->att_size) {
-    g_free (ws->att);
-    ws->att_size = per * threads;
-    ws->att = g_try_new (float, ws->att_size);
-    if (!ws->att) {
-      ws->att_size = 0;
-      g_set_error (&ws->error, CLIP_ERROR, CLIP_ERROR_INPUT,
-          "out of memory for the attention of %d tokens", seq);
-      return;
-    }
-  }
 #pragma omp parallel for num_threads (threads) if (threads > 1)
   for (int j = 0; j < jobs; j++) {
     int b = j / heads, h = j % heads;

@@ -1,6 +1,7 @@
 /* workspace.c: per-thread scratch memory and the batching entry points of
  * the towers (clip_vision_encode, clip_text_encode*). */
 #include "backend.h"
+#include "kernels.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -67,8 +68,13 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   ws->ids = g_try_new (int32_t, (size_t) ws->text_batch * txt->context);
   ws->prefix_kv = g_try_new (float, (size_t) txt->tf.layers * 2
       * txt->context * txt->tf.width);
+  /* the attention kernel's scratch for each thread there can be */
+  ws->att_threads = (int) g_get_num_processors ();
+  ws->att_size = k_attention_scratch (MAX (vis->n_pos, txt->context),
+      MAX (vis->tf.width / vis->tf.heads, txt->tf.width / txt->tf.heads));
+  ws->att = g_try_new (float, ws->att_size * ws->att_threads);
   if (!ws->x || !ws->u || !ws->scores || !ws->patches || !ws->pooled
-      || !ws->ids || !ws->prefix_kv) {
+      || !ws->ids || !ws->prefix_kv || !ws->att) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
         "out of memory for a workspace of %d images", max_batch);
     clip_workspace_free (ws);

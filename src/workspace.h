@@ -21,9 +21,9 @@ struct _ClipWorkspace {
   int32_t *ids;                /* [text_batch, context] */
   float *prefix_kv;            /* a shared text prefix's keys and values:
                                 * [layers, 2, context, text width] */
-  float *att;                  /* the attention kernel's scratch, grown to
-                                * its threads' needs on first use */
-  size_t att_size;
+  float *att;                  /* the attention kernel's scratch: */
+  size_t att_size;             /* floats per thread */
+  int att_threads;             /* threads it has room for */
   struct _ClipWsNative *native; /* native backend state, or NULL */
   GError *error;               /* first backend failure of this pass */
 };
