@@ -5,9 +5,9 @@
 #include <math.h>
 #include <string.h>
 
-CLIP_SIMD_CLONES void
-k_layer_norm (const float *x, float *y, int rows, int dim, const ClipNorm *n,
-    float eps)
+CLIP_SIMD_CLONES static void
+layer_norm_rows (const float *x, float *y, int rows, int dim,
+    const ClipNorm *n, float eps)
 {
   for (int r = 0; r < rows; r++) {
     const float *in = x + (size_t) r * dim;
@@ -26,6 +26,19 @@ k_layer_norm (const float *x, float *y, int rows, int dim, const ClipNorm *n,
 #pragma omp simd
     for (int i = 0; i < dim; i++)
       out[i] = (in[i] - mean) * inv * n->gain[i] + n->bias[i];
+  }
+}
+
+void
+k_layer_norm (const float *x, float *y, int rows, int dim, const ClipNorm *n,
+    float eps, int threads)
+{
+  int parts = (size_t) rows * dim >= 32768 ? MAX (MIN (threads, rows), 1) : 1;
+
+#pragma omp parallel for num_threads (parts) if (parts > 1)
+  for (int t = 0; t < parts; t++) {
+    size_t r0 = (size_t) rows * t / parts, r1 = (size_t) rows * (t + 1) / parts;
+    layer_norm_rows (x + r0 * dim, y + r0 * dim, (int) (r1 - r0), dim, n, eps);
   }
 }
 

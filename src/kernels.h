@@ -17,9 +17,10 @@
 #define CLIP_SIMD_CLONES
 #endif
 
-/* LayerNorm of @rows rows of @dim floats, from @x into @y (may alias). */
+/* LayerNorm of @rows rows of @dim floats, from @x into @y (may alias), on
+ * up to @threads threads when there are enough rows. */
 void k_layer_norm (const float *x, float *y, int rows, int dim,
-    const ClipNorm *n, float eps);
+    const ClipNorm *n, float eps, int threads);
 
 /* In-place activation of @count floats. */
 void k_activate (float *x, size_t count, ClipAct act);

@@ -29,7 +29,8 @@ transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
     const ClipBlock *b = &tf->blocks[l];
     ClipQkv qkv;
 
-    k_layer_norm (ws->x, ws->t, rows, w, &b->ln1, tf->eps);
+    k_layer_norm (ws->x, ws->t, rows, w, &b->ln1, tf->eps,
+        ws->n_threads);
     clip_backend_qkv (ws, b, rows, &qkv);
     if (keep) {
       float *k = prefix_keys (ws, l, ctx, w), *v = k + (size_t) ctx * w;
@@ -50,7 +51,8 @@ transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
     clip_backend_linear (ws, &b->out, ws->a, rows, ws->x, CLIP_EPI_RESIDUAL,
         tf->act);
 
-    k_layer_norm (ws->x, ws->t, rows, w, &b->ln2, tf->eps);
+    k_layer_norm (ws->x, ws->t, rows, w, &b->ln2, tf->eps,
+        ws->n_threads);
     clip_backend_linear (ws, &b->fc1, ws->t, rows, ws->u, CLIP_EPI_ACT,
         tf->act);
     clip_backend_linear (ws, &b->fc2, ws->u, rows, ws->x, CLIP_EPI_RESIDUAL,
@@ -104,14 +106,16 @@ clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
         row[i] = e[i] + pos[i];
     }
   }
-  k_layer_norm (ws->x, ws->x, n * t, w, &v->ln_pre, v->tf.eps);
+  k_layer_norm (ws->x, ws->x, n * t, w, &v->ln_pre, v->tf.eps,
+        ws->n_threads);
 
   transformer_forward (ws, &v->tf, n, t, FALSE, 0);
 
   for (int b = 0; b < n; b++)
     memcpy (ws->pooled + (size_t) b * w, ws->x + (size_t) b * t * w,
         w * sizeof (float));
-  k_layer_norm (ws->pooled, ws->pooled, n, w, &v->ln_post, v->tf.eps);
+  k_layer_norm (ws->pooled, ws->pooled, n, w, &v->ln_post, v->tf.eps,
+        ws->n_threads);
   clip_backend_linear (ws, &v->proj, ws->pooled, n, out, CLIP_EPI_NONE, 0);
 }
 
@@ -175,7 +179,8 @@ clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n, int prefix,
   for (int b = 0; b < n; b++)
     memcpy (ws->pooled + (size_t) b * w, ws->x + ((size_t) b * len + pool[b]
             - prefix) * w, w * sizeof (float));
-  k_layer_norm (ws->pooled, ws->pooled, n, w, &txt->ln_final, txt->tf.eps);
+  k_layer_norm (ws->pooled, ws->pooled, n, w, &txt->ln_final, txt->tf.eps,
+        ws->n_threads);
   clip_backend_linear (ws, &txt->proj, ws->pooled, n, out, CLIP_EPI_NONE,
       0);
 }
