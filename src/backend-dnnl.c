@@ -14,6 +14,9 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+
+
+
 #include <sys/mman.h>
 
 #include <oneapi/dnnl/dnnl.h>
@@ -770,37 +773,56 @@ to_levels (const float *x, size_t count, float inv, float zpf, float top,
   }
 }
 
+/* The scale and zero point of u8 levels 0 to @top over [@lo, @hi]. */
+static void
+levels_for (float lo, float hi, int top, float *scale, int *zero_point)
+{
+  float s = hi > lo ? (hi - lo) / (float) top : 1.0f;
+  *scale = s;
+  *zero_point = (int) lrintf (-lo * (1.0f / s));
+}
+
 /* Quantises @count floats to u8 levels 0 to @top with one scale and zero
  * point (the range always holds 0, so that zero stays exact), on up to
- * @threads threads. */
+ * @threads threads, in one parallel region: each thread finds its part's
+ * range, and after a barrier quantises its part with the whole range. */
 static void
 quantize_u8 (const float *x, size_t count, int top, guint8 *q, float *scale,
     int *zero_point, int threads)
 {
-  int parts = count >= 32768 ? MAX (threads, 1) : 1;
+  enum { MAX_PARTS = 64 };
+  int parts = count >= 32768 ? CLAMP (threads, 1, MAX_PARTS) : 1;
   size_t chunk = (count + parts - 1) / parts;
-  float lo = 0, hi = 0;
+  float lo[MAX_PARTS], hi[MAX_PARTS];
 
-#pragma omp parallel for num_threads (parts) reduction (min:lo) \
-    reduction (max:hi) if (parts > 1)
-  for (int t = 0; t < parts; t++) {
-    size_t at = MIN ((size_t) t * chunk, count);
-    float l, h;
-    range_of (x + at, MIN (chunk, count - at), &l, &h);
-    lo = MIN (lo, l);
-    hi = MAX (hi, h);
+#pragma omp parallel num_threads (parts) if (parts > 1)
+  {
+    /* the team may be smaller than asked for */
+    int first = omp_get_thread_num (), step = omp_get_num_threads ();
+    for (int t = first; t < parts; t += step) {
+      size_t at = MIN ((size_t) t * chunk, count);
+      range_of (x + at, MIN (chunk, count - at), &lo[t], &hi[t]);
+    }
+#pragma omp barrier
+    float l = lo[0], h = hi[0], s;
+    int zp;
+    for (int i = 1; i < parts; i++) {
+      l = MIN (l, lo[i]);
+      h = MAX (h, hi[i]);
+    }
+    levels_for (l, h, top, &s, &zp);
+    for (int t = first; t < parts; t += step) {
+      size_t at = MIN ((size_t) t * chunk, count);
+      to_levels (x + at, MIN (chunk, count - at), 1.0f / s, (float) zp,
+          (float) top, q + at);
+    }
   }
-  float s = hi > lo ? (hi - lo) / (float) top : 1.0f;
-  float inv = 1.0f / s;
-  int zp = (int) lrintf (-lo * inv);
-#pragma omp parallel for num_threads (parts) if (parts > 1)
-  for (int t = 0; t < parts; t++) {
-    size_t at = MIN ((size_t) t * chunk, count);
-    to_levels (x + at, MIN (chunk, count - at), inv, (float) zp,
-        (float) top, q + at);
+  float l = lo[0], h = hi[0];
+  for (int i = 1; i < parts; i++) {
+    l = MIN (l, lo[i]);
+    h = MAX (h, hi[i]);
   }
-  *scale = s;
-  *zero_point = zp;
+  levels_for (l, h, top, scale, zero_point);
 }
 
 void
