@@ -14,9 +14,6 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-
-
-
 #include <sys/mman.h>
 
 #include <oneapi/dnnl/dnnl.h>
