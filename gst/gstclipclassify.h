@@ -95,6 +95,10 @@ struct _GstClipClassify
 GST_ELEMENT_REGISTER_DECLARE (clipclassify);
 
 /* Internal to the element's files. */
+/* gstclipclassifyprops.c: installs the properties and their accessors on
+ * the class, and sets an instance's defaults. */
+void gst_clip_classify_install_properties (GObjectClass * gobject_class);
+void gst_clip_classify_init_properties (GstClipClassify * self);
 /* Raises the reported latency (sync mode) to an inference of @ms. */
 void gst_clip_classify_update_latency (GstClipClassify * self, gdouble ms);
 /* roi-list mode: classifies the regions of @frame, posts the message. */
