@@ -1,9 +1,12 @@
 /* model-fingerprint.h: a checksum that identifies a CLIP checkpoint, so
  * that embeddings made with one model are never compared with another's.
+ * It is written into FILE.embeddings.safetensors and checked by
+ * clip-search.
  *
- * A stand-in kept in tools/ until the engine has its own fingerprint
- * function; it is written into FILE.embeddings.safetensors and checked by
- * clip-search. */
+ * Not the engine's clip_model_fingerprint(): that one covers only what
+ * text embeddings depend on (the text tower, sampled, so that every
+ * pipeline start can afford it), while these files hold image embeddings
+ * too, made once per video, so the whole checkpoint is hashed. */
 #ifndef CLIP_TOOLS_MODEL_FINGERPRINT_H
 #define CLIP_TOOLS_MODEL_FINGERPRINT_H
 
