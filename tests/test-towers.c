@@ -124,16 +124,47 @@ compare_rows (const char *what, const float *got, const NpyArray *ref,
   return s;
 }
 
+/* A case's model, a workspace on it, the golden token ids and the text
+ * tower's float64 references. */
+typedef struct {
+  ClipModel *m;
+  ClipWorkspace *ws;
+  NpyArray *ids, *ref;
+} TextFixture;
+
+static TextFixture
+text_fixture (const Case *c)
+{
+  TextFixture f;
+  GError *err = NULL;
+
+  f.m = load_case (c);
+  f.ws = clip_workspace_new (f.m, 1, &err);
+  g_assert_no_error (err);
+  f.ids = golden_npy (jsondoc_string (jsondoc_member (golden_manifest (),
+              "token_ids")));
+  f.ref = case_npy (c, "text_embeds");
+  return f;
+}
+
+static void
+text_fixture_clear (TextFixture *f)
+{
+  npy_free (f->ids);
+  npy_free (f->ref);
+  clip_workspace_free (f->ws);
+  clip_model_unref (f->m);
+}
+
 static void
 test_text_tower (gconstpointer data)
 {
   const Case *c = data;
   GError *err = NULL;
-  ClipModel *m = load_case (c);
-  ClipWorkspace *ws = clip_workspace_new (m, 1, &err);
-  NpyArray *ids = golden_npy (jsondoc_string (jsondoc_member (golden_manifest
-              (), "token_ids")));
-  NpyArray *ref = case_npy (c, "text_embeds");
+  TextFixture f = text_fixture (c);
+  ClipModel *m = f.m;
+  ClipWorkspace *ws = f.ws;
+  NpyArray *ids = f.ids, *ref = f.ref;
   size_t n = ids->shape[0], e = clip_model_embed_dim (m);
 
   g_assert_cmpint (ids->dtype, ==, NPY_I32);
@@ -161,10 +192,7 @@ test_text_tower (gconstpointer data)
   g_free (strs);
   g_free (out);
   g_free (out2);
-  npy_free (ids);
-  npy_free (ref);
-  clip_workspace_free (ws);
-  clip_model_unref (m);
+  text_fixture_clear (&f);
 }
 
 /* Texts that share their first ids (a template's words) run those once
@@ -176,13 +204,10 @@ test_text_shared_prefix (gconstpointer data)
 {
   const Case *c = data;
   GError *err = NULL;
-  ClipModel *m = load_case (c);
-  ClipWorkspace *ws = clip_workspace_new (m, 1, &err);
-  NpyArray *ids = golden_npy (jsondoc_string (jsondoc_member (golden_manifest
-              (), "token_ids")));
-  NpyArray *ref = case_npy (c, "text_embeds");
+  TextFixture f = text_fixture (c);
+  NpyArray *ids = f.ids, *ref = f.ref;
   size_t n = ids->shape[0], ctx = ids->shape[1];
-  size_t e = clip_model_embed_dim (m);
+  size_t e = clip_model_embed_dim (f.m);
   const gint32 *all = ids->data;
   g_autoptr (GArray) pick = g_array_new (FALSE, FALSE, sizeof (size_t));
 
@@ -201,7 +226,8 @@ test_text_shared_prefix (gconstpointer data)
   float *out = g_new (float, nb * e);
   double *ref64 = npy_to_f64 (ref), *row = g_new (double, e);
   double ref_max = vec_max_abs (ref64, n * e), worst = 1;
-  g_assert_true (clip_text_encode_tokens (ws, batch, nb, out, FALSE, &err));
+  g_assert_true (clip_text_encode_tokens (f.ws, batch, nb, out, FALSE,
+          &err));
   g_assert_no_error (err);
   for (size_t k = 0; k < nb; k++) {
     const double *want = ref64 + g_array_index (pick, size_t, k % pick->len)
@@ -223,10 +249,7 @@ test_text_shared_prefix (gconstpointer data)
   g_free (ref64);
   g_free (out);
   g_free (batch);
-  npy_free (ids);
-  npy_free (ref);
-  clip_workspace_free (ws);
-  clip_model_unref (m);
+  text_fixture_clear (&f);
 }
 
 static void
