@@ -37,12 +37,17 @@ struct _GstClipWorker
   gboolean flushing;
   gboolean quit;
   GSList *spare;                /* GstBuffer copies ready for reuse */
+  gsize copy_size;              /* the size all copies were last made at */
 
   GThread *thread;
 };
 
-/* Under the lock: keeps @pixels for reuse (at most three ever exist:
- * pending, running and the one being filled). */
+/* Copies there can be at once: pending, running and the one being
+ * filled. */
+#define N_COPIES 3
+
+/* Under the lock: keeps @pixels for reuse (at most N_COPIES exist once the
+ * caps settle). */
 static void
 recycle_locked (GstClipWorker * w, GstBuffer * pixels)
 {
@@ -122,11 +127,16 @@ gst_clip_worker_new (ClipModel * model, int n_threads, GstClipWorkerDone done,
   return w;
 }
 
-/* A spare buffer of at least @size bytes, or a new one. */
+/* A spare buffer of at least @size bytes, or a new one. The first frame
+ * (and the first after the caps grew) makes all N_COPIES copies and writes
+ * them once, so that the worker's memory is at its bound from then on,
+ * rather than growing by a frame the first time an inference overruns the
+ * frame interval. */
 static GstBuffer *
 take_spare (GstClipWorker * w, gsize size)
 {
   GstBuffer *buf = NULL;
+  GSList *made = NULL;
 
   g_mutex_lock (&w->lock);
   if (w->spare) {
@@ -137,8 +147,20 @@ take_spare (GstClipWorker * w, gsize size)
 
   if (buf && gst_buffer_get_size (buf) < size)
     gst_clear_buffer (&buf);    /* the caps grew */
-  if (!buf)
-    buf = gst_buffer_new_allocate (NULL, size, NULL);
+  if (buf)
+    return buf;
+  buf = gst_buffer_new_allocate (NULL, size, NULL);
+  if (size > w->copy_size) {
+    w->copy_size = size;
+    for (int i = 1; i < N_COPIES; i++) {
+      GstBuffer *extra = gst_buffer_new_allocate (NULL, size, NULL);
+      gst_buffer_memset (extra, 0, 0, size);
+      made = g_slist_prepend (made, extra);
+    }
+    g_mutex_lock (&w->lock);
+    w->spare = g_slist_concat (made, w->spare);
+    g_mutex_unlock (&w->lock);
+  }
   return buf;
 }
 
