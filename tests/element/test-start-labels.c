@@ -31,7 +31,14 @@ change_labels_in_start (GstDebugCategory * category, GstDebugLevel level,
     g_object_set (changing, "labels", "cat,dog,bird", NULL);
 }
 
-/* The labels of a result message, joined by commas. */
+/* g_ptr_array_sort hands the comparison pointers to the elements. */
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar * const *) a, *(const gchar * const *) b);
+}
+
+/* The labels of a result message, sorted and joined by commas. */
 static gchar *
 message_labels (GstMessage * msg)
 {
@@ -44,7 +51,7 @@ message_labels (GstMessage * msg)
   for (i = 0; i < gst_value_array_get_size (labels); i++)
     g_ptr_array_add (names, (gpointer)
         g_value_get_string (gst_value_array_get_value (labels, i)));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   g_ptr_array_add (names, NULL);
   joined = g_strjoinv (",", (gchar **) names->pdata);
   g_ptr_array_free (names, TRUE);
