@@ -51,16 +51,11 @@ typedef struct _ClipNative {
   guint8 *arena;               /* every packed weight matrix */
 } ClipNative;
 
-typedef enum {
-  PRIM_LINEAR
-} PrimKind;
-
-/* What makes two primitives the same. */
+/* What makes two linear products' primitives the same. */
 typedef struct {
-  PrimKind kind;
-  int m, k;                    /* linear: rows; conversions: rows, cols */
+  int m;                       /* rows */
   int epi, act;
-  const ClipPacked *layout;    /* linear: whose weight layout */
+  const ClipPacked *layout;    /* whose weight layout */
 } PrimKey;
 
 typedef struct {
@@ -626,8 +621,8 @@ primitive (ClipWorkspace *ws, const PrimKey *key,
   const char *impl = "";
   dnnl_primitive_desc_query (pd, dnnl_query_impl_info_str, 0, &impl);
   if (g_str_has_prefix (impl, "ref"))
-    g_debug ("oneDNN chose its reference kernel (%s) for a %s product", impl,
-        key->kind == PRIM_LINEAR ? "linear" : "conversion");
+    g_debug ("oneDNN chose its reference kernel (%s) for a product of %d "
+        "rows", impl, key->m);
   p.key = *key;
   gboolean ok = ws_check (ws, dnnl_primitive_create (&p.prim, pd),
       "primitive");
@@ -700,13 +695,12 @@ make_linear (ClipWorkspace *ws, const PrimKey *key)
   return pd;
 }
 
-/* An all-zero key of @kind, ready for the fields that matter to it. */
+/* An all-zero key, padding included: keys are compared bytewise. */
 static PrimKey
-prim_key (PrimKind kind)
+prim_key (void)
 {
   PrimKey key;
-  memset (&key, 0, sizeof key);   /* keys are compared bytewise */
-  key.kind = kind;
+  memset (&key, 0, sizeof key);
   return key;
 }
 
@@ -837,7 +831,7 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
 
   if (ws->error)
     return;
-  PrimKey key = prim_key (PRIM_LINEAR);
+  PrimKey key = prim_key ();
   key.m = m;
   key.epi = epi;
   key.act = epi == CLIP_EPI_ACT ? (int) act : 0;
