@@ -175,21 +175,17 @@ packed_free (gpointer data)
   g_free (p);
 }
 
-/* The layout oneDNN picks for the weights of a product with @k inputs and
- * @n outputs. */
 /* The matmul description of a product of @m rows through @p (whose wmd may
- * still be format "any"), and the attributes its precision needs; the
- * caller adds post-ops. */
+ * still be format "any"); the caller adds the attributes. */
 static gboolean
 describe_linear (const ClipPacked *p, int m, dnnl_matmul_desc_t *desc,
-    dnnl_primitive_attr_t attr, GError **error)
+    GError **error)
 {
   dnnl_memory_desc_t src, dst, bmd;
 
   md_2d_typed (&src, m, p->k, src_type (p), dnnl_ab);
   md_2d (&dst, m, p->n, dnnl_ab);
   md_2d (&bmd, 1, p->n, dnnl_ab);
-  (void) attr;
   return check (dnnl_matmul_desc_init (desc, &src, &p->wmd,
           p->b && p->precision != CLIP_PRECISION_INT8 ? &bmd : NULL, &dst),
       "matmul description", error);
@@ -207,7 +203,7 @@ choose_layout (ClipNative *nat, ClipPacked *p, GError **error)
 
   dnnl_memory_desc_init_by_tag (&p->wmd, 2, wdims, weight_type (p),
       dnnl_format_tag_any);
-  ok = describe_linear (p, PACK_ROWS, &desc, attr, error);
+  ok = describe_linear (p, PACK_ROWS, &desc, error);
   dnnl_status_t st = ok ? dnnl_primitive_desc_create (&pd, &desc, attr,
       nat->engine, NULL) : dnnl_success;
   if (st == dnnl_unimplemented && p->precision == CLIP_PRECISION_BF16
@@ -687,7 +683,7 @@ make_linear (ClipWorkspace *ws, const PrimKey *key)
     dnnl_post_ops_append_eltwise (ops, 1.0f, alg, 1.702f, 0.0f);
   }
   dnnl_primitive_attr_set_post_ops (attr, ops);
-  if (describe_linear (p, key->m, &desc, attr, ws->error ? NULL : &ws->error))
+  if (describe_linear (p, key->m, &desc, ws->error ? NULL : &ws->error))
     ws_check (ws, dnnl_primitive_desc_create (&pd, &desc, attr,
             ws->model->native->engine, NULL), "matmul");
   dnnl_post_ops_destroy (ops);
@@ -708,13 +704,12 @@ prim_key (void)
 CLIP_SIMD_CLONES static void
 round_to_bf16 (const float *x, size_t count, guint16 *out)
 {
-  const guint32 *u = (const guint32 *) x;
-
 #pragma omp simd
   for (size_t i = 0; i < count; i++) {
-    guint32 v = u[i];
-    guint32 r = v + 0x7fffu + ((v >> 16) & 1u);
-    out[i] = (guint16) (((v & 0x7f800000u) == 0x7f800000u ? v : r) >> 16);
+    float r = round_bf16 (x[i]);   /* low 16 bits now zero */
+    guint32 u;
+    memcpy (&u, &r, sizeof u);
+    out[i] = (guint16) (u >> 16);
   }
 }
 
