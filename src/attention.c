@@ -5,15 +5,9 @@
  * registers. Built apart, with -ffp-contract=fast, so that the tiles'
  * multiply-adds fuse (the rest of the engine keeps exact rounding). */
 #include "kernels.h"
+#include "mvec.h"
 
-#include <math.h>
 #include <string.h>
-
-#ifdef CLIP_HAVE_LIBMVEC
-/* glibc's libmvec has vector expf for SSE, AVX2 and AVX-512; math.h only
- * declares it under -ffast-math, so say here that it exists. */
-__attribute__ ((simd ("notinbranch"))) float expf (float);
-#endif
 
 #define TILE 32
 

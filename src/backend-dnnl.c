@@ -1,8 +1,9 @@
 /* backend-dnnl.c: the native backend on oneDNN. At load every weight
  * matrix is reordered once into the blocked layout oneDNN's kernels want
  * (so no product re-packs weights), Q, K and V become one matrix, and bias,
- * activation and residual additions ride on the product as post-ops
- * (attention runs on the C kernel of attention.c, through backend.c). A
+ * activation and residual additions ride on the product as post-ops (int8
+ * products end in epilogue.c instead; attention runs on the C kernel of
+ * attention.c, through backend.c). A
  * workspace keeps the primitives it has made, for its thread count, keyed
  * by shape: oneDNN runs on OpenMP, whose thread count is per calling
  * thread, so workspaces never disturb one another. */
@@ -35,7 +36,7 @@ struct _ClipPacked {
                                 * fp32, the same numbers, slower */
   float *scales;               /* int8: [n], W[:, j] = scales[j] * Wq[:, j] */
   float *colsum;               /* int8: [n], the sum of Wq[:, j] */
-  const float *bias;           /* int8: the bias values, or NULL */
+  const float *bias;           /* int8: the bias values (zeros if none) */
   const struct _ClipPacked *same;     /* the first packed matrix of the same
                                        * shape, precision and bias: its
                                        * primitives serve this one too */
@@ -71,9 +72,10 @@ typedef struct _ClipWsNative {
   size_t scratch_size;
   dnnl_memory_t scratch_mem;   /* wraps scratch, remade when it grows */
   void *lowp;                  /* a product's input in bf16 or u8 */
-  float *colscale;             /* int8: a product's output scale per column,
-                                * then its bias with the activations' zero
-                                * point taken out ([2, n]) */
+  ClipRowLevels levels;        /* int8: each input row's scale and zero
+                                * point ([rows] each) */
+  float *sums;                 /* int8: the sums of a product whose result
+                                * is added to the residual stream */
 } ClipWsNative;
 
 /* ------------------------------------------------------------ helpers */
@@ -361,6 +363,10 @@ pack_one (ClipModel *m, ClipLinear *l, ClipPacked *p, void *dst,
           "bias", error))
     return FALSE;
   p->bias = l->b;
+  if (!p->bias && p->precision == CLIP_PRECISION_INT8) {
+    p->bias = g_new0 (float, p->n);    /* the epilogue always adds one */
+    g_ptr_array_add (nat->buffers, (gpointer) p->bias);
+  }
   gboolean ok = reorder_weights (nat, p, w, l->transposed, dst, error);
   g_free (copy);
   if (b) {
@@ -517,17 +523,20 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
   const ClipModel *m = ws->model;
   size_t k = MAX (MAX (m->vision.tf.width, m->vision.tf.mlp),
       MAX (m->text.tf.width, m->text.tf.mlp));
-  size_t n = MAX (3 * MAX (m->vision.tf.width, m->text.tf.width),
-      MAX (m->vision.tf.mlp, m->text.tf.mlp));
 
   ws->native = wn;
   wn->prims = g_array_new (FALSE, FALSE, sizeof (Prim));
   wn->threads = ws->n_threads;
   if (m->precision != CLIP_PRECISION_FP32) {
     /* bf16 (or fp32 when bf16 is emulated) or u8 */
+    gboolean int8 = m->precision == CLIP_PRECISION_INT8;
     wn->lowp = g_try_malloc (ws->rows * k * sizeof (float));
-    wn->colscale = g_try_new (float, 2 * n);
-    if (!wn->lowp || !wn->colscale) {
+    /* residual products return [rows, width] */
+    wn->sums = int8 ? g_try_new (float, ws->rows * MAX (m->vision.tf.width,
+            m->text.tf.width)) : NULL;
+    wn->levels.scale = int8 ? g_try_new (float, 2 * ws->rows) : NULL;
+    wn->levels.zero = wn->levels.scale + ws->rows;
+    if (!wn->lowp || (int8 && (!wn->sums || !wn->levels.scale))) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
           "out of memory for a workspace of %d images", ws->max_batch);
       return FALSE;
@@ -550,7 +559,8 @@ clip_dnnl_workspace_clear (ClipWorkspace *ws)
     dnnl_memory_destroy (wn->scratch_mem);
   g_free (wn->scratch);
   g_free (wn->lowp);
-  g_free (wn->colscale);
+  g_free (wn->levels.scale);
+  g_free (wn->sums);
   g_free (wn);
   ws->native = NULL;
 }
@@ -663,16 +673,9 @@ make_linear (ClipWorkspace *ws, const PrimKey *key)
   dnnl_primitive_desc_t pd = NULL;
   dnnl_primitive_attr_t attr = new_attr ();
   dnnl_post_ops_t ops;
-  dnnl_memory_desc_t row;
 
+  /* int8 products return their sums: the rest is clip_int8_epilogue's */
   dnnl_post_ops_create (&ops);
-  if (p->precision == CLIP_PRECISION_INT8) {
-    /* x W^T + b = sx sw (xq Wq^T) + (b - sx sw zp colsum (Wq)): the
-     * scales per column, then the bias with the zero point taken out */
-    md_2d (&row, 1, p->n, dnnl_ab);
-    dnnl_post_ops_append_binary (ops, dnnl_binary_mul, &row);
-    dnnl_post_ops_append_binary (ops, dnnl_binary_add, &row);
-  }
   if (key->epi == CLIP_EPI_RESIDUAL) {
     dnnl_post_ops_append_sum (ops, 1.0f);
   } else if (key->epi == CLIP_EPI_ACT) {
@@ -763,54 +766,34 @@ to_levels (const float *x, size_t count, float inv, float zpf, float top,
 
 /* The scale and zero point of u8 levels 0 to @top over [@lo, @hi]. */
 static void
-levels_for (float lo, float hi, int top, float *scale, int *zero_point)
+levels_for (float lo, float hi, int top, float *scale, float *zero_point)
 {
   float s = hi > lo ? (hi - lo) / (float) top : 1.0f;
   *scale = s;
-  *zero_point = (int) lrintf (-lo * (1.0f / s));
+  *zero_point = (float) lrintf (-lo * (1.0f / s));
 }
 
-/* Quantises @count floats to u8 levels 0 to @top with one scale and zero
- * point (the range always holds 0, so that zero stays exact), on up to
- * @threads threads, in one parallel region: each thread finds its part's
- * range, and after a barrier quantises its part with the whole range. */
+/* Quantises @m rows of @k floats to u8 levels 0 to @top, each row with its
+ * own scale and zero point (its range always holds 0, so that zero stays
+ * exact): one pass per row while the row is in cache, rows split over up
+ * to @threads threads. */
 static void
-quantize_u8 (const float *x, size_t count, int top, guint8 *q, float *scale,
-    int *zero_point, int threads)
+quantize_rows (const float *x, int m, int k, int top, guint8 *q,
+    const ClipRowLevels *lv, int threads)
 {
-  enum { MAX_PARTS = 64 };
-  int parts = count >= 32768 ? CLAMP (threads, 1, MAX_PARTS) : 1;
-  size_t chunk = (count + parts - 1) / parts;
-  float lo[MAX_PARTS], hi[MAX_PARTS];
+  int parts = (size_t) m * k >= 32768 ? CLAMP (threads, 1, m) : 1;
 
-#pragma omp parallel num_threads (parts) if (parts > 1)
-  {
-    /* the team may be smaller than asked for */
-    int first = omp_get_thread_num (), step = omp_get_num_threads ();
-    for (int t = first; t < parts; t += step) {
-      size_t at = MIN ((size_t) t * chunk, count);
-      range_of (x + at, MIN (chunk, count - at), &lo[t], &hi[t]);
-    }
-#pragma omp barrier
-    float l = lo[0], h = hi[0], s;
-    int zp;
-    for (int i = 1; i < parts; i++) {
-      l = MIN (l, lo[i]);
-      h = MAX (h, hi[i]);
-    }
-    levels_for (l, h, top, &s, &zp);
-    for (int t = first; t < parts; t += step) {
-      size_t at = MIN ((size_t) t * chunk, count);
-      to_levels (x + at, MIN (chunk, count - at), 1.0f / s, (float) zp,
-          (float) top, q + at);
+#pragma omp parallel for num_threads (parts) if (parts > 1)
+  for (int t = 0; t < parts; t++) {
+    for (int r = m * t / parts; r < m * (t + 1) / parts; r++) {
+      const float *row = x + (size_t) r * k;
+      float lo, hi;
+      range_of (row, k, &lo, &hi);
+      levels_for (lo, hi, top, &lv->scale[r], &lv->zero[r]);
+      to_levels (row, k, 1.0f / lv->scale[r], lv->zero[r], (float) top,
+          q + (size_t) r * k);
     }
   }
-  float l = lo[0], h = hi[0];
-  for (int i = 1; i < parts; i++) {
-    l = MIN (l, lo[i]);
-    h = MAX (h, hi[i]);
-  }
-  levels_for (l, h, top, scale, zero_point);
 }
 
 void
@@ -819,17 +802,17 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
 {
   const ClipPacked *p = l->packed;
   ClipWsNative *wn = ws->native;
-  dnnl_memory_desc_t src, dst, row;
+  dnnl_memory_desc_t src, dst;
   const void *in = x;
-  float sx = 1;
-  int zp = 0;
 
   if (ws->error)
     return;
   PrimKey key = prim_key ();
   key.m = m;
-  key.epi = epi;
-  key.act = epi == CLIP_EPI_ACT ? (int) act : 0;
+  if (p->precision != CLIP_PRECISION_INT8) {
+    key.epi = epi;
+    key.act = epi == CLIP_EPI_ACT ? (int) act : 0;
+  }
   key.layout = p->same;
 
   if (p->emulated) {
@@ -840,39 +823,28 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
   } else if (p->precision == CLIP_PRECISION_BF16) {
     in = to_bf16 (ws, x, m, p->k);
   } else if (p->precision == CLIP_PRECISION_INT8) {
-    float *cbias = wn->colscale + p->n;
-    quantize_u8 (x, (size_t) m * p->k, ws->model->native->u8_top, wn->lowp,
-        &sx, &zp, ws->n_threads);
-    /* the zero point's share, sum_i zp Wq[i, j], comes off the bias */
-    for (int j = 0; j < p->n; j++) {
-      float cs = sx * p->scales[j];
-      wn->colscale[j] = cs;
-      cbias[j] = (p->bias ? p->bias[j] : 0.0f) - cs * (float) zp
-          * p->colsum[j];
-    }
+    quantize_rows (x, m, p->k, ws->model->native->u8_top, wn->lowp,
+        &wn->levels, ws->n_threads);
     in = wn->lowp;
   }
+  /* int8 sums go to y itself unless y is added to */
+  gboolean int8 = p->precision == CLIP_PRECISION_INT8;
+  float *out = int8 && epi == CLIP_EPI_RESIDUAL ? wn->sums : y;
   dnnl_primitive_t prim = primitive (ws, &key, make_linear);
   md_2d_typed (&src, m, p->k, src_type (p), dnnl_ab);
   md_2d (&dst, m, p->n, dnnl_ab);
-  md_2d (&row, 1, p->n, dnnl_ab);
   dnnl_exec_arg_t args[8] = {
     { DNNL_ARG_SRC, wrap (ws, &src, in) },
-    { DNNL_ARG_DST, wrap (ws, &dst, y) },
-    { 0, NULL },
-    { 0, NULL },
+    { DNNL_ARG_DST, wrap (ws, &dst, out) },
   };
-  int n = 2, owned = 2;
-  if (p->precision == CLIP_PRECISION_INT8) {
-    args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_ATTR_MULTIPLE_POST_OP (0)
-          | DNNL_ARG_SRC_1, wrap (ws, &row, wn->colscale) };
-    args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_ATTR_MULTIPLE_POST_OP (1)
-          | DNNL_ARG_SRC_1, wrap (ws, &row, wn->colscale + p->n) };
-    owned = n;
-  } else if (p->b) {
+  int n = 2;
+  if (p->b && !int8)
     args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_BIAS, p->b };
-  }
   args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_WEIGHTS, p->w };
-  run (ws, prim, args, n, owned);
+  run (ws, prim, args, n, 2);
+  if (int8 && !ws->error) {
+    ClipInt8Scales sc = { wn->levels, p->scales, p->colsum, p->bias };
+    clip_int8_epilogue (out, m, p->n, &sc, y, epi, act, ws->n_threads);
+  }
 }
 

@@ -61,6 +61,26 @@ void clip_blas_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
     int batch, int seq, int width, int heads, gboolean causal);
 void clip_blas_init (void);
 
+/* u8 levels of a product's input rows: row i is x_i = scale[i] (q_i -
+ * zero[i]). */
+typedef struct {
+  float *scale, *zero;
+} ClipRowLevels;
+
+/* What turns an int8 product's sums back into x W^T + b: weight column j
+ * is col_scale[j] times its int8 values, whose sum is col_sum[j]. */
+typedef struct {
+  ClipRowLevels rows;
+  const float *col_scale, *col_sum, *bias;
+} ClipInt8Scales;
+
+/* The end of an int8 product (epilogue.c): @m rows of @n sums @acc (may
+ * be @y unless @epi adds to @y) become y = epi (x W^T + b), on up to
+ * @threads threads. */
+void clip_int8_epilogue (const float *acc, int m, int n,
+    const ClipInt8Scales *s, float *y, ClipEpilogue epi, ClipAct act,
+    int threads);
+
 /* The oneDNN implementations (backend-dnnl.c), when built. */
 gboolean clip_dnnl_model_prepare (ClipModel *m, GError **error);
 void clip_dnnl_model_clear (ClipModel *m);
