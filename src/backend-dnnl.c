@@ -2,7 +2,7 @@
  * matrix is reordered once into the blocked layout oneDNN's kernels want
  * (so no product re-packs weights), Q, K and V become one matrix, and bias,
  * activation and residual additions ride on the product as post-ops (int8
- * products end in epilogue.c instead; attention runs on the C kernel of
+ * products end in int8.c instead; attention runs on the C kernel of
  * attention.c, through backend.c). A
  * workspace keeps the primitives it has made, for its thread count, keyed
  * by shape: oneDNN runs on OpenMP, whose thread count is per calling
@@ -56,6 +56,7 @@ typedef struct _ClipNative {
 typedef struct {
   int m;                       /* rows */
   int epi, act;
+  int dst_bf16;                /* writes bf16 rather than fp32 */
   const ClipPacked *layout;    /* whose weight layout */
 } PrimKey;
 
@@ -72,8 +73,9 @@ typedef struct _ClipWsNative {
   size_t scratch_size;
   dnnl_memory_t scratch_mem;   /* wraps scratch, remade when it grows */
   void *lowp;                  /* a product's input in bf16 or u8 */
-  ClipRowLevels levels;        /* int8: each input row's scale and zero
-                                * point ([rows] each) */
+  void *hidden;                /* an MLP's hidden layer in bf16 or u8 */
+  ClipLevelsOut levels;        /* int8: lowp's levels */
+  ClipLevelsOut hidden_levels; /* int8: hidden's levels */
   float *sums;                 /* int8: the sums of a product whose result
                                 * is added to the residual stream */
 } ClipWsNative;
@@ -180,13 +182,13 @@ packed_free (gpointer data)
 /* The matmul description of a product of @m rows through @p (whose wmd may
  * still be format "any"); the caller adds the attributes. */
 static gboolean
-describe_linear (const ClipPacked *p, int m, dnnl_matmul_desc_t *desc,
-    GError **error)
+describe_linear (const ClipPacked *p, int m, dnnl_data_type_t dst_type,
+    dnnl_matmul_desc_t *desc, GError **error)
 {
   dnnl_memory_desc_t src, dst, bmd;
 
   md_2d_typed (&src, m, p->k, src_type (p), dnnl_ab);
-  md_2d (&dst, m, p->n, dnnl_ab);
+  md_2d_typed (&dst, m, p->n, dst_type, dnnl_ab);
   md_2d (&bmd, 1, p->n, dnnl_ab);
   return check (dnnl_matmul_desc_init (desc, &src, &p->wmd,
           p->b && p->precision != CLIP_PRECISION_INT8 ? &bmd : NULL, &dst),
@@ -205,7 +207,7 @@ choose_layout (ClipNative *nat, ClipPacked *p, GError **error)
 
   dnnl_memory_desc_init_by_tag (&p->wmd, 2, wdims, weight_type (p),
       dnnl_format_tag_any);
-  ok = describe_linear (p, PACK_ROWS, &desc, error);
+  ok = describe_linear (p, PACK_ROWS, dnnl_f32, &desc, error);
   dnnl_status_t st = ok ? dnnl_primitive_desc_create (&pd, &desc, attr,
       nat->engine, NULL) : dnnl_success;
   if (st == dnnl_unimplemented && p->precision == CLIP_PRECISION_BF16
@@ -530,13 +532,18 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
   if (m->precision != CLIP_PRECISION_FP32) {
     /* bf16 (or fp32 when bf16 is emulated) or u8 */
     gboolean int8 = m->precision == CLIP_PRECISION_INT8;
+    size_t mlp = MAX (m->vision.tf.mlp, m->text.tf.mlp);
     wn->lowp = g_try_malloc (ws->rows * k * sizeof (float));
+    wn->hidden = g_try_malloc (ws->rows * mlp * sizeof (guint16));
     /* residual products return [rows, width] */
     wn->sums = int8 ? g_try_new (float, ws->rows * MAX (m->vision.tf.width,
             m->text.tf.width)) : NULL;
-    wn->levels.scale = int8 ? g_try_new (float, 2 * ws->rows) : NULL;
-    wn->levels.zero = wn->levels.scale + ws->rows;
-    if (!wn->lowp || (int8 && (!wn->sums || !wn->levels.scale))) {
+    float *lv = int8 ? g_try_new (float, 4 * ws->rows) : NULL;
+    wn->levels = (ClipLevelsOut) { wn->lowp, { lv, lv + ws->rows },
+      m->native->u8_top };
+    wn->hidden_levels = (ClipLevelsOut) { wn->hidden, { lv + 2 * ws->rows,
+        lv + 3 * ws->rows }, m->native->u8_top };
+    if (!wn->lowp || !wn->hidden || (int8 && (!wn->sums || !lv))) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
           "out of memory for a workspace of %d images", ws->max_batch);
       return FALSE;
@@ -559,7 +566,8 @@ clip_dnnl_workspace_clear (ClipWorkspace *ws)
     dnnl_memory_destroy (wn->scratch_mem);
   g_free (wn->scratch);
   g_free (wn->lowp);
-  g_free (wn->levels.scale);
+  g_free (wn->levels.levels.scale);
+  g_free (wn->hidden);
   g_free (wn->sums);
   g_free (wn);
   ws->native = NULL;
@@ -686,7 +694,8 @@ make_linear (ClipWorkspace *ws, const PrimKey *key)
     dnnl_post_ops_append_eltwise (ops, 1.0f, alg, 1.702f, 0.0f);
   }
   dnnl_primitive_attr_set_post_ops (attr, ops);
-  if (describe_linear (p, key->m, &desc, ws->error ? NULL : &ws->error))
+  if (describe_linear (p, key->m, key->dst_bf16 ? dnnl_bf16 : dnnl_f32,
+          &desc, ws->error ? NULL : &ws->error))
     ws_check (ws, dnnl_primitive_desc_create (&pd, &desc, attr,
             ws->model->native->engine, NULL), "matmul");
   dnnl_post_ops_destroy (ops);
@@ -734,105 +743,51 @@ to_bf16 (ClipWorkspace *ws, const float *x, int m, int k)
   return out;
 }
 
-/* The range of @count floats, widened to hold 0. */
-CLIP_SIMD_CLONES static void
-range_of (const float *x, size_t count, float *lo_out, float *hi_out)
+/* The input of a product through @p in the type it reads: @x itself, or
+ * rounded to bf16 or quantised (into the workspace). */
+static const void *
+convert_input (ClipWorkspace *ws, const ClipPacked *p, const float *x, int m)
 {
-  float lo = 0, hi = 0;
-
-#pragma omp simd reduction (min:lo) reduction (max:hi)
-  for (size_t i = 0; i < count; i++) {
-    lo = x[i] < lo ? x[i] : lo;
-    hi = x[i] > hi ? x[i] : hi;
-  }
-  *lo_out = lo;
-  *hi_out = hi;
-}
-
-/* x / scale + zero point, rounded half up and clamped to 0..@top (written
- * so that it vectorises). */
-CLIP_SIMD_CLONES static void
-to_levels (const float *x, size_t count, float inv, float zpf, float top,
-    guint8 *q)
-{
-#pragma omp simd
-  for (size_t i = 0; i < count; i++) {
-    float v = x[i] * inv + zpf + 0.5f;
-    v = v > 0.0f ? v : 0.0f;
-    v = v < top + 0.5f ? v : top;
-    q[i] = (guint8) (int) v;
-  }
-}
-
-/* The scale and zero point of u8 levels 0 to @top over [@lo, @hi]. */
-static void
-levels_for (float lo, float hi, int top, float *scale, float *zero_point)
-{
-  float s = hi > lo ? (hi - lo) / (float) top : 1.0f;
-  *scale = s;
-  *zero_point = (float) lrintf (-lo * (1.0f / s));
-}
-
-/* Quantises @m rows of @k floats to u8 levels 0 to @top, each row with its
- * own scale and zero point (its range always holds 0, so that zero stays
- * exact): one pass per row while the row is in cache, rows split over up
- * to @threads threads. */
-static void
-quantize_rows (const float *x, int m, int k, int top, guint8 *q,
-    const ClipRowLevels *lv, int threads)
-{
-  int parts = (size_t) m * k >= 32768 ? CLAMP (threads, 1, m) : 1;
-
-#pragma omp parallel for num_threads (parts) if (parts > 1)
-  for (int t = 0; t < parts; t++) {
-    for (int r = m * t / parts; r < m * (t + 1) / parts; r++) {
-      const float *row = x + (size_t) r * k;
-      float lo, hi;
-      range_of (row, k, &lo, &hi);
-      levels_for (lo, hi, top, &lv->scale[r], &lv->zero[r]);
-      to_levels (row, k, 1.0f / lv->scale[r], lv->zero[r], (float) top,
-          q + (size_t) r * k);
-    }
-  }
-}
-
-void
-clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
-    int m, float *y, ClipEpilogue epi, ClipAct act)
-{
-  const ClipPacked *p = l->packed;
   ClipWsNative *wn = ws->native;
-  dnnl_memory_desc_t src, dst;
-  const void *in = x;
-
-  if (ws->error)
-    return;
-  PrimKey key = prim_key ();
-  key.m = m;
-  if (p->precision != CLIP_PRECISION_INT8) {
-    key.epi = epi;
-    key.act = epi == CLIP_EPI_ACT ? (int) act : 0;
-  }
-  key.layout = p->same;
 
   if (p->emulated) {
     float *r = wn->lowp;
     for (size_t i = 0; i < (size_t) m * p->k; i++)
       r[i] = round_bf16 (x[i]);
-    in = r;
-  } else if (p->precision == CLIP_PRECISION_BF16) {
-    in = to_bf16 (ws, x, m, p->k);
-  } else if (p->precision == CLIP_PRECISION_INT8) {
-    quantize_rows (x, m, p->k, ws->model->native->u8_top, wn->lowp,
-        &wn->levels, ws->n_threads);
-    in = wn->lowp;
+    return r;
   }
-  /* int8 sums go to y itself unless y is added to */
+  if (p->precision == CLIP_PRECISION_BF16)
+    return to_bf16 (ws, x, m, p->k);
+  if (p->precision == CLIP_PRECISION_INT8) {
+    clip_int8_quantize (x, m, p->k, &wn->levels, ws->n_threads);
+    return wn->lowp;
+  }
+  return x;
+}
+
+/* The product of @m rows @in (already in @p's input type) into @out, bf16
+ * with @dst_bf16 and fp32 otherwise; with oneDNN's post-ops for @epi
+ * unless int8, whose sums come out as they are. */
+static void
+product (ClipWorkspace *ws, const ClipPacked *p, const void *in, int m,
+    void *out, gboolean dst_bf16, ClipEpilogue epi, ClipAct act)
+{
+  dnnl_memory_desc_t src, dst;
   gboolean int8 = p->precision == CLIP_PRECISION_INT8;
-  float *out = int8 && epi == CLIP_EPI_RESIDUAL ? wn->sums : y;
+
+  if (ws->error)
+    return;
+  PrimKey key = prim_key ();
+  key.m = m;
+  if (!int8) {
+    key.epi = epi;
+    key.act = epi == CLIP_EPI_ACT ? (int) act : 0;
+  }
+  key.dst_bf16 = dst_bf16;
+  key.layout = p->same;
   dnnl_primitive_t prim = primitive (ws, &key, make_linear);
   md_2d_typed (&src, m, p->k, src_type (p), dnnl_ab);
-  md_2d (&dst, m, p->n, dnnl_ab);
+  md_2d_typed (&dst, m, p->n, dst_bf16 ? dnnl_bf16 : dnnl_f32, dnnl_ab);
   dnnl_exec_arg_t args[8] = {
     { DNNL_ARG_SRC, wrap (ws, &src, in) },
     { DNNL_ARG_DST, wrap (ws, &dst, out) },
@@ -842,9 +797,68 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
     args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_BIAS, p->b };
   args[n++] = (dnnl_exec_arg_t) { DNNL_ARG_WEIGHTS, p->w };
   run (ws, prim, args, n, 2);
-  if (int8 && !ws->error) {
-    ClipInt8Scales sc = { wn->levels, p->scales, p->colsum, p->bias };
-    clip_int8_epilogue (out, m, p->n, &sc, y, epi, act, ws->n_threads);
-  }
 }
 
+/* The end of an int8 product through @p whose input had @levels: its sums
+ * @acc into y = epi (x W^T + b), its rows quantised into @next too. */
+static void
+int8_end (ClipWorkspace *ws, const ClipPacked *p, const ClipLevelsOut *in,
+    const float *acc, int m, float *y, ClipEpilogue epi, ClipAct act,
+    const ClipLevelsOut *next)
+{
+  ClipInt8Scales sc = { in->levels, p->scales, p->colsum, p->bias };
+
+  if (!ws->error)
+    clip_int8_epilogue (acc, m, p->n, &sc, y, epi, act, next,
+        ws->n_threads);
+}
+
+void
+clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
+    int m, float *y, ClipEpilogue epi, ClipAct act)
+{
+  const ClipPacked *p = l->packed;
+  ClipWsNative *wn = ws->native;
+
+  if (ws->error)
+    return;
+  const void *in = convert_input (ws, p, x, m);
+  if (p->precision != CLIP_PRECISION_INT8) {
+    product (ws, p, in, m, y, FALSE, epi, act);
+    return;
+  }
+  /* int8 sums go to y itself unless y is added to */
+  float *acc = epi == CLIP_EPI_RESIDUAL ? wn->sums : y;
+  product (ws, p, in, m, acc, FALSE, epi, act);
+  int8_end (ws, p, &wn->levels, acc, m, y, epi, act, NULL);
+}
+
+void
+clip_dnnl_mlp (ClipWorkspace *ws, const ClipBlock *b, int rows, ClipAct act)
+{
+  const ClipPacked *p1 = b->fc1.packed, *p2 = b->fc2.packed;
+  ClipWsNative *wn = ws->native;
+
+  if (ws->error)
+    return;
+  if (p1->precision == CLIP_PRECISION_BF16 && !p1->emulated) {
+    /* the hidden layer leaves fc1 as bf16, which fc2 reads as it is */
+    product (ws, p1, convert_input (ws, p1, ws->t, rows), rows, wn->hidden,
+        TRUE, CLIP_EPI_ACT, act);
+    product (ws, p2, wn->hidden, rows, ws->x, FALSE, CLIP_EPI_RESIDUAL, 0);
+  } else if (p1->precision == CLIP_PRECISION_INT8) {
+    /* fc1's epilogue quantises the hidden rows for fc2 while in cache */
+    product (ws, p1, convert_input (ws, p1, ws->t, rows), rows, ws->u,
+        FALSE, CLIP_EPI_ACT, act);
+    int8_end (ws, p1, &wn->levels, ws->u, rows, ws->u, CLIP_EPI_ACT, act,
+        &wn->hidden_levels);
+    product (ws, p2, wn->hidden, rows, wn->sums, FALSE, CLIP_EPI_RESIDUAL,
+        0);
+    int8_end (ws, p2, &wn->hidden_levels, wn->sums, rows, ws->x,
+        CLIP_EPI_RESIDUAL, 0, NULL);
+  } else {
+    clip_dnnl_linear (ws, &b->fc1, ws->t, rows, ws->u, CLIP_EPI_ACT, act);
+    clip_dnnl_linear (ws, &b->fc2, ws->u, rows, ws->x, CLIP_EPI_RESIDUAL,
+        act);
+  }
+}

@@ -107,6 +107,20 @@ clip_backend_qkv (ClipWorkspace *ws, const ClipBlock *b, int rows,
 }
 
 void
+clip_backend_mlp (ClipWorkspace *ws, const ClipBlock *b, int rows,
+    ClipAct act)
+{
+#ifdef HAVE_DNNL
+  if (NATIVE (ws->model)) {
+    clip_dnnl_mlp (ws, b, rows, act);
+    return;
+  }
+#endif
+  clip_blas_linear (ws, &b->fc1, ws->t, rows, ws->u, CLIP_EPI_ACT, act);
+  clip_blas_linear (ws, &b->fc2, ws->u, rows, ws->x, CLIP_EPI_RESIDUAL, act);
+}
+
+void
 clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
     int batch, int seq, int width, int heads, gboolean causal)
 {

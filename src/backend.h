@@ -44,6 +44,12 @@ void clip_backend_linear (ClipWorkspace *ws, const ClipLinear *l,
 void clip_backend_qkv (ClipWorkspace *ws, const ClipBlock *block, int rows,
     ClipQkv *out);
 
+/* x += fc2 (act (fc1 (t))) for @rows rows of ws->t and ws->x: the MLP of
+ * @block, its hidden layer in ws->u (or, natively in bf16 and int8, kept
+ * in the workspace in the form fc2 reads). */
+void clip_backend_mlp (ClipWorkspace *ws, const ClipBlock *block, int rows,
+    ClipAct act);
+
 /* softmax (Q K^T / sqrt (d)) V for @batch sequences of @seq tokens and
  * @heads heads, into @out ([batch * seq, width]). */
 void clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv,
@@ -67,6 +73,14 @@ typedef struct {
   float *scale, *zero;
 } ClipRowLevels;
 
+/* Where rows quantised to u8 levels 0 to @top go: [rows, k] levels at q,
+ * each row's scale and zero point in @levels. */
+typedef struct {
+  guint8 *q;
+  ClipRowLevels levels;
+  int top;
+} ClipLevelsOut;
+
 /* What turns an int8 product's sums back into x W^T + b: weight column j
  * is col_scale[j] times its int8 values, whose sum is col_sum[j]. */
 typedef struct {
@@ -74,12 +88,16 @@ typedef struct {
   const float *col_scale, *col_sum, *bias;
 } ClipInt8Scales;
 
-/* The end of an int8 product (epilogue.c): @m rows of @n sums @acc (may
- * be @y unless @epi adds to @y) become y = epi (x W^T + b), on up to
- * @threads threads. */
+/* int8.c. Quantises @m rows of @k floats, each row with its own scale and
+ * zero point, on up to @threads threads. */
+void clip_int8_quantize (const float *x, int m, int k,
+    const ClipLevelsOut *out, int threads);
+/* The end of an int8 product: @m rows of @n sums @acc (may be @y unless
+ * @epi adds to @y) become y = epi (x W^T + b); with @next, the rows of y
+ * are then quantised into it too (the next product's input). */
 void clip_int8_epilogue (const float *acc, int m, int n,
     const ClipInt8Scales *s, float *y, ClipEpilogue epi, ClipAct act,
-    int threads);
+    const ClipLevelsOut *next, int threads);
 
 /* The oneDNN implementations (backend-dnnl.c), when built. */
 gboolean clip_dnnl_model_prepare (ClipModel *m, GError **error);
@@ -89,5 +107,7 @@ void clip_dnnl_workspace_clear (ClipWorkspace *ws);
 void clip_dnnl_begin (ClipWorkspace *ws);
 void clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l,
     const float *x, int m, float *y, ClipEpilogue epi, ClipAct act);
+void clip_dnnl_mlp (ClipWorkspace *ws, const ClipBlock *block, int rows,
+    ClipAct act);
 
 #endif

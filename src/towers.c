@@ -53,10 +53,7 @@ transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
 
     k_layer_norm (ws->x, ws->t, rows, w, &b->ln2, tf->eps,
         ws->n_threads);
-    clip_backend_linear (ws, &b->fc1, ws->t, rows, ws->u, CLIP_EPI_ACT,
-        tf->act);
-    clip_backend_linear (ws, &b->fc2, ws->u, rows, ws->x, CLIP_EPI_RESIDUAL,
-        tf->act);
+    clip_backend_mlp (ws, b, rows, tf->act);
   }
 }
 
