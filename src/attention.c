@@ -14,6 +14,14 @@
 /* 16 floats as one value (one AVX-512 register, two AVX2 ones), read from
  * and written to any float address. */
 typedef float v16 __attribute__ ((vector_size (64), aligned (4)));
+typedef int v16i __attribute__ ((vector_size (64)));
+
+/* @v's lanes in the order of the 16 indices that follow */
+#ifdef __clang__
+#define PERMUTE(v, ...) __builtin_shufflevector (v, v, __VA_ARGS__)
+#else
+#define PERMUTE(v, ...) __builtin_shuffle (v, (v16i) { __VA_ARGS__ })
+#endif
 
 /* c[r][0, w) += sum over t < len of a[r][t] * b[t * ldb + 0, w), for four
  * rows r. With w == TILE the eight sums stay in registers: on AVX-512
@@ -59,29 +67,74 @@ tile (const float *const a[4], const float *b, size_t ldb, int len, int w,
   }
 }
 
+/* Elementwise max of two vectors (no vector ?: in C). */
+static inline __attribute__ ((always_inline)) v16
+vmax (v16 a, v16 b)
+{
+  v16i gt = a > b;
+  return (v16) ((gt & (v16i) a) | (~gt & (v16i) b));
+}
+
+/* The max and the sum of a vector's 16 lanes, combined pairwise: a loop's
+ * own reduction would combine them one by one, which at CLIP's sequence
+ * lengths costs more than the loop. */
+static inline __attribute__ ((always_inline)) float
+lanes_max (v16 m)
+{
+  m = vmax (m, PERMUTE (m, 8, 9, 10, 11, 12, 13, 14, 15,
+              0, 1, 2, 3, 4, 5, 6, 7));
+  m = vmax (m, PERMUTE (m, 4, 5, 6, 7, 0, 1, 2, 3,
+              12, 13, 14, 15, 8, 9, 10, 11));
+  m = vmax (m, PERMUTE (m, 2, 3, 0, 1, 6, 7, 4, 5,
+              10, 11, 8, 9, 14, 15, 12, 13));
+  m = vmax (m, PERMUTE (m, 1, 0, 3, 2, 5, 4, 7, 6,
+              9, 8, 11, 10, 13, 12, 15, 14));
+  return m[0];
+}
+
+static inline __attribute__ ((always_inline)) float
+lanes_sum (v16 s)
+{
+  s += PERMUTE (s, 8, 9, 10, 11, 12, 13, 14, 15,
+          0, 1, 2, 3, 4, 5, 6, 7);
+  s += PERMUTE (s, 4, 5, 6, 7, 0, 1, 2, 3,
+          12, 13, 14, 15, 8, 9, 10, 11);
+  s += PERMUTE (s, 2, 3, 0, 1, 6, 7, 4, 5,
+          10, 11, 8, 9, 14, 15, 12, 13);
+  s += PERMUTE (s, 1, 0, 3, 2, 5, 4, 7, 6,
+          9, 8, 11, 10, 13, 12, 15, 14);
+  return s[0];
+}
+
 /* Softmax of @row[0, @n) in place, as weights still to be divided by the
- * returned sum; @row[@n, @len) is zeroed. */
+ * returned sum; @row[@n, @len) is zeroed, and so is the rest of @n's last
+ * 16 floats (@row holds them). */
 static inline __attribute__ ((always_inline)) float
 softmax_unnormalised (float *row, int n, int len)
 {
-  float max = row[0], sum = 0;
+  int whole = n & ~15, end = MAX (len, (n + 15) & ~15);
+  float max = row[0];
+  v16 sum = { 0 };
 
+  if (whole > 0) {
+    v16 m = *(const v16 *) row;
+    for (int j = 16; j < whole; j += 16)
+      m = vmax (m, *(const v16 *) (row + j));
+    max = lanes_max (m);
+  }
+  for (int j = whole; j < n; j++)
+    max = row[j] > max ? row[j] : max;
   /* in SIMD lanes where expf has a vector form (libmvec) */
 #ifdef CLIP_HAVE_LIBMVEC
-#pragma omp simd reduction (max:max)
+#pragma omp simd
 #endif
-  for (int j = 1; j < n; j++)
-    max = row[j] > max ? row[j] : max;
-#ifdef CLIP_HAVE_LIBMVEC
-#pragma omp simd reduction (+:sum)
-#endif
-  for (int j = 0; j < n; j++) {
+  for (int j = 0; j < n; j++)
     row[j] = expf (row[j] - max);
-    sum += row[j];
-  }
-  for (int j = n; j < len; j++)
+  for (int j = n; j < end; j++)
     row[j] = 0;
-  return sum;
+  for (int j = 0; j < n; j += 16)
+    sum += *(const v16 *) (row + j);
+  return lanes_sum (sum);
 }
 
 size_t
