@@ -35,7 +35,7 @@ build_set (ClipModel *m)
 {
   GError *err = NULL;
   ClipWorkspace *ws = clip_workspace_new (m, 1, &err);
-  ClipLabelSetParams p = { templates, 1 };
+  ClipLabelSetParams p = { .templates = templates, .n_templates = 1 };
   ClipLabelSet *set;
 
   g_assert_no_error (err);
@@ -281,7 +281,7 @@ static ClipLabelSet *
 cached (ClipModel *m, ClipWorkspace *ws, const char *cache, gboolean *hit)
 {
   GError *err = NULL;
-  ClipLabelSetParams p = { templates, 1 };
+  ClipLabelSetParams p = { .templates = templates, .n_templates = 1 };
   ClipLabelSet *set = clip_label_set_new_cached (m, ws, labels, 2, &p, cache,
       hit, &err);
 

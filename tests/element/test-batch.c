@@ -43,7 +43,7 @@ static void
 load_pictures (void)
 {
   const char *tmpl[] = { "{}" };
-  ClipLabelSetParams p = { tmpl, 1 };
+  ClipLabelSetParams p = { .templates = tmpl, .n_templates = 1 };
   ClipModel *m = clip_model_load (element_test_model (), NULL, NULL);
   ClipWorkspace *ws = clip_workspace_new (m, 1, NULL);
   ClipLabelSet *set = clip_label_set_new (m, ws, labels, N_LABELS, &p, NULL);

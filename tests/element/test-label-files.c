@@ -91,7 +91,7 @@ save_set (const char *model_rel, const char *const *labels, int n,
   ClipModel *m = load_model (model_rel);
   ClipWorkspace *ws = clip_workspace_new (m, 1, NULL);
   const char *tmpl[] = { "{}" };
-  ClipLabelSetParams p = { tmpl, 1 };
+  ClipLabelSetParams p = { .templates = tmpl, .n_templates = 1 };
   ClipLabelSet *set = clip_label_set_new (m, ws, labels, n, &p, NULL);
 
   g_assert_nonnull (set);
@@ -244,7 +244,7 @@ test_cache (void)
   {
     ClipWorkspace *ws = clip_workspace_new (m, 1, NULL);
     const char *tmpl[] = { "a photo of a {}" };
-    ClipLabelSetParams p = { tmpl, 1 };
+    ClipLabelSetParams p = { .templates = tmpl, .n_templates = 1 };
 
     set = clip_label_set_new (m, ws, swapped, 2, &p, NULL);
     g_assert_true (clip_label_set_save (set, planted, NULL));

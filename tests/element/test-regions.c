@@ -410,7 +410,7 @@ int
 main (int argc, char **argv)
 {
   const char *tmpl[] = { "{}" };
-  ClipLabelSetParams p = { tmpl, 1 };
+  ClipLabelSetParams p = { .templates = tmpl, .n_templates = 1 };
   char *path;
   int ret;
 
