@@ -75,34 +75,46 @@ vmax (v16 a, v16 b)
   return (v16) ((gt & (v16i) a) | (~gt & (v16i) b));
 }
 
+/* @v with each lane i exchanged for lane i ^ @step (8, 4, 2 or 1). */
+static inline __attribute__ ((always_inline)) v16
+swap_lanes (v16 v, int step)
+{
+  switch (step) {
+    case 8:
+      return PERMUTE (v, 8, 9, 10, 11, 12, 13, 14, 15,
+          0, 1, 2, 3, 4, 5, 6, 7);
+    case 4:
+      return PERMUTE (v, 4, 5, 6, 7, 0, 1, 2, 3,
+          12, 13, 14, 15, 8, 9, 10, 11);
+    case 2:
+      return PERMUTE (v, 2, 3, 0, 1, 6, 7, 4, 5,
+          10, 11, 8, 9, 14, 15, 12, 13);
+    default:
+      return PERMUTE (v, 1, 0, 3, 2, 5, 4, 7, 6,
+          9, 8, 11, 10, 13, 12, 15, 14);
+  }
+}
+
 /* The max and the sum of a vector's 16 lanes, combined pairwise: a loop's
  * own reduction would combine them one by one, which at CLIP's sequence
  * lengths costs more than the loop. */
 static inline __attribute__ ((always_inline)) float
 lanes_max (v16 m)
 {
-  m = vmax (m, PERMUTE (m, 8, 9, 10, 11, 12, 13, 14, 15,
-              0, 1, 2, 3, 4, 5, 6, 7));
-  m = vmax (m, PERMUTE (m, 4, 5, 6, 7, 0, 1, 2, 3,
-              12, 13, 14, 15, 8, 9, 10, 11));
-  m = vmax (m, PERMUTE (m, 2, 3, 0, 1, 6, 7, 4, 5,
-              10, 11, 8, 9, 14, 15, 12, 13));
-  m = vmax (m, PERMUTE (m, 1, 0, 3, 2, 5, 4, 7, 6,
-              9, 8, 11, 10, 13, 12, 15, 14));
+  m = vmax (m, swap_lanes (m, 8));
+  m = vmax (m, swap_lanes (m, 4));
+  m = vmax (m, swap_lanes (m, 2));
+  m = vmax (m, swap_lanes (m, 1));
   return m[0];
 }
 
 static inline __attribute__ ((always_inline)) float
 lanes_sum (v16 s)
 {
-  s += PERMUTE (s, 8, 9, 10, 11, 12, 13, 14, 15,
-          0, 1, 2, 3, 4, 5, 6, 7);
-  s += PERMUTE (s, 4, 5, 6, 7, 0, 1, 2, 3,
-          12, 13, 14, 15, 8, 9, 10, 11);
-  s += PERMUTE (s, 2, 3, 0, 1, 6, 7, 4, 5,
-          10, 11, 8, 9, 14, 15, 12, 13);
-  s += PERMUTE (s, 1, 0, 3, 2, 5, 4, 7, 6,
-          9, 8, 11, 10, 13, 12, 15, 14);
+  s += swap_lanes (s, 8);
+  s += swap_lanes (s, 4);
+  s += swap_lanes (s, 2);
+  s += swap_lanes (s, 1);
   return s[0];
 }
 

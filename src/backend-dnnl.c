@@ -539,10 +539,12 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
     wn->sums = int8 ? g_try_new (float, ws->rows * MAX (m->vision.tf.width,
             m->text.tf.width)) : NULL;
     float *lv = int8 ? g_try_new (float, 4 * ws->rows) : NULL;
-    wn->levels = (ClipLevelsOut) { wn->lowp, { lv, lv + ws->rows },
-      m->native->u8_top };
-    wn->hidden_levels = (ClipLevelsOut) { wn->hidden, { lv + 2 * ws->rows,
-        lv + 3 * ws->rows }, m->native->u8_top };
+    if (lv) {
+      wn->levels = (ClipLevelsOut) { wn->lowp, { lv, lv + ws->rows },
+        m->native->u8_top };
+      wn->hidden_levels = (ClipLevelsOut) { wn->hidden, { lv + 2 * ws->rows,
+          lv + 3 * ws->rows }, m->native->u8_top };
+    }
     if (!wn->lowp || !wn->hidden || (int8 && (!wn->sums || !lv))) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
           "out of memory for a workspace of %d images", ws->max_batch);

@@ -56,18 +56,11 @@ quantize_row (const float *row, int k, int r, const ClipLevelsOut *out)
       out->q + (size_t) r * k);
 }
 
-/* The threads to split @m rows of @n values over. */
-static int
-row_parts (int m, int n, int threads)
-{
-  return (size_t) m * n >= 32768 ? CLAMP (threads, 1, m) : 1;
-}
-
 void
 clip_int8_quantize (const float *x, int m, int k, const ClipLevelsOut *out,
     int threads)
 {
-  int parts = row_parts (m, k, threads);
+  int parts = k_row_threads (m, k, threads);
 
 #pragma omp parallel for num_threads (parts) if (parts > 1)
   for (int t = 0; t < parts; t++)
@@ -119,7 +112,7 @@ clip_int8_epilogue (const float *acc, int m, int n, const ClipInt8Scales *s,
     float *y, ClipEpilogue epi, ClipAct act, const ClipLevelsOut *next,
     int threads)
 {
-  int parts = row_parts (m, n, threads);
+  int parts = k_row_threads (m, n, threads);
 
 #pragma omp parallel for num_threads (parts) if (parts > 1)
   for (int t = 0; t < parts; t++) {

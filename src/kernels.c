@@ -33,7 +33,7 @@ void
 k_layer_norm (const float *x, float *y, int rows, int dim, const ClipNorm *n,
     float eps, int threads)
 {
-  int parts = (size_t) rows * dim >= 32768 ? MAX (MIN (threads, rows), 1) : 1;
+  int parts = k_row_threads (rows, dim, threads);
 
 #pragma omp parallel for num_threads (parts) if (parts > 1)
   for (int t = 0; t < parts; t++) {

@@ -17,6 +17,14 @@
 #define CLIP_SIMD_CLONES
 #endif
 
+/* The threads to split @rows rows of @cols floats over: up to @threads,
+ * one while the work is too small to repay waking others. */
+static inline int
+k_row_threads (int rows, int cols, int threads)
+{
+  return (size_t) rows * cols >= 32768 ? MAX (MIN (threads, rows), 1) : 1;
+}
+
 /* LayerNorm of @rows rows of @dim floats, from @x into @y (may alias), on
  * up to @threads threads when there are enough rows. */
 void k_layer_norm (const float *x, float *y, int rows, int dim,
