@@ -125,15 +125,17 @@ clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
     int batch, int seq, int width, int heads, gboolean causal)
 {
   if (NATIVE (ws->model) || qkv->prefix > 0) {
-    clip_attention_tiled (ws, qkv, out, batch, seq, width, heads, causal);
+    clip_attention_tiled (ws, qkv, NULL, out, batch, seq, width, heads,
+        causal);
     return;
   }
   clip_blas_attention (ws, qkv, out, batch, seq, width, heads, causal);
 }
 
 void
-clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
-    int batch, int seq, int width, int heads, gboolean causal)
+clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
+    const int *pool, float *out, int batch, int seq, int width, int heads,
+    gboolean causal)
 {
   int hd = width / heads, jobs = batch * heads;
   /* CLIP's heads are small: plain C tiles beat batched library products,
@@ -147,14 +149,17 @@ clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
 #pragma omp parallel for num_threads (threads) if (threads > 1)
   for (int j = 0; j < jobs; j++) {
     int b = j / heads, h = j % heads;
+    /* the queries: rows from .. from + n_q - 1 of the sequence */
+    int from = pool ? pool[b] : 0, n_q = pool ? 1 : seq;
     size_t in = (size_t) b * seq * qkv->ld + h * hd;
     ClipKeys keys[2] = {
       { qkv->pk + h * hd, qkv->pv + h * hd, qkv->pld, qkv->prefix },
-      { qkv->k + in, qkv->v + in, qkv->ld, seq },
+      { qkv->k + in, qkv->v + in, qkv->ld, causal ? from + n_q : seq },
     };
     int first = qkv->prefix > 0 ? 0 : 1;
-    k_attention_head (qkv->q + in, qkv->ld, seq, keys + first, 2 - first, hd,
-        causal, ws->att + per * omp_get_thread_num (),
-        out + (size_t) b * seq * width + h * hd, width);
+    k_attention_head (qkv->q + in + (size_t) from * qkv->ld, qkv->ld, n_q,
+        keys + first, 2 - first, hd, causal,
+        ws->att + per * omp_get_thread_num (),
+        out + (size_t) (pool ? b : b * seq) * width + h * hd, width);
   }
 }

@@ -56,9 +56,12 @@ void clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv,
     float *out, int batch, int seq, int width, int heads, gboolean causal);
 
 /* Attention through the C kernel of attention.c on the workspace's
- * threads: the native backend's, and either backend's with a prefix. */
+ * threads: the native backend's, and either backend's with a prefix or
+ * @pool. With @pool, only row pool[b] of each sequence b is a query, and
+ * its output goes to row b of @out ([batch, width]); NULL: every row. */
 void clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
-    float *out, int batch, int seq, int width, int heads, gboolean causal);
+    const int *pool, float *out, int batch, int seq, int width, int heads,
+    gboolean causal);
 
 /* The OpenBLAS implementations (backend-openblas.c). */
 void clip_blas_linear (ClipWorkspace *ws, const ClipLinear *l,

@@ -16,17 +16,22 @@ prefix_keys (ClipWorkspace *ws, int l, int ctx, int w)
 
 /* x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)) for every block. With @keep
  * (one sequence of a text prefix) each block's keys and values are kept in
- * ws->prefix_kv; with @prefix > 0 the sequences are the positions after a
- * prefix kept so, and attend to it too. */
+ * ws->prefix_kv, and nothing else of the last block is run; with
+ * @prefix > 0 the sequences are the positions after a prefix kept so, and
+ * attend to it too. With @pool, only row pool[b] of each sequence b is
+ * read after the pass: the last block runs its queries, out projection
+ * and MLP on those rows alone, which end as rows 0 .. batch - 1 of ws->x
+ * (keys and values still come from every row). */
 static void
 transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
-    int seq, gboolean keep, int prefix)
+    int seq, gboolean keep, int prefix, const int *pool)
 {
   int rows = batch * seq;
   int w = tf->width, ctx = ws->model->text.context;
 
   for (int l = 0; l < tf->layers; l++) {
     const ClipBlock *b = &tf->blocks[l];
+    gboolean last = l == tf->layers - 1;
     ClipQkv qkv;
 
     k_layer_norm (ws->x, ws->t, rows, w, &b->ln1, tf->eps,
@@ -40,14 +45,27 @@ transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
         memcpy (v + (size_t) r * w, qkv.v + (size_t) r * qkv.ld,
             w * sizeof (float));
       }
+      if (last)
+        break;
     } else if (prefix > 0) {
       qkv.pk = prefix_keys (ws, l, ctx, w);
       qkv.pv = qkv.pk + (size_t) ctx * w;
       qkv.pld = w;
       qkv.prefix = prefix;
     }
-    clip_backend_attention (ws, &qkv, ws->a, batch, seq, w, tf->heads,
-        tf->causal);
+    if (last && pool) {
+      clip_attention_tiled (ws, &qkv, pool, ws->a, batch, seq, w, tf->heads,
+          tf->causal);
+      /* rows move down only (pool[s] >= 0), so none is read after it is
+       * overwritten */
+      for (int s = 0; s < batch; s++)
+        memmove (ws->x + (size_t) s * w, ws->x + ((size_t) s * seq
+                + pool[s]) * w, w * sizeof (float));
+      rows = batch;
+    } else {
+      clip_backend_attention (ws, &qkv, ws->a, batch, seq, w, tf->heads,
+          tf->causal);
+    }
     clip_backend_linear (ws, &b->out, ws->a, rows, ws->x, CLIP_EPI_RESIDUAL,
         tf->act);
 
@@ -106,11 +124,11 @@ clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
   k_layer_norm (ws->x, ws->x, n * t, w, &v->ln_pre, v->tf.eps,
         ws->n_threads);
 
-  transformer_forward (ws, &v->tf, n, t, FALSE, 0);
+  /* the class token's row of each image: the first */
+  memset (ws->pool, 0, n * sizeof (int));
+  transformer_forward (ws, &v->tf, n, t, FALSE, 0, ws->pool);
 
-  for (int b = 0; b < n; b++)
-    memcpy (ws->pooled + (size_t) b * w, ws->x + (size_t) b * t * w,
-        w * sizeof (float));
+  memcpy (ws->pooled, ws->x, (size_t) n * w * sizeof (float));
   k_layer_norm (ws->pooled, ws->pooled, n, w, &v->ln_post, v->tf.eps,
         ws->n_threads);
   clip_backend_linear (ws, &v->proj, ws->pooled, n, out, CLIP_EPI_NONE, 0);
@@ -150,7 +168,7 @@ void
 clip_text_prefix (ClipWorkspace *ws, const int32_t *ids, int prefix)
 {
   embed_tokens (ws, ids, 1, 0, prefix);
-  transformer_forward (ws, &ws->model->text.tf, 1, prefix, TRUE, 0);
+  transformer_forward (ws, &ws->model->text.tf, 1, prefix, TRUE, 0, NULL);
 }
 
 void
@@ -159,7 +177,7 @@ clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n, int prefix,
 {
   const ClipText *txt = &ws->model->text;
   int w = txt->tf.width, ctx = txt->context;
-  int pool[CLIP_TEXT_BATCH];
+  int *pool = ws->pool;
 
   /* The mask is causal, so tokens after the last pooled position cannot
    * change the result: run only as many positions as needed. */
@@ -171,11 +189,11 @@ clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n, int prefix,
   embed_tokens (ws, ids, n, prefix, seq);
 
   int len = seq - prefix;
-  transformer_forward (ws, &txt->tf, n, len, FALSE, prefix);
-
   for (int b = 0; b < n; b++)
-    memcpy (ws->pooled + (size_t) b * w, ws->x + ((size_t) b * len + pool[b]
-            - prefix) * w, w * sizeof (float));
+    pool[b] -= prefix;
+  transformer_forward (ws, &txt->tf, n, len, FALSE, prefix, pool);
+
+  memcpy (ws->pooled, ws->x, (size_t) n * w * sizeof (float));
   k_layer_norm (ws->pooled, ws->pooled, n, w, &txt->ln_final, txt->tf.eps,
         ws->n_threads);
   clip_backend_linear (ws, &txt->proj, ws->pooled, n, out, CLIP_EPI_NONE,

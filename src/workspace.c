@@ -65,6 +65,7 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   ws->scores = g_try_new (float, MAX (vscores, tscores));
   ws->patches = g_try_new (float, clip_model_input_size (model) * max_batch);
   ws->pooled = g_try_new (float, MAX (max_batch, ws->text_batch) * width);
+  ws->pool = g_try_new (int, MAX (max_batch, ws->text_batch));
   ws->ids = g_try_new (int32_t, (size_t) ws->text_batch * txt->context);
   ws->prefix_kv = g_try_new (float, (size_t) txt->tf.layers * 2
       * txt->context * txt->tf.width);
@@ -74,7 +75,7 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
       MAX (vis->tf.width / vis->tf.heads, txt->tf.width / txt->tf.heads));
   ws->att = g_try_new (float, ws->att_size * ws->att_threads);
   if (!ws->x || !ws->u || !ws->scores || !ws->patches || !ws->pooled
-      || !ws->ids || !ws->prefix_kv || !ws->att) {
+      || !ws->pool || !ws->ids || !ws->prefix_kv || !ws->att) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
         "out of memory for a workspace of %d images", max_batch);
     clip_workspace_free (ws);
@@ -105,6 +106,7 @@ clip_workspace_free (ClipWorkspace *ws)
   g_free (ws->scores);
   g_free (ws->patches);
   g_free (ws->pooled);
+  g_free (ws->pool);
   g_free (ws->ids);
   g_free (ws->prefix_kv);
   g_free (ws->att);

@@ -18,6 +18,7 @@ struct _ClipWorkspace {
   float *scores;               /* [batch * heads * seq * seq] at most */
   float *patches;              /* [max_batch * grid^2, 3 * patch^2] */
   float *pooled;               /* [max(max_batch, text_batch), max width] */
+  int *pool;                   /* each sequence's pooled row: as many */
   int32_t *ids;                /* [text_batch, context] */
   float *prefix_kv;            /* a shared text prefix's keys and values:
                                 * [layers, 2, context, text width] */
