@@ -76,6 +76,9 @@ typedef struct _ClipWsNative {
   void *hidden;                /* an MLP's hidden layer in bf16 or u8 */
   ClipLevelsOut levels;        /* int8: lowp's levels */
   ClipLevelsOut hidden_levels; /* int8: hidden's levels */
+  const float *ready;          /* lowp already holds these rows */
+  int ready_rows;              /* (how many) */
+  const ClipPacked *ready_for; /* as this matrix's product reads them */
   float *sums;                 /* int8: the sums of a product whose result
                                 * is added to the residual stream */
 } ClipWsNative;
@@ -582,6 +585,7 @@ clip_dnnl_begin (ClipWorkspace *ws)
 
   /* per calling thread: other threads keep their own counts */
   omp_set_num_threads (ws->n_threads);
+  wn->ready = NULL;
   if (wn->threads != ws->n_threads) {
     /* a primitive divides its work for the count it was made with */
     drop_primitives (wn);
@@ -751,6 +755,12 @@ static const void *
 convert_input (ClipWorkspace *ws, const ClipPacked *p, const float *x, int m)
 {
   ClipWsNative *wn = ws->native;
+  gboolean ready = x == wn->ready && m == wn->ready_rows
+      && p == wn->ready_for;
+
+  wn->ready = NULL;
+  if (ready)
+    return wn->lowp;
 
   if (p->emulated) {
     float *r = wn->lowp;
@@ -813,6 +823,38 @@ int8_end (ClipWorkspace *ws, const ClipPacked *p, const ClipLevelsOut *in,
   if (!ws->error)
     clip_int8_epilogue (acc, m, p->n, &sc, y, epi, act, next,
         ws->n_threads);
+}
+
+void
+clip_dnnl_norm (ClipWorkspace *ws, const ClipNorm *ln, float eps, int rows,
+    int width, const ClipLinear *next)
+{
+  ClipWsNative *wn = ws->native;
+  const ClipPacked *p = next->packed;
+
+  wn->ready = NULL;
+  if (!p || p->emulated || p->precision == CLIP_PRECISION_FP32
+      || p->k != width) {
+    k_layer_norm (ws->x, ws->t, rows, width, ln, eps, ws->n_threads);
+    return;
+  }
+  gboolean bf16 = p->precision == CLIP_PRECISION_BF16;
+  int parts = k_row_threads (rows, width, ws->n_threads);
+
+#pragma omp parallel for num_threads (parts) if (parts > 1)
+  for (int t = 0; t < parts; t++) {
+    for (int r = rows * t / parts; r < rows * (t + 1) / parts; r++) {
+      float *y = ws->t + (size_t) r * width;
+      k_layer_norm_row (ws->x + (size_t) r * width, y, width, ln, eps);
+      if (bf16)
+        round_to_bf16 (y, width, (guint16 *) wn->lowp + (size_t) r * width);
+      else
+        clip_int8_quantize_row (y, width, r, &wn->levels);
+    }
+  }
+  wn->ready = ws->t;
+  wn->ready_rows = rows;
+  wn->ready_for = p;
 }
 
 void

@@ -88,6 +88,19 @@ clip_backend_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
 }
 
 void
+clip_backend_norm (ClipWorkspace *ws, const ClipNorm *ln, float eps,
+    int rows, int width, const ClipLinear *next)
+{
+#ifdef HAVE_DNNL
+  if (NATIVE (ws->model)) {
+    clip_dnnl_norm (ws, ln, eps, rows, width, next);
+    return;
+  }
+#endif
+  k_layer_norm (ws->x, ws->t, rows, width, ln, eps, ws->n_threads);
+}
+
+void
 clip_backend_qkv (ClipWorkspace *ws, const ClipBlock *b, int rows,
     ClipQkv *out)
 {

@@ -40,6 +40,13 @@ void clip_backend_begin (ClipWorkspace *ws);
 void clip_backend_linear (ClipWorkspace *ws, const ClipLinear *l,
     const float *x, int m, float *y, ClipEpilogue epi, ClipAct act);
 
+/* ws->t = LayerNorm @ln (ws->x) for @rows rows of @width floats. Natively
+ * in bf16 and int8 each row is also rounded or quantised, while in cache,
+ * into the form the product through @next reads, and the next product of
+ * ws->t through @next takes it as it is. */
+void clip_backend_norm (ClipWorkspace *ws, const ClipNorm *ln, float eps,
+    int rows, int width, const ClipLinear *next);
+
 /* q, k, v of @block for @rows rows of ws->t, into ws->q (and ws->k, ws->v). */
 void clip_backend_qkv (ClipWorkspace *ws, const ClipBlock *block, int rows,
     ClipQkv *out);
@@ -95,6 +102,9 @@ typedef struct {
  * zero point, on up to @threads threads. */
 void clip_int8_quantize (const float *x, int m, int k,
     const ClipLevelsOut *out, int threads);
+/* Row @r of them: @row, @k floats, into out's row @r. */
+void clip_int8_quantize_row (const float *row, int k, int r,
+    const ClipLevelsOut *out);
 /* The end of an int8 product: @m rows of @n sums @acc (may be @y unless
  * @epi adds to @y) become y = epi (x W^T + b); with @next, the rows of y
  * are then quantised into it too (the next product's input). */
@@ -112,5 +122,7 @@ void clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l,
     const float *x, int m, float *y, ClipEpilogue epi, ClipAct act);
 void clip_dnnl_mlp (ClipWorkspace *ws, const ClipBlock *block, int rows,
     ClipAct act);
+void clip_dnnl_norm (ClipWorkspace *ws, const ClipNorm *ln, float eps,
+    int rows, int width, const ClipLinear *next);
 
 #endif

@@ -43,8 +43,9 @@ to_levels (const float *x, size_t count, float inv, float zpf, float top,
 
 /* Row @r of @k floats into levels 0 to @top, with the scale and zero point
  * of its range (which holds 0, so that zero stays exact). */
-static void
-quantize_row (const float *row, int k, int r, const ClipLevelsOut *out)
+void
+clip_int8_quantize_row (const float *row, int k, int r,
+    const ClipLevelsOut *out)
 {
   float lo, hi;
 
@@ -65,7 +66,7 @@ clip_int8_quantize (const float *x, int m, int k, const ClipLevelsOut *out,
 #pragma omp parallel for num_threads (parts) if (parts > 1)
   for (int t = 0; t < parts; t++)
     for (int r = m * t / parts; r < m * (t + 1) / parts; r++)
-      quantize_row (x + (size_t) r * k, k, r, out);
+      clip_int8_quantize_row (x + (size_t) r * k, k, r, out);
 }
 
 /* One row of @n: with x = sx (q - zx) and column j of W = sw[j] Wq[:, j],
@@ -121,7 +122,7 @@ clip_int8_epilogue (const float *acc, int m, int n, const ClipInt8Scales *s,
       epilogue_row (acc + (size_t) r * n, n, s->rows.scale[r],
           s->rows.zero[r], s->col_scale, s->col_sum, s->bias, row, epi, act);
       if (next)
-        quantize_row (row, n, r, next);
+        clip_int8_quantize_row (row, n, r, next);
     }
   }
 }

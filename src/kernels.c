@@ -43,6 +43,13 @@ k_layer_norm (const float *x, float *y, int rows, int dim, const ClipNorm *n,
 }
 
 void
+k_layer_norm_row (const float *x, float *y, int dim, const ClipNorm *n,
+    float eps)
+{
+  layer_norm_rows (x, y, 1, dim, n, eps);
+}
+
+void
 k_activate (float *x, size_t count, ClipAct act)
 {
   switch (act) {

@@ -29,6 +29,9 @@ k_row_threads (int rows, int cols, int threads)
  * up to @threads threads when there are enough rows. */
 void k_layer_norm (const float *x, float *y, int rows, int dim,
     const ClipNorm *n, float eps, int threads);
+/* The same for one row, on the calling thread. */
+void k_layer_norm_row (const float *x, float *y, int dim, const ClipNorm *n,
+    float eps);
 
 /* In-place activation of @count floats. */
 void k_activate (float *x, size_t count, ClipAct act);

@@ -34,8 +34,8 @@ transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
     gboolean last = l == tf->layers - 1;
     ClipQkv qkv;
 
-    k_layer_norm (ws->x, ws->t, rows, w, &b->ln1, tf->eps,
-        ws->n_threads);
+    clip_backend_norm (ws, &b->ln1, tf->eps, rows, w,
+        b->qkv.packed ? &b->qkv : &b->q);
     clip_backend_qkv (ws, b, rows, &qkv);
     if (keep) {
       float *k = prefix_keys (ws, l, ctx, w), *v = k + (size_t) ctx * w;
@@ -69,8 +69,7 @@ transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
     clip_backend_linear (ws, &b->out, ws->a, rows, ws->x, CLIP_EPI_RESIDUAL,
         tf->act);
 
-    k_layer_norm (ws->x, ws->t, rows, w, &b->ln2, tf->eps,
-        ws->n_threads);
+    clip_backend_norm (ws, &b->ln2, tf->eps, rows, w, &b->fc1);
     clip_backend_mlp (ws, b, rows, tf->act);
   }
 }
