@@ -19,8 +19,11 @@ typedef int v16i __attribute__ ((vector_size (64)));
 /* @v's lanes in the order of the 16 indices that follow */
 #ifdef __clang__
 #define PERMUTE(v, ...) __builtin_shufflevector (v, v, __VA_ARGS__)
+#define PERMUTE2(a, b, ...) __builtin_shufflevector (a, b, __VA_ARGS__)
 #else
 #define PERMUTE(v, ...) __builtin_shuffle (v, (v16i) { __VA_ARGS__ })
+/* lanes 0-15 of @a, then 16-31 for those of @b */
+#define PERMUTE2(a, b, ...) __builtin_shuffle (a, b, (v16i) { __VA_ARGS__ })
 #endif
 
 /* c[r][0, w) += sum over t < len of a[r][t] * b[t * ldb + 0, w), for four
@@ -92,6 +95,83 @@ swap_lanes (v16 v, int step)
     default:
       return PERMUTE (v, 1, 0, 3, 2, 5, 4, 7, 6,
           9, 8, 11, 10, 13, 12, 15, 14);
+  }
+}
+
+/* Rows i and i + @step (i & @step == 0) of a 16 x 16 block exchange their
+ * off-diagonal @step x @step blocks: [A B; C D] becomes [A C; B D] in each
+ * 2 @step square. After steps 8, 4, 2 and 1 the block is transposed. */
+static inline __attribute__ ((always_inline)) void
+swap_blocks (v16 r[16], int step)
+{
+  for (int i = 0; i < 16; i++) {
+    if (i & step)
+      continue;
+    v16 a = r[i], b = r[i + step];
+    switch (step) {
+      case 8:
+        r[i] = PERMUTE2 (a, b, 0, 1, 2, 3, 4, 5, 6, 7,
+            16, 17, 18, 19, 20, 21, 22, 23);
+        r[i + 8] = PERMUTE2 (a, b, 8, 9, 10, 11, 12, 13, 14, 15,
+            24, 25, 26, 27, 28, 29, 30, 31);
+        break;
+      case 4:
+        r[i] = PERMUTE2 (a, b, 0, 1, 2, 3, 16, 17, 18, 19,
+            8, 9, 10, 11, 24, 25, 26, 27);
+        r[i + 4] = PERMUTE2 (a, b, 4, 5, 6, 7, 20, 21, 22, 23,
+            12, 13, 14, 15, 28, 29, 30, 31);
+        break;
+      case 2:
+        r[i] = PERMUTE2 (a, b, 0, 1, 16, 17, 4, 5, 20, 21,
+            8, 9, 24, 25, 12, 13, 28, 29);
+        r[i + 2] = PERMUTE2 (a, b, 2, 3, 18, 19, 6, 7, 22, 23,
+            10, 11, 26, 27, 14, 15, 30, 31);
+        break;
+      default:
+        r[i] = PERMUTE2 (a, b, 0, 16, 2, 18, 4, 20, 6, 22,
+            8, 24, 10, 26, 12, 28, 14, 30);
+        r[i + 1] = PERMUTE2 (a, b, 1, 17, 3, 19, 5, 21, 7, 23,
+            9, 25, 11, 27, 13, 29, 15, 31);
+        break;
+    }
+  }
+}
+
+/* Row @j of the keys in @n_parts parts, or NULL past their end. */
+static inline const float *
+key_row (const ClipKeys *keys, int n_parts, int j)
+{
+  for (int p = 0; p < n_parts; j -= keys[p].n, p++)
+    if (j < keys[p].n)
+      return keys[p].k + (size_t) j * keys[p].ld;
+  return NULL;
+}
+
+/* K^T into @kt ([hd, padded], padded a multiple of 16), keys past the last
+ * as zero columns: 16 keys by 16 dimensions at a time, as whole vectors. */
+static inline __attribute__ ((always_inline)) void
+transpose_keys (const ClipKeys *keys, int n_parts, int hd, int padded,
+    float *kt)
+{
+  for (int j0 = 0; j0 < padded; j0 += 16) {
+    const float *row[16];
+    for (int j = 0; j < 16; j++)
+      row[j] = key_row (keys, n_parts, j0 + j);
+    int d0 = 0;
+    for (; d0 + 16 <= hd; d0 += 16) {
+      v16 r[16];
+      for (int j = 0; j < 16; j++)
+        r[j] = row[j] ? *(const v16 *) (row[j] + d0) : (v16) { 0 };
+      swap_blocks (r, 8);
+      swap_blocks (r, 4);
+      swap_blocks (r, 2);
+      swap_blocks (r, 1);
+      for (int d = 0; d < 16; d++)
+        *(v16 *) (kt + (size_t) (d0 + d) * padded + j0) = r[d];
+    }
+    for (; d0 < hd; d0++)          /* dimensions past the last 16 */
+      for (int j = 0; j < 16; j++)
+        kt[(size_t) d0 * padded + j0 + j] = row[j] ? row[j][d0] : 0;
   }
 }
 
@@ -171,15 +251,7 @@ k_attention_head (const float *q, int ldq, int n_q, const ClipKeys *keys,
   float scale = 1.0f / sqrtf ((float) hd);
   float c[4][TILE];
 
-  /* K^T with zero columns up to a whole tile */
-  for (int d = 0; d < hd; d++)
-    memset (kt + (size_t) d * padded + n_keys, 0,
-        (padded - n_keys) * sizeof (float));
-  for (int p = 0, at = 0; p < n_parts; at += keys[p].n, p++)
-    for (int j = 0; j < keys[p].n; j++)
-      for (int d = 0; d < hd; d++)
-        kt[(size_t) d * padded + at + j] = keys[p].k[(size_t) j * keys[p].ld
-            + d];
+  transpose_keys (keys, n_parts, hd, padded, kt);
 
   for (int i = 0; i < n_q; i += 4) {
     int rows = MIN (4, n_q - i);
