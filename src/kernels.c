@@ -5,28 +5,25 @@
 #include <math.h>
 #include <string.h>
 
-CLIP_SIMD_CLONES static void
-layer_norm_rows (const float *x, float *y, int rows, int dim,
-    const ClipNorm *n, float eps)
+CLIP_SIMD_CLONES void
+k_layer_norm_row (const float *in, float *out, int dim, const ClipNorm *n,
+    float eps)
 {
-  for (int r = 0; r < rows; r++) {
-    const float *in = x + (size_t) r * dim;
-    float *out = y + (size_t) r * dim;
-    /* float sums in SIMD lanes (omp simd): over a few thousand values their
-     * error stays near float's own, far below the towers' tolerance */
-    float sum = 0, sq = 0;
+  /* float sums in SIMD lanes (omp simd): over a few thousand values their
+   * error stays near float's own, far below the towers' tolerance */
+  const float *gain = n->gain, *bias = n->bias;
+  float sum = 0, sq = 0;
 #pragma omp simd reduction (+:sum)
-    for (int i = 0; i < dim; i++)
-      sum += in[i];
-    float mean = sum / dim;
+  for (int i = 0; i < dim; i++)
+    sum += in[i];
+  float mean = sum / dim;
 #pragma omp simd reduction (+:sq)
-    for (int i = 0; i < dim; i++)
-      sq += (in[i] - mean) * (in[i] - mean);
-    float inv = 1.0f / sqrtf (sq / dim + eps);
+  for (int i = 0; i < dim; i++)
+    sq += (in[i] - mean) * (in[i] - mean);
+  float inv = 1.0f / sqrtf (sq / dim + eps);
 #pragma omp simd
-    for (int i = 0; i < dim; i++)
-      out[i] = (in[i] - mean) * inv * n->gain[i] + n->bias[i];
-  }
+  for (int i = 0; i < dim; i++)
+    out[i] = (in[i] - mean) * inv * gain[i] + bias[i];
 }
 
 void
@@ -38,15 +35,9 @@ k_layer_norm (const float *x, float *y, int rows, int dim, const ClipNorm *n,
 #pragma omp parallel for num_threads (parts) if (parts > 1)
   for (int t = 0; t < parts; t++) {
     size_t r0 = (size_t) rows * t / parts, r1 = (size_t) rows * (t + 1) / parts;
-    layer_norm_rows (x + r0 * dim, y + r0 * dim, (int) (r1 - r0), dim, n, eps);
+    for (size_t r = r0; r < r1; r++)
+      k_layer_norm_row (x + r * dim, y + r * dim, dim, n, eps);
   }
-}
-
-void
-k_layer_norm_row (const float *x, float *y, int dim, const ClipNorm *n,
-    float eps)
-{
-  layer_norm_rows (x, y, 1, dim, n, eps);
 }
 
 void
