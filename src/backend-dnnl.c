@@ -145,19 +145,6 @@ weight_type (const ClipPacked *p)
   return p->precision == CLIP_PRECISION_INT8 ? dnnl_s8 : src_type (p);
 }
 
-/* @x rounded to the nearest bf16 (ties to even), as an fp32 value. */
-static inline float
-round_bf16 (float x)
-{
-  guint32 u;
-  memcpy (&u, &x, sizeof u);
-  if ((u & 0x7f800000u) != 0x7f800000u)     /* leave inf and NaN be */
-    u += 0x7fffu + ((u >> 16) & 1u);
-  u &= 0xffff0000u;
-  memcpy (&x, &u, sizeof u);
-  return x;
-}
-
 static dnnl_primitive_attr_t
 new_attr (void)
 {
@@ -277,7 +264,7 @@ reorder_weights (ClipNative *nat, ClipPacked *p, const float *w,
   } else if (p->emulated) {
     float *r = g_new (float, (size_t) p->k * p->n);
     for (size_t i = 0; i < (size_t) p->k * p->n; i++)
-      r[i] = round_bf16 (w[i]);
+      r[i] = k_round_bf16 (w[i]);
     q = (gint8 *) r;
   }
   if (check (dnnl_memory_create (&p->w, &p->wmd, nat->engine, dst),
@@ -718,19 +705,6 @@ prim_key (void)
   return key;
 }
 
-/* Rounds @count floats to bf16, to nearest even (inf and NaN kept). */
-CLIP_SIMD_CLONES static void
-round_to_bf16 (const float *x, size_t count, guint16 *out)
-{
-#pragma omp simd
-  for (size_t i = 0; i < count; i++) {
-    float r = round_bf16 (x[i]);   /* low 16 bits now zero */
-    guint32 u;
-    memcpy (&u, &r, sizeof u);
-    out[i] = (guint16) (u >> 16);
-  }
-}
-
 /* Rounds @m rows of @k floats to bf16 into the workspace, on the
  * workspace's threads when there are enough of them. */
 static const void *
@@ -744,7 +718,7 @@ to_bf16 (ClipWorkspace *ws, const float *x, int m, int k)
 #pragma omp parallel for num_threads (parts) if (parts > 1)
   for (int t = 0; t < parts; t++) {
     size_t at = MIN ((size_t) t * chunk, count);
-    round_to_bf16 (x + at, MIN (chunk, count - at), out + at);
+    k_round_to_bf16 (x + at, MIN (chunk, count - at), out + at);
   }
   return out;
 }
@@ -765,7 +739,7 @@ convert_input (ClipWorkspace *ws, const ClipPacked *p, const float *x, int m)
   if (p->emulated) {
     float *r = wn->lowp;
     for (size_t i = 0; i < (size_t) m * p->k; i++)
-      r[i] = round_bf16 (x[i]);
+      r[i] = k_round_bf16 (x[i]);
     return r;
   }
   if (p->precision == CLIP_PRECISION_BF16)
@@ -847,7 +821,7 @@ clip_dnnl_norm (ClipWorkspace *ws, const ClipNorm *ln, float eps, int rows,
       float *y = ws->t + (size_t) r * width;
       k_layer_norm_row (ws->x + (size_t) r * width, y, width, ln, eps);
       if (bf16)
-        round_to_bf16 (y, width, (guint16 *) wn->lowp + (size_t) r * width);
+        k_round_to_bf16 (y, width, (guint16 *) wn->lowp + (size_t) r * width);
       else
         clip_int8_quantize_row (y, width, r, &wn->levels);
     }
@@ -855,6 +829,26 @@ clip_dnnl_norm (ClipWorkspace *ws, const ClipNorm *ln, float eps, int rows,
   wn->ready = ws->t;
   wn->ready_rows = rows;
   wn->ready_for = p;
+}
+
+void
+clip_dnnl_attention (ClipWorkspace *ws, const ClipQkv *qkv, const int *pool,
+    float *out, int batch, int seq, int width, int heads, gboolean causal,
+    const ClipLinear *next)
+{
+  ClipWsNative *wn = ws->native;
+  const ClipPacked *p = next->packed;
+  gboolean bf16 = p && p->precision == CLIP_PRECISION_BF16 && !p->emulated
+      && p->k == width;
+
+  wn->ready = NULL;
+  clip_attention_tiled (ws, qkv, pool, out, bf16 ? wn->lowp : NULL, batch,
+      seq, width, heads, causal);
+  if (bf16) {
+    wn->ready = out;
+    wn->ready_rows = pool ? batch : batch * seq;
+    wn->ready_for = p;
+  }
 }
 
 void

@@ -134,12 +134,20 @@ clip_backend_mlp (ClipWorkspace *ws, const ClipBlock *b, int rows,
 }
 
 void
-clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
-    int batch, int seq, int width, int heads, gboolean causal)
+clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv,
+    const int *pool, float *out, int batch, int seq, int width, int heads,
+    gboolean causal, const ClipLinear *next)
 {
-  if (NATIVE (ws->model) || qkv->prefix > 0) {
-    clip_attention_tiled (ws, qkv, NULL, out, batch, seq, width, heads,
-        causal);
+#ifdef HAVE_DNNL
+  if (NATIVE (ws->model)) {
+    clip_dnnl_attention (ws, qkv, pool, out, batch, seq, width, heads,
+        causal, next);
+    return;
+  }
+#endif
+  if (qkv->prefix > 0 || pool) {
+    clip_attention_tiled (ws, qkv, pool, out, NULL, batch, seq, width,
+        heads, causal);
     return;
   }
   clip_blas_attention (ws, qkv, out, batch, seq, width, heads, causal);
@@ -147,8 +155,8 @@ clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv, float *out,
 
 void
 clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
-    const int *pool, float *out, int batch, int seq, int width, int heads,
-    gboolean causal)
+    const int *pool, float *out, guint16 *out_bf16, int batch, int seq,
+    int width, int heads, gboolean causal)
 {
   int hd = width / heads, jobs = batch * heads;
   /* CLIP's heads are small: plain C tiles beat batched library products,
@@ -170,9 +178,12 @@ clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
       { qkv->k + in, qkv->v + in, qkv->ld, causal ? from + n_q : seq },
     };
     int first = qkv->prefix > 0 ? 0 : 1;
+    size_t at = (size_t) (pool ? b : b * seq) * width + h * hd;
     k_attention_head (qkv->q + in + (size_t) from * qkv->ld, qkv->ld, n_q,
         keys + first, 2 - first, hd, causal,
-        ws->att + per * omp_get_thread_num (),
-        out + (size_t) (pool ? b : b * seq) * width + h * hd, width);
+        ws->att + per * omp_get_thread_num (), out + at, width);
+    for (int r = 0; out_bf16 && r < n_q; r++)
+      k_round_to_bf16 (out + at + (size_t) r * width, hd,
+          out_bf16 + at + (size_t) r * width);
   }
 }

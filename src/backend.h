@@ -58,17 +58,21 @@ void clip_backend_mlp (ClipWorkspace *ws, const ClipBlock *block, int rows,
     ClipAct act);
 
 /* softmax (Q K^T / sqrt (d)) V for @batch sequences of @seq tokens and
- * @heads heads, into @out ([batch * seq, width]). */
+ * @heads heads, into @out ([batch * seq, width]). With @pool, only row
+ * pool[b] of each sequence b is a query, and its output goes to row b of
+ * @out ([batch, width]). Natively in bf16 each head's output is also
+ * rounded for the product through @next while in cache, which then takes
+ * it as it is. */
 void clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv,
-    float *out, int batch, int seq, int width, int heads, gboolean causal);
+    const int *pool, float *out, int batch, int seq, int width, int heads,
+    gboolean causal, const ClipLinear *next);
 
 /* Attention through the C kernel of attention.c on the workspace's
  * threads: the native backend's, and either backend's with a prefix or
- * @pool. With @pool, only row pool[b] of each sequence b is a query, and
- * its output goes to row b of @out ([batch, width]); NULL: every row. */
+ * @pool (as above); with @out_bf16, @out rounded to bf16 there too. */
 void clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
-    const int *pool, float *out, int batch, int seq, int width, int heads,
-    gboolean causal);
+    const int *pool, float *out, guint16 *out_bf16, int batch, int seq,
+    int width, int heads, gboolean causal);
 
 /* The OpenBLAS implementations (backend-openblas.c). */
 void clip_blas_linear (ClipWorkspace *ws, const ClipLinear *l,
@@ -124,5 +128,8 @@ void clip_dnnl_mlp (ClipWorkspace *ws, const ClipBlock *block, int rows,
     ClipAct act);
 void clip_dnnl_norm (ClipWorkspace *ws, const ClipNorm *ln, float eps,
     int rows, int width, const ClipLinear *next);
+void clip_dnnl_attention (ClipWorkspace *ws, const ClipQkv *qkv,
+    const int *pool, float *out, int batch, int seq, int width, int heads,
+    gboolean causal, const ClipLinear *next);
 
 #endif

@@ -40,6 +40,18 @@ k_layer_norm (const float *x, float *y, int rows, int dim, const ClipNorm *n,
   }
 }
 
+CLIP_SIMD_CLONES void
+k_round_to_bf16 (const float *x, size_t count, guint16 *out)
+{
+#pragma omp simd
+  for (size_t i = 0; i < count; i++) {
+    float r = k_round_bf16 (x[i]);   /* low 16 bits now zero */
+    guint32 u;
+    memcpy (&u, &r, sizeof u);
+    out[i] = (guint16) (u >> 16);
+  }
+}
+
 void
 k_activate (float *x, size_t count, ClipAct act)
 {

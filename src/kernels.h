@@ -5,6 +5,8 @@
 
 #include "model_internal.h"
 
+#include <string.h>
+
 /* Compiles a loop kernel for AVX-512 and AVX2 as well as the baseline,
  * picked at load by the CPU (GCC on x86-64 ELF; clang 14 leaves the
  * dispatcher of an extern clone undefined). */
@@ -32,6 +34,22 @@ void k_layer_norm (const float *x, float *y, int rows, int dim,
 /* The same for one row, on the calling thread. */
 void k_layer_norm_row (const float *x, float *y, int dim, const ClipNorm *n,
     float eps);
+
+/* @x rounded to the nearest bf16 (ties to even), as an fp32 value. */
+static inline float
+k_round_bf16 (float x)
+{
+  guint32 u;
+  memcpy (&u, &x, sizeof u);
+  if ((u & 0x7f800000u) != 0x7f800000u)     /* leave inf and NaN be */
+    u += 0x7fffu + ((u >> 16) & 1u);
+  u &= 0xffff0000u;
+  memcpy (&x, &u, sizeof u);
+  return x;
+}
+
+/* @count floats rounded to bf16 (as k_round_bf16) into @out. */
+void k_round_to_bf16 (const float *x, size_t count, guint16 *out);
 
 /* In-place activation of @count floats. */
 void k_activate (float *x, size_t count, ClipAct act);

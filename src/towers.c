@@ -53,18 +53,16 @@ transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
       qkv.pld = w;
       qkv.prefix = prefix;
     }
-    if (last && pool) {
-      clip_attention_tiled (ws, &qkv, pool, ws->a, batch, seq, w, tf->heads,
-          tf->causal);
+    const int *only = last ? pool : NULL;
+    clip_backend_attention (ws, &qkv, only, ws->a, batch, seq, w, tf->heads,
+        tf->causal, &b->out);
+    if (only) {
       /* rows move down only (pool[s] >= 0), so none is read after it is
        * overwritten */
       for (int s = 0; s < batch; s++)
         memmove (ws->x + (size_t) s * w, ws->x + ((size_t) s * seq
                 + pool[s]) * w, w * sizeof (float));
       rows = batch;
-    } else {
-      clip_backend_attention (ws, &qkv, ws->a, batch, seq, w, tf->heads,
-          tf->causal);
     }
     clip_backend_linear (ws, &b->out, ws->a, rows, ws->x, CLIP_EPI_RESIDUAL,
         tf->act);
