@@ -19,11 +19,8 @@ typedef int v16i __attribute__ ((vector_size (64)));
 /* @v's lanes in the order of the 16 indices that follow */
 #ifdef __clang__
 #define PERMUTE(v, ...) __builtin_shufflevector (v, v, __VA_ARGS__)
-#define PERMUTE2(a, b, ...) __builtin_shufflevector (a, b, __VA_ARGS__)
 #else
 #define PERMUTE(v, ...) __builtin_shuffle (v, (v16i) { __VA_ARGS__ })
-/* lanes 0-15 of @a, then 16-31 for those of @b */
-#define PERMUTE2(a, b, ...) __builtin_shuffle (a, b, (v16i) { __VA_ARGS__ })
 #endif
 
 /* c[r][0, w) += sum over t < len of a[r][t] * b[t * ldb + 0, w), for four
@@ -98,42 +95,50 @@ swap_lanes (v16 v, int step)
   }
 }
 
+/* Lane indices into two rows a, b (0-15: a's lanes, 16-31: b's) that
+ * exchange their off-diagonal @step x @step blocks: row a's result with
+ * @high FALSE, row b's with TRUE. [A B; C D] becomes [A C; B D] in each
+ * 2 @step square. */
+static inline __attribute__ ((always_inline)) v16i
+block_lanes (int step, gboolean high)
+{
+  const v16i j = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+  v16i from_b = (j & step) != 0;
+
+  return high ? (from_b & (16 + j)) | (~from_b & (j + step))
+      : (from_b & (16 + j - step)) | (~from_b & j);
+}
+
+/* The lanes @m picks from @a and @b (GCC's two-vector shuffle; plain
+ * lane copies under clang, which has no shuffle with computed lanes and
+ * builds this only for the fuzzers). */
+static inline __attribute__ ((always_inline)) v16
+shuffle2 (v16 a, v16 b, v16i m)
+{
+#ifdef __clang__
+  v16 r;
+  for (int j = 0; j < 16; j++)
+    r[j] = m[j] < 16 ? a[m[j]] : b[m[j] - 16];
+  return r;
+#else
+  return __builtin_shuffle (a, b, m);
+#endif
+}
+
 /* Rows i and i + @step (i & @step == 0) of a 16 x 16 block exchange their
- * off-diagonal @step x @step blocks: [A B; C D] becomes [A C; B D] in each
- * 2 @step square. After steps 8, 4, 2 and 1 the block is transposed. */
+ * off-diagonal blocks (block_lanes). After steps 8, 4, 2 and 1 the block
+ * is transposed. */
 static inline __attribute__ ((always_inline)) void
 swap_blocks (v16 r[16], int step)
 {
+  v16i lo = block_lanes (step, FALSE), hi = block_lanes (step, TRUE);
+
   for (int i = 0; i < 16; i++) {
     if (i & step)
       continue;
     v16 a = r[i], b = r[i + step];
-    switch (step) {
-      case 8:
-        r[i] = PERMUTE2 (a, b, 0, 1, 2, 3, 4, 5, 6, 7,
-            16, 17, 18, 19, 20, 21, 22, 23);
-        r[i + 8] = PERMUTE2 (a, b, 8, 9, 10, 11, 12, 13, 14, 15,
-            24, 25, 26, 27, 28, 29, 30, 31);
-        break;
-      case 4:
-        r[i] = PERMUTE2 (a, b, 0, 1, 2, 3, 16, 17, 18, 19,
-            8, 9, 10, 11, 24, 25, 26, 27);
-        r[i + 4] = PERMUTE2 (a, b, 4, 5, 6, 7, 20, 21, 22, 23,
-            12, 13, 14, 15, 28, 29, 30, 31);
-        break;
-      case 2:
-        r[i] = PERMUTE2 (a, b, 0, 1, 16, 17, 4, 5, 20, 21,
-            8, 9, 24, 25, 12, 13, 28, 29);
-        r[i + 2] = PERMUTE2 (a, b, 2, 3, 18, 19, 6, 7, 22, 23,
-            10, 11, 26, 27, 14, 15, 30, 31);
-        break;
-      default:
-        r[i] = PERMUTE2 (a, b, 0, 16, 2, 18, 4, 20, 6, 22,
-            8, 24, 10, 26, 12, 28, 14, 30);
-        r[i + 1] = PERMUTE2 (a, b, 1, 17, 3, 19, 5, 21, 7, 23,
-            9, 25, 11, 27, 13, 29, 15, 31);
-        break;
-    }
+    r[i] = shuffle2 (a, b, lo);
+    r[i + step] = shuffle2 (a, b, hi);
   }
 }
 
