@@ -478,6 +478,9 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
     ClipLinear *l = g_ptr_array_index (layers, i);
     ok = pack_one (m, l, l->packed, nat->arena + l->packed->offset, error);
   }
+  /* reading one tensor maps the file's pages around it too */
+  if (ok)
+    clip_model_release_mapping (m);
   return ok;
 }
 

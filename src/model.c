@@ -145,6 +145,21 @@ get (Loader *L, const char *name, int ndim, ...)
   return copy;
 }
 
+/* @p (@count floats from get()) in memory of the model's own: what a pass
+ * reads a few values at a time (biases, norms, embeddings of positions)
+ * leaves the mapping, so that the backend can hand its pages back once the
+ * matrices are packed; the kernel maps file pages in folios of up to 2 MB,
+ * so one read of a bias would bring back its packed neighbours too. */
+static const float *
+own (Loader *L, const float *p, size_t count)
+{
+  if (!p || g_ptr_array_find (L->model->owned, p, NULL))
+    return p;
+  float *copy = g_memdup2 (p, count * sizeof (float));
+  g_ptr_array_add (L->model->owned, copy);
+  return copy;
+}
+
 static const float *
 getf (Loader *L, int ndim, int d0, int d1, const char *fmt, ...)
   G_GNUC_PRINTF (5, 6);
@@ -166,8 +181,9 @@ static void
 get_norm (Loader *L, ClipNorm *n, const char *prefix, const char *name,
     int width)
 {
-  n->gain = getf (L, 1, width, 0, "%s%s.weight", prefix, name);
-  n->bias = getf (L, 1, width, 0, "%s%s.bias", prefix, name);
+  n->gain = own (L, getf (L, 1, width, 0, "%s%s.weight", prefix, name),
+      width);
+  n->bias = own (L, getf (L, 1, width, 0, "%s%s.bias", prefix, name), width);
 }
 
 static void
@@ -177,7 +193,7 @@ get_linear (Loader *L, ClipLinear *l, const char *prefix, const char *name,
   l->n_out = n_out;
   l->n_in = n_in;
   l->w = getf (L, 2, n_out, n_in, "%s%s.weight", prefix, name);
-  l->b = getf (L, 1, n_out, 0, "%s%s.bias", prefix, name);
+  l->b = own (L, getf (L, 1, n_out, 0, "%s%s.bias", prefix, name), n_out);
 }
 
 static int
@@ -229,7 +245,8 @@ load_blocks (Loader *L, const LayoutNames *nm, const char *blocks,
     if (nm->qkv) {
       /* fused [3w, w] in_proj: q, k and v are consecutive row blocks */
       const float *qkv_w = getf (L, 2, 3 * w, w, "%s%s_weight", p, nm->qkv);
-      const float *qkv_b = getf (L, 1, 3 * w, 0, "%s%s_bias", p, nm->qkv);
+      const float *qkv_b = own (L, getf (L, 1, 3 * w, 0, "%s%s_bias", p,
+              nm->qkv), 3 * (size_t) w);
       ClipLinear *parts[3] = { &b->q, &b->k, &b->v };
       for (int j = 0; j < 3 && qkv_w && qkv_b; j++) {
         *parts[j] = (ClipLinear) { qkv_w + (size_t) j * w * w, qkv_b + j * w,
@@ -290,8 +307,9 @@ load_vision (Loader *L, const LayoutNames *nm, const ClipConfig *cfg)
   v->patch_embed = (ClipLinear) {
     get (L, nm->patch, 4, w, 3, v->patch, v->patch), NULL, w,
     3 * v->patch * v->patch, FALSE, NULL };
-  v->class_emb = get (L, nm->class_emb, 1, w);
-  v->pos_emb = get (L, nm->v_pos, 2, v->n_pos, w);
+  v->class_emb = own (L, get (L, nm->class_emb, 1, w), w);
+  v->pos_emb = own (L, get (L, nm->v_pos, 2, v->n_pos, w),
+      (size_t) v->n_pos * w);
   get_norm (L, &v->ln_pre, "", nm->ln_pre, w);
   get_norm (L, &v->ln_post, "", nm->ln_post, w);
   L->model->embed_dim = dim_of (L, nm->v_proj, 2, nm->proj_transposed ? 1 : 0);
@@ -313,7 +331,8 @@ load_text (Loader *L, const LayoutNames *nm, const ClipConfig *cfg)
   t->tf.act = cfg->t_act;
   t->tf.causal = TRUE;
   t->tok_emb = get (L, nm->tok_emb, 2, t->vocab, w);
-  t->pos_emb = get (L, nm->t_pos, 2, t->context, w);
+  t->pos_emb = own (L, get (L, nm->t_pos, 2, t->context, w),
+      (size_t) t->context * w);
   get_norm (L, &t->ln_final, "", nm->ln_final, w);
   get_projection (L, nm, &t->proj, nm->t_proj, w, L->model->embed_dim);
   load_blocks (L, nm, nm->t_blocks, &t->tf, cfg->t_layers, cfg->t_heads, 0);
@@ -417,6 +436,19 @@ act_name (ClipAct act)
       : act == CLIP_ACT_GELU ? "gelu" : "gelu_tanh";
 }
 
+/* Returns the whole pages of the mapped file within [@p, @p + @bytes) to
+ * the system. The mapping is private and read-only: dropped pages come
+ * back from the file if anything reads them again. */
+static void
+drop_pages (const void *p, size_t bytes)
+{
+  size_t page = (size_t) sysconf (_SC_PAGESIZE);
+  uintptr_t begin = ((uintptr_t) p + page - 1) & ~(uintptr_t) (page - 1);
+  uintptr_t end = ((uintptr_t) p + bytes) & ~(uintptr_t) (page - 1);
+  if (end > begin)
+    madvise ((void *) begin, end - begin, MADV_DONTNEED);
+}
+
 void
 clip_model_release_weights (ClipModel *m, const float *w, size_t count)
 {
@@ -427,18 +459,27 @@ clip_model_release_weights (ClipModel *m, const float *w, size_t count)
   for (size_t i = 0; i < st_n_tensors (m->st); i++) {
     const StTensor *t = st_tensor_at (m->st, i);
     const guint8 *p = (const guint8 *) w;
-    if (p < t->data || p >= t->data + t->nbytes)
-      continue;
-    /* the mapping is private and read-only: dropped pages come back from
-     * the file if anything reads them again */
-    size_t page = (size_t) sysconf (_SC_PAGESIZE);
-    uintptr_t begin = ((uintptr_t) p + page - 1) & ~(uintptr_t) (page - 1);
-    uintptr_t end = ((uintptr_t) p + count * sizeof (float))
-        & ~(uintptr_t) (page - 1);
-    if (end > begin)
-      madvise ((void *) begin, end - begin, MADV_DONTNEED);
-    return;
+    if (p >= t->data && p < t->data + t->nbytes) {
+      drop_pages (p, count * sizeof (float));
+      return;
+    }
   }
+}
+
+void
+clip_model_release_mapping (ClipModel *m)
+{
+  const guint8 *lo = NULL, *hi = NULL;
+
+  for (size_t i = 0; i < st_n_tensors (m->st); i++) {
+    const StTensor *t = st_tensor_at (m->st, i);
+    if (!lo || t->data < lo)
+      lo = t->data;
+    if (!hi || t->data + t->nbytes > hi)
+      hi = t->data + t->nbytes;
+  }
+  if (lo)
+    drop_pages (lo, hi - lo);
 }
 
 ClipModelParams

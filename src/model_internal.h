@@ -100,6 +100,10 @@ struct _ClipModel {
  * (packed copies replace them): an owned buffer is freed, pages of the
  * mapped file are returned to the system. Anything else is left alone. */
 void clip_model_release_weights (ClipModel *m, const float *w, size_t count);
+/* Returns every page of the mapped file to the system, for a backend that
+ * has packed the matrices: what passes read of it after that (rows of the
+ * token table) comes back from the page cache, and only that. */
+void clip_model_release_mapping (ClipModel *m);
 
 /* Fills @cfg from config.json / preprocessor_config.json (HF) or
  * open_clip_config.json (OpenAI layout) in @dir; absent files leave the
