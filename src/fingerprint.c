@@ -71,9 +71,17 @@ clip_model_fingerprint (const ClipModel *model)
   }
   /* The order of the header is no part of the weights. */
   g_ptr_array_sort (tensors, compare_names);
-  for (guint i = 0; i < tensors->len; i++)
-    hash_tensor (sum, g_ptr_array_index (tensors, i));
+  for (guint i = 0; i < tensors->len; i++) {
+    const StTensor *t = g_ptr_array_index (tensors, i);
+    hash_tensor (sum, t);
+    /* each sample maps the file's pages around it (up to 2 MB): the
+     * native backend reads none of them but rows of the token table */
+    if (model->native)
+      clip_model_release_range (t->data, t->nbytes);
+  }
   g_ptr_array_free (tensors, TRUE);
+  if (model->native)
+    clip_model_release_mapping ((ClipModel *) model);
 
   hex = g_strdup (g_checksum_get_string (sum));
   g_checksum_free (sum);

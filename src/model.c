@@ -436,11 +436,8 @@ act_name (ClipAct act)
       : act == CLIP_ACT_GELU ? "gelu" : "gelu_tanh";
 }
 
-/* Returns the whole pages of the mapped file within [@p, @p + @bytes) to
- * the system. The mapping is private and read-only: dropped pages come
- * back from the file if anything reads them again. */
-static void
-drop_pages (const void *p, size_t bytes)
+void
+clip_model_release_range (const void *p, size_t bytes)
 {
   size_t page = (size_t) sysconf (_SC_PAGESIZE);
   uintptr_t begin = ((uintptr_t) p + page - 1) & ~(uintptr_t) (page - 1);
@@ -460,7 +457,7 @@ clip_model_release_weights (ClipModel *m, const float *w, size_t count)
     const StTensor *t = st_tensor_at (m->st, i);
     const guint8 *p = (const guint8 *) w;
     if (p >= t->data && p < t->data + t->nbytes) {
-      drop_pages (p, count * sizeof (float));
+      clip_model_release_range (p, count * sizeof (float));
       return;
     }
   }
@@ -479,7 +476,7 @@ clip_model_release_mapping (ClipModel *m)
       hi = t->data + t->nbytes;
   }
   if (lo)
-    drop_pages (lo, hi - lo);
+    clip_model_release_range (lo, hi - lo);
 }
 
 ClipModelParams

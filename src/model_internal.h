@@ -100,6 +100,10 @@ struct _ClipModel {
  * (packed copies replace them): an owned buffer is freed, pages of the
  * mapped file are returned to the system. Anything else is left alone. */
 void clip_model_release_weights (ClipModel *m, const float *w, size_t count);
+/* Returns the whole pages within [@p, @p + @bytes) of the mapped file to
+ * the system. The mapping is private and read-only: dropped pages come
+ * back from the file if anything reads them again. */
+void clip_model_release_range (const void *p, size_t bytes);
 /* Returns every page of the mapped file to the system, for a backend that
  * has packed the matrices: what passes read of it after that (rows of the
  * token table) comes back from the page cache, and only that. */
