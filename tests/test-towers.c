@@ -6,7 +6,9 @@
 #include "image-file.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Tolerances of the golden README, for fp32. */
 #define TOWER_MIN_COSINE 0.99999
@@ -359,6 +361,80 @@ test_end_to_end (gconstpointer data)
   clip_model_unref (m);
 }
 
+/* The resident bytes of this process's mappings of .safetensors files
+ * (from /proc/self/smaps), and in @header those of their headers: the
+ * 8-byte length and the JSON, whole pages. FALSE when none is mapped. */
+static gboolean
+checkpoint_rss (guint64 *rss, guint64 *header)
+{
+  g_autofree char *smaps = NULL;
+  gboolean in_checkpoint = FALSE, found = FALSE;
+  guint64 page = (guint64) sysconf (_SC_PAGESIZE);
+
+  *rss = *header = 0;
+  g_assert_true (g_file_get_contents ("/proc/self/smaps", &smaps, NULL,
+          NULL));
+  g_auto (GStrv) lines = g_strsplit (smaps, "\n", -1);
+  for (char **l = lines; *l; l++) {
+    unsigned long long kb;
+    if (g_ascii_isxdigit (**l) && strchr (*l, '-')) {
+      /* a mapping: "start-end perms offset dev inode [path]" */
+      const char *path = strchr (*l, '/');
+      in_checkpoint = path && g_str_has_suffix (path, ".safetensors");
+      if (in_checkpoint) {
+        g_autofree char *bytes = NULL;
+        gsize len;
+        guint64 n;
+        g_assert_true (g_file_get_contents (path, &bytes, &len, NULL));
+        g_assert_cmpuint (len, >=, 8);
+        memcpy (&n, bytes, 8);
+        *header += (GUINT64_FROM_LE (n) + 8 + page - 1) / page * page;
+        found = TRUE;
+      }
+    } else if (in_checkpoint && sscanf (*l, "Rss: %llu kB", &kb) == 1) {
+      *rss += kb * 1024;
+    }
+  }
+  return found;
+}
+
+/* The native backend keeps none of the checkpoint in memory once the
+ * weights are packed, however the kernel maps file pages (folios of up
+ * to 2 MB map the neighbours of every byte read): a vision pass reads
+ * nothing of it, so at most the header stays resident, and one page on
+ * either side of the data area. */
+static void
+test_checkpoint_released (gconstpointer data)
+{
+  const Case *c = data;
+  GError *err = NULL;
+  ClipModel *m = load_case (c);
+  guint64 rss, header, page = (guint64) sysconf (_SC_PAGESIZE);
+
+  if (clip_model_backend (m) != CLIP_BACKEND_NATIVE) {
+    g_test_skip ("the openblas backend reads its weights in place");
+    clip_model_unref (m);
+    return;
+  }
+  ClipWorkspace *ws = clip_workspace_new (m, 2, &err);
+  NpyArray *pix = case_npy (c, "pixels");
+  size_t e = clip_model_embed_dim (m);
+  float *out = g_new (float, 2 * e);
+  g_assert_true (clip_vision_encode (ws, pix->data, 2, out, TRUE, &err));
+  g_assert_no_error (err);
+
+  g_assert_true (checkpoint_rss (&rss, &header));
+  g_test_message ("%s/%s: %" G_GUINT64_FORMAT " bytes of the checkpoint "
+      "resident after load and a vision pass, header %" G_GUINT64_FORMAT,
+      model_name (c), c->layout, rss, header);
+  g_assert_cmpuint (rss, <=, header + 2 * page);
+
+  g_free (out);
+  npy_free (pix);
+  clip_workspace_free (ws);
+  clip_model_unref (m);
+}
+
 /* Every layout of the same weights gives the same embeddings. */
 static void
 test_layouts_agree (gconstpointer data)
@@ -414,7 +490,9 @@ main (int argc, char **argv)
       char *sp = g_strconcat (p, "text-shared-prefix", NULL);
       char *v = g_strconcat (p, "vision", NULL);
       char *e2e = g_strconcat (p, "png-to-embedding", NULL);
+      char *rel = g_strconcat (p, "checkpoint-released", NULL);
       g_test_add_data_func (t, c, test_text_tower);
+      g_test_add_data_func (rel, c, test_checkpoint_released);
       g_test_add_data_func (sp, c, test_text_shared_prefix);
       g_test_add_data_func (v, c, test_vision_tower);
       g_test_add_data_func (e2e, c, test_end_to_end);
@@ -423,6 +501,7 @@ main (int argc, char **argv)
       g_free (sp);
       g_free (v);
       g_free (e2e);
+      g_free (rel);
     }
     if (golden_length (layouts) > 1) {
       char *p = g_strdup_printf ("/towers/%s/layouts-agree", name);
