@@ -526,11 +526,11 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
     /* bf16 (or fp32 when bf16 is emulated) or u8 */
     gboolean int8 = m->precision == CLIP_PRECISION_INT8;
     size_t mlp = MAX (m->vision.tf.mlp, m->text.tf.mlp);
-    wn->lowp = g_try_malloc (ws->rows * k * sizeof (float));
-    wn->hidden = g_try_malloc (ws->rows * mlp * sizeof (guint16));
+    wn->lowp = clip_workspace_alloc (ws->rows * k * sizeof (float));
+    wn->hidden = clip_workspace_alloc (ws->rows * mlp * sizeof (guint16));
     /* residual products return [rows, width] */
-    wn->sums = int8 ? g_try_new (float, ws->rows * MAX (m->vision.tf.width,
-            m->text.tf.width)) : NULL;
+    wn->sums = int8 ? clip_workspace_alloc (ws->rows * MAX (m->vision.tf.width,
+            m->text.tf.width) * sizeof (float)) : NULL;
     float *lv = int8 ? g_try_new (float, 4 * ws->rows) : NULL;
     if (lv) {
       wn->levels = (ClipLevelsOut) { wn->lowp, { lv, lv + ws->rows },
@@ -559,11 +559,11 @@ clip_dnnl_workspace_clear (ClipWorkspace *ws)
     dnnl_stream_destroy (wn->stream);
   if (wn->scratch_mem)
     dnnl_memory_destroy (wn->scratch_mem);
-  g_free (wn->scratch);
-  g_free (wn->lowp);
+  free (wn->scratch);
+  free (wn->lowp);
   g_free (wn->levels.levels.scale);
-  g_free (wn->hidden);
-  g_free (wn->sums);
+  free (wn->hidden);
+  free (wn->sums);
   g_free (wn);
   ws->native = NULL;
 }
@@ -619,11 +619,17 @@ primitive (ClipWorkspace *ws, const PrimKey *key,
   if (need > wn->scratch_size || !wn->scratch_mem) {
     dnnl_memory_desc_t md;
     dnnl_dims_t dims = { need };
-    g_free (wn->scratch);
+    free (wn->scratch);
     if (wn->scratch_mem)
       dnnl_memory_destroy (wn->scratch_mem);
     wn->scratch_mem = NULL;
-    wn->scratch = g_malloc (need);
+    wn->scratch = clip_workspace_alloc (need);
+    if (!wn->scratch) {
+      ws_check (ws, dnnl_out_of_memory, "scratchpad");
+      wn->scratch_size = 0;
+      dnnl_primitive_desc_destroy (pd);
+      return NULL;
+    }
     wn->scratch_size = need;
     dnnl_memory_desc_init_by_tag (&md, 1, dims, dnnl_u8, dnnl_a);
     wn->scratch_mem = wrap (ws, &md, wn->scratch);

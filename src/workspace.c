@@ -36,6 +36,15 @@ guard_exit (void)
 }
 
 
+void *
+clip_workspace_alloc (size_t bytes)
+{
+  void *p = NULL;
+  if (posix_memalign (&p, 64, MAX (bytes, 1)) != 0)
+    return NULL;
+  return p;
+}
+
 ClipWorkspace *
 clip_workspace_new (ClipModel *model, int max_batch, GError **error)
 {
@@ -60,10 +69,11 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   size_t tscores = (size_t) ws->text_batch * txt->tf.heads * txt->context
       * txt->context;
   ws->rows = MAX (vrows, trows);
-  ws->x = g_try_new (float, ws->rows * width * 6);
-  ws->u = g_try_new (float, ws->rows * mlp);
+  ws->x = clip_workspace_alloc (ws->rows * width * 6 * sizeof (float));
+  ws->u = clip_workspace_alloc (ws->rows * mlp * sizeof (float));
   ws->scores = g_try_new (float, MAX (vscores, tscores));
-  ws->patches = g_try_new (float, clip_model_input_size (model) * max_batch);
+  ws->patches = clip_workspace_alloc (clip_model_input_size (model)
+      * max_batch * sizeof (float));
   ws->pooled = g_try_new (float, MAX (max_batch, ws->text_batch) * width);
   ws->pool = g_try_new (int, MAX (max_batch, ws->text_batch));
   ws->ids = g_try_new (int32_t, (size_t) ws->text_batch * txt->context);
@@ -101,10 +111,10 @@ clip_workspace_free (ClipWorkspace *ws)
     return;
   clip_backend_workspace_clear (ws);
   g_clear_error (&ws->error);
-  g_free (ws->x);
-  g_free (ws->u);
+  free (ws->x);
+  free (ws->u);
   g_free (ws->scores);
-  g_free (ws->patches);
+  free (ws->patches);
   g_free (ws->pooled);
   g_free (ws->pool);
   g_free (ws->ids);
