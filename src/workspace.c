@@ -74,16 +74,18 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   ws->scores = g_try_new (float, MAX (vscores, tscores));
   ws->patches = clip_workspace_alloc (clip_model_input_size (model)
       * max_batch * sizeof (float));
-  ws->pooled = g_try_new (float, MAX (max_batch, ws->text_batch) * width);
+  ws->pooled = clip_workspace_alloc (MAX (max_batch, ws->text_batch) * width
+      * sizeof (float));
   ws->pool = g_try_new (int, MAX (max_batch, ws->text_batch));
   ws->ids = g_try_new (int32_t, (size_t) ws->text_batch * txt->context);
-  ws->prefix_kv = g_try_new (float, (size_t) txt->tf.layers * 2
-      * txt->context * txt->tf.width);
+  ws->prefix_kv = clip_workspace_alloc ((size_t) txt->tf.layers * 2
+      * txt->context * txt->tf.width * sizeof (float));
   /* the attention kernel's scratch for each thread there can be */
   ws->att_threads = (int) g_get_num_processors ();
   ws->att_size = k_attention_scratch (MAX (vis->n_pos, txt->context),
       MAX (vis->tf.width / vis->tf.heads, txt->tf.width / txt->tf.heads));
-  ws->att = g_try_new (float, ws->att_size * ws->att_threads);
+  ws->att = clip_workspace_alloc (ws->att_size * ws->att_threads
+      * sizeof (float));
   if (!ws->x || !ws->u || !ws->scores || !ws->patches || !ws->pooled
       || !ws->pool || !ws->ids || !ws->prefix_kv || !ws->att) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
@@ -115,11 +117,11 @@ clip_workspace_free (ClipWorkspace *ws)
   free (ws->u);
   g_free (ws->scores);
   free (ws->patches);
-  g_free (ws->pooled);
+  free (ws->pooled);
   g_free (ws->pool);
   g_free (ws->ids);
-  g_free (ws->prefix_kv);
-  g_free (ws->att);
+  free (ws->prefix_kv);
+  free (ws->att);
   clip_model_unref (ws->model);
   g_free (ws);
 }
