@@ -526,11 +526,11 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
     /* bf16 (or fp32 when bf16 is emulated) or u8 */
     gboolean int8 = m->precision == CLIP_PRECISION_INT8;
     size_t mlp = MAX (m->vision.tf.mlp, m->text.tf.mlp);
-    wn->lowp = clip_workspace_alloc (ws->rows * k * sizeof (float));
-    wn->hidden = clip_workspace_alloc (ws->rows * mlp * sizeof (guint16));
+    wn->lowp = clip_workspace_alloc (ws->rows * k, sizeof (float));
+    wn->hidden = clip_workspace_alloc (ws->rows * mlp, sizeof (guint16));
     /* residual products return [rows, width] */
-    wn->sums = int8 ? clip_workspace_alloc (ws->rows * MAX (m->vision.tf.width,
-            m->text.tf.width) * sizeof (float)) : NULL;
+    wn->sums = int8 ? clip_workspace_alloc (ws->rows
+        * MAX (m->vision.tf.width, m->text.tf.width), sizeof (float)) : NULL;
     float *lv = int8 ? g_try_new (float, 4 * ws->rows) : NULL;
     if (lv) {
       wn->levels = (ClipLevelsOut) { wn->lowp, { lv, lv + ws->rows },
@@ -623,7 +623,7 @@ primitive (ClipWorkspace *ws, const PrimKey *key,
     if (wn->scratch_mem)
       dnnl_memory_destroy (wn->scratch_mem);
     wn->scratch_mem = NULL;
-    wn->scratch = clip_workspace_alloc (need);
+    wn->scratch = clip_workspace_alloc (need, 1);
     if (!wn->scratch) {
       ws_check (ws, dnnl_out_of_memory, "scratchpad");
       wn->scratch_size = 0;

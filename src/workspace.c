@@ -37,10 +37,12 @@ guard_exit (void)
 
 
 void *
-clip_workspace_alloc (size_t bytes)
+clip_workspace_alloc (size_t count, size_t size)
 {
   void *p = NULL;
-  if (posix_memalign (&p, 64, MAX (bytes, 1)) != 0)
+  size_t bytes;
+  if (!g_size_checked_mul (&bytes, count, size)
+      || posix_memalign (&p, 64, MAX (bytes, 1)) != 0)
     return NULL;
   return p;
 }
@@ -69,23 +71,23 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   size_t tscores = (size_t) ws->text_batch * txt->tf.heads * txt->context
       * txt->context;
   ws->rows = MAX (vrows, trows);
-  ws->x = clip_workspace_alloc (ws->rows * width * 6 * sizeof (float));
-  ws->u = clip_workspace_alloc (ws->rows * mlp * sizeof (float));
+  ws->x = clip_workspace_alloc (ws->rows * width * 6, sizeof (float));
+  ws->u = clip_workspace_alloc (ws->rows * mlp, sizeof (float));
   ws->scores = g_try_new (float, MAX (vscores, tscores));
   ws->patches = clip_workspace_alloc (clip_model_input_size (model)
-      * max_batch * sizeof (float));
-  ws->pooled = clip_workspace_alloc (MAX (max_batch, ws->text_batch) * width
-      * sizeof (float));
+      * max_batch, sizeof (float));
+  ws->pooled = clip_workspace_alloc (MAX (max_batch, ws->text_batch) * width,
+      sizeof (float));
   ws->pool = g_try_new (int, MAX (max_batch, ws->text_batch));
   ws->ids = g_try_new (int32_t, (size_t) ws->text_batch * txt->context);
   ws->prefix_kv = clip_workspace_alloc ((size_t) txt->tf.layers * 2
-      * txt->context * txt->tf.width * sizeof (float));
+      * txt->context * txt->tf.width, sizeof (float));
   /* the attention kernel's scratch for each thread there can be */
   ws->att_threads = (int) g_get_num_processors ();
   ws->att_size = k_attention_scratch (MAX (vis->n_pos, txt->context),
       MAX (vis->tf.width / vis->tf.heads, txt->tf.width / txt->tf.heads));
-  ws->att = clip_workspace_alloc (ws->att_size * ws->att_threads
-      * sizeof (float));
+  ws->att = clip_workspace_alloc (ws->att_size * ws->att_threads,
+      sizeof (float));
   if (!ws->x || !ws->u || !ws->scores || !ws->patches || !ws->pooled
       || !ws->pool || !ws->ids || !ws->prefix_kv || !ws->att) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,

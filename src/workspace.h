@@ -29,10 +29,11 @@ struct _ClipWorkspace {
   GError *error;               /* first backend failure of this pass */
 };
 
-/* @bytes of scratch starting on a cache line (64 bytes: one AVX-512
- * vector), so that no vector a kernel loads or stores at the start of a
- * row straddles two lines; NULL when out of memory. Freed with free(). */
-void *clip_workspace_alloc (size_t bytes);
+/* @count items of @size bytes of scratch starting on a cache line (64
+ * bytes: one AVX-512 vector), so that no vector a kernel loads or stores
+ * at the start of a row straddles two lines; NULL when out of memory or
+ * the size overflows. Freed with free(). */
+void *clip_workspace_alloc (size_t count, size_t size);
 
 /* One vision pass over n <= max_batch images. */
 void clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
