@@ -81,7 +81,7 @@ clip_model_fingerprint (const ClipModel *model)
   }
   g_ptr_array_free (tensors, TRUE);
   if (model->native)
-    clip_model_release_mapping ((ClipModel *) model);
+    clip_model_release_mapping (model);
 
   hex = g_strdup (g_checksum_get_string (sum));
   g_checksum_free (sum);

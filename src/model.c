@@ -464,7 +464,7 @@ clip_model_release_weights (ClipModel *m, const float *w, size_t count)
 }
 
 void
-clip_model_release_mapping (ClipModel *m)
+clip_model_release_mapping (const ClipModel *m)
 {
   const guint8 *lo = NULL, *hi = NULL;
 

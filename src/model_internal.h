@@ -107,7 +107,7 @@ void clip_model_release_range (const void *p, size_t bytes);
 /* Returns every page of the mapped file to the system, for a backend that
  * has packed the matrices: what passes read of it after that (rows of the
  * token table) comes back from the page cache, and only that. */
-void clip_model_release_mapping (ClipModel *m);
+void clip_model_release_mapping (const ClipModel *m);
 
 /* Fills @cfg from config.json / preprocessor_config.json (HF) or
  * open_clip_config.json (OpenAI layout) in @dir; absent files leave the
