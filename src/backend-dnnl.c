@@ -290,55 +290,76 @@ reorder_weights (ClipNative *nat, ClipPacked *p, const float *w,
   return ok;
 }
 
-/* Every linear layer of a transformer, Q, K and V counting as one. */
+/* Every linear layer of a transformer, Q, K and V counting as one; in the
+ * last block, whose queries run on pooled rows alone, K and V as one and
+ * Q on its own, after them (releasing Q's weights may free a converted
+ * copy that holds K and V too). */
 static void
 collect_transformer (ClipTransformer *tf, GPtrArray *out)
 {
   for (int i = 0; i < tf->layers; i++) {
     ClipBlock *b = &tf->blocks[i];
     int w = b->q.n_out;
-    b->qkv = (ClipLinear) { b->q.w, b->q.b, 3 * w, w, FALSE, NULL };
-    g_ptr_array_add (out, &b->qkv);
+    if (i < tf->layers - 1) {
+      b->qkv = (ClipLinear) { b->q.w, b->q.b, 3 * w, w, FALSE, NULL };
+      g_ptr_array_add (out, &b->qkv);
+    } else {
+      b->kv = (ClipLinear) { b->k.w, b->k.b, 2 * w, w, FALSE, NULL };
+      g_ptr_array_add (out, &b->kv);
+      g_ptr_array_add (out, &b->q);
+    }
     g_ptr_array_add (out, &b->out);
     g_ptr_array_add (out, &b->fc1);
     g_ptr_array_add (out, &b->fc2);
   }
 }
 
-/* Q, K and V of @b as one [3w, w] matrix (OpenAI's in_proj already is);
- * @copy receives what was allocated for it. */
-static const float *
-qkv_weights (ClipNative *nat, ClipBlock *b, float **copy)
+/* The parts of @l when it is a fused layer (qkv or kv) of a block, into
+ * @parts; how many (0 if @l is not fused). */
+static int
+fused_parts (ClipModel *m, ClipLinear *l, ClipLinear *parts[3])
 {
-  int w = b->q.n_out;
+  ClipTransformer *tfs[2] = { &m->vision.tf, &m->text.tf };
+  for (int t = 0; t < 2; t++) {
+    for (int i = 0; i < tfs[t]->layers; i++) {
+      ClipBlock *b = &tfs[t]->blocks[i];
+      ClipLinear *all[3] = { &b->q, &b->k, &b->v };
+      int first = l == &b->qkv ? 0 : l == &b->kv ? 1 : -1;
+      if (first < 0)
+        continue;
+      for (int j = first; j < 3; j++)
+        parts[j - first] = all[j];
+      return 3 - first;
+    }
+  }
+  return 0;
+}
+
+/* The @n @parts of fused layer @l as one [n w, w] matrix (OpenAI's
+ * in_proj already is); @copy receives what was allocated for it. */
+static const float *
+fused_weights (ClipNative *nat, ClipLinear *l, ClipLinear *const *parts,
+    int n, float **copy)
+{
+  int w = parts[0]->n_out;
   size_t ww = (size_t) w * w;
-  const ClipLinear *parts[3] = { &b->q, &b->k, &b->v };
+  gboolean adjacent = TRUE;
 
   *copy = NULL;
-  if (b->k.w == b->q.w + ww && b->v.w == b->k.w + ww && b->k.b == b->q.b + w
-      && b->v.b == b->k.b + w)
-    return b->q.w;
-  float *bias = g_new (float, 3 * w);
-  *copy = g_new (float, 3 * ww);
-  for (int j = 0; j < 3; j++) {
+  for (int j = 1; j < n; j++)
+    adjacent = adjacent && parts[j]->w == parts[0]->w + j * ww
+        && parts[j]->b == parts[0]->b + j * w;
+  if (adjacent)
+    return parts[0]->w;
+  float *bias = g_new (float, n * w);
+  *copy = g_new (float, n * ww);
+  for (int j = 0; j < n; j++) {
     memcpy (*copy + j * ww, parts[j]->w, ww * sizeof (float));
     memcpy (bias + j * w, parts[j]->b, w * sizeof (float));
   }
-  b->qkv.b = bias;
+  l->b = bias;
   g_ptr_array_add (nat->buffers, bias);
   return *copy;
-}
-
-/* The block a fused qkv layer belongs to, or NULL. */
-static ClipBlock *
-block_of_qkv (ClipModel *m, ClipLinear *l)
-{
-  ClipTransformer *tfs[2] = { &m->vision.tf, &m->text.tf };
-  for (int t = 0; t < 2; t++)
-    for (int i = 0; i < tfs[t]->layers; i++)
-      if (&tfs[t]->blocks[i].qkv == l)
-        return &tfs[t]->blocks[i];
-  return NULL;
 }
 
 /* Packs one layer into @dst and lets go of its plain weights. */
@@ -347,9 +368,11 @@ pack_one (ClipModel *m, ClipLinear *l, ClipPacked *p, void *dst,
     GError **error)
 {
   ClipNative *nat = m->native;
-  ClipBlock *b = block_of_qkv (m, l);
+  ClipLinear *parts[3];
+  int n_parts = fused_parts (m, l, parts);
   float *copy = NULL;
-  const float *w = b ? qkv_weights (nat, b, &copy) : l->w;
+  const float *w = n_parts ? fused_weights (nat, l, parts, n_parts, &copy)
+      : l->w;
 
   if (p->b && !check (dnnl_memory_set_data_handle (p->b, (void *) l->b),
           "bias", error))
@@ -361,12 +384,11 @@ pack_one (ClipModel *m, ClipLinear *l, ClipPacked *p, void *dst,
   }
   gboolean ok = reorder_weights (nat, p, w, l->transposed, dst, error);
   g_free (copy);
-  if (b) {
-    size_t ww = (size_t) p->k * p->k;
-    clip_model_release_weights (m, b->q.w, ww);
-    clip_model_release_weights (m, b->k.w, ww);
-    clip_model_release_weights (m, b->v.w, ww);
-    b->q.w = b->k.w = b->v.w = NULL;
+  if (n_parts) {
+    for (int j = 0; j < n_parts; j++) {
+      clip_model_release_weights (m, parts[j]->w, (size_t) p->k * p->k);
+      parts[j]->w = NULL;
+    }
   } else {
     clip_model_release_weights (m, l->w, (size_t) p->k * p->n);
   }

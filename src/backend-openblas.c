@@ -75,9 +75,10 @@ attention_head (const ClipQkv *qkv, float *out, int seq, int width,
 {
   float scale = 1.0f / sqrtf ((float) hd);
   size_t in = row0 * qkv->ld + col0, o = row0 * width + col0;
+  const float *q = qkv->q + row0 * qkv->qld + col0;
 
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, seq, seq, hd,
-      scale, qkv->q + in, qkv->ld, qkv->k + in, qkv->ld, 0.0f, scores, seq);
+      scale, q, qkv->qld, qkv->k + in, qkv->ld, 0.0f, scores, seq);
   for (int i = 0; i < seq; i++)
     k_softmax_prefix (scores + (size_t) i * seq, causal ? i + 1 : seq, seq);
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, seq, hd, seq,

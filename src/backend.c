@@ -4,6 +4,8 @@
 
 #include "kernels.h"
 
+#include <string.h>
+
 #ifdef _OPENMP
 #include <omp.h>
 #else
@@ -110,13 +112,50 @@ clip_backend_qkv (ClipWorkspace *ws, const ClipBlock *b, int rows,
     /* one product into [rows, 3 width]: q, k and v side by side */
     clip_backend_linear (ws, &b->qkv, ws->t, rows, ws->q, CLIP_EPI_NONE, 0);
     *out = (ClipQkv) { .q = ws->q, .k = ws->q + w, .v = ws->q + 2 * w,
-      .ld = 3 * w };
+      .ld = 3 * w, .qld = 3 * w };
     return;
   }
   clip_backend_linear (ws, &b->q, ws->t, rows, ws->q, CLIP_EPI_NONE, 0);
   clip_backend_linear (ws, &b->k, ws->t, rows, ws->k, CLIP_EPI_NONE, 0);
   clip_backend_linear (ws, &b->v, ws->t, rows, ws->v, CLIP_EPI_NONE, 0);
-  *out = (ClipQkv) { .q = ws->q, .k = ws->k, .v = ws->v, .ld = w };
+  *out = (ClipQkv) { .q = ws->q, .k = ws->k, .v = ws->v, .ld = w,
+    .qld = w };
+}
+
+void
+clip_backend_qkv_last (ClipWorkspace *ws, const ClipBlock *b, int batch,
+    int seq, const int *pool, ClipQkv *out)
+{
+  int w = b->q.n_out, rows = batch * seq;
+
+  if (b->kv.packed) {
+    /* one product into [rows, 2 width]: k and v side by side */
+    clip_backend_linear (ws, &b->kv, ws->t, rows, ws->k, CLIP_EPI_NONE, 0);
+    *out = (ClipQkv) { .k = ws->k, .v = ws->k + w, .ld = 2 * w };
+  } else {
+    clip_backend_linear (ws, &b->k, ws->t, rows, ws->k, CLIP_EPI_NONE, 0);
+    clip_backend_linear (ws, &b->v, ws->t, rows, ws->v, CLIP_EPI_NONE, 0);
+    *out = (ClipQkv) { .k = ws->k, .v = ws->v, .ld = w };
+  }
+  if (!pool)
+    return;
+  /* the pooled rows of ws->t side by side, then their queries alone */
+  for (int s = 0; s < batch; s++)
+    memcpy (ws->pooled + (size_t) s * w, ws->t + ((size_t) s * seq
+            + pool[s]) * w, w * sizeof (float));
+  clip_backend_linear (ws, &b->q, ws->pooled, batch, ws->q, CLIP_EPI_NONE,
+      0);
+  out->q = ws->q;
+  out->qld = w;
+  out->q_pooled = TRUE;
+}
+
+const ClipLinear *
+clip_backend_qkv_input (const ClipBlock *b, gboolean last)
+{
+  if (last)
+    return b->kv.packed ? &b->kv : &b->k;
+  return b->qkv.packed ? &b->qkv : &b->q;
 }
 
 void
@@ -173,13 +212,15 @@ clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
     /* the queries: rows from .. from + n_q - 1 of the sequence */
     int from = pool ? pool[b] : 0, n_q = pool ? 1 : seq;
     size_t in = (size_t) b * seq * qkv->ld + h * hd;
+    const float *q = qkv->q_pooled ? qkv->q + (size_t) b * qkv->qld + h * hd
+        : qkv->q + ((size_t) b * seq + from) * qkv->qld + h * hd;
     ClipKeys keys[2] = {
       { qkv->pk + h * hd, qkv->pv + h * hd, qkv->pld, qkv->prefix },
       { qkv->k + in, qkv->v + in, qkv->ld, causal ? from + n_q : seq },
     };
     int first = qkv->prefix > 0 ? 0 : 1;
     size_t at = (size_t) (pool ? b : b * seq) * width + h * hd;
-    k_attention_head (qkv->q + in + (size_t) from * qkv->ld, qkv->ld, n_q,
+    k_attention_head (q, qkv->qld, n_q,
         keys + first, 2 - first, hd, causal,
         ws->att + per * omp_get_thread_num (), out + at, width);
     for (int r = 0; out_bf16 && r < n_q; r++)

@@ -14,13 +14,16 @@ typedef enum {
   CLIP_EPI_RESIDUAL,           /* y += x W^T + b (the residual stream) */
 } ClipEpilogue;
 
-/* Q, K and V of a batch as row views: row r of Q starts at q + r * ld.
+/* Q, K and V of a batch as row views: row r of K starts at k + r * ld,
+ * of V at v + r * ld, of Q at q + r * qld. With @q_pooled, Q holds only
+ * the query of each sequence's pooled row: sequence b's at q + b * qld.
  * With @prefix > 0 every sequence's keys and values start with the same
  * @prefix rows at pk, pv (row stride pld), computed once for the batch:
  * the sequences hold only the positions after them. */
 typedef struct {
   const float *q, *k, *v;
-  int ld;
+  int ld, qld;
+  gboolean q_pooled;
   const float *pk, *pv;
   int pld, prefix;
 } ClipQkv;
@@ -50,6 +53,19 @@ void clip_backend_norm (ClipWorkspace *ws, const ClipNorm *ln, float eps,
 /* q, k, v of @block for @rows rows of ws->t, into ws->q (and ws->k, ws->v). */
 void clip_backend_qkv (ClipWorkspace *ws, const ClipBlock *block, int rows,
     ClipQkv *out);
+
+/* The same for a tower's last block, whose queries are only ever needed
+ * on pooled rows: k and v for all @batch * @seq rows of ws->t, into ws->k
+ * (and ws->v); q, with @pool, for row pool[b] of each sequence b alone,
+ * into ws->q as @out->q_pooled (without @pool, no q at all). */
+void clip_backend_qkv_last (ClipWorkspace *ws, const ClipBlock *block,
+    int batch, int seq, const int *pool, ClipQkv *out);
+
+/* The layer whose product first reads ws->t after @block's first
+ * LayerNorm: q, k and v fused natively, else q; in a tower's @last block
+ * k and v fused natively, else k. */
+const ClipLinear *clip_backend_qkv_input (const ClipBlock *block,
+    gboolean last);
 
 /* x += fc2 (act (fc1 (t))) for @rows rows of ws->t and ws->x: the MLP of
  * @block, its hidden layer in ws->u (or, natively in bf16 and int8, kept

@@ -34,6 +34,9 @@ typedef struct {
   ClipNorm ln1, ln2;
   ClipLinear q, k, v, out;     /* width -> width */
   ClipLinear qkv;              /* native: q, k, v as one width -> 3 width */
+  ClipLinear kv;               /* native, a tower's last block instead (its
+                                * q runs on pooled rows alone): k, v as one
+                                * width -> 2 width, q on its own */
   ClipLinear fc1, fc2;         /* width -> mlp -> width */
 } ClipBlock;
 

@@ -21,7 +21,8 @@ prefix_keys (ClipWorkspace *ws, int l, int ctx, int w)
  * attend to it too. With @pool, only row pool[b] of each sequence b is
  * read after the pass: the last block runs its queries, out projection
  * and MLP on those rows alone, which end as rows 0 .. batch - 1 of ws->x
- * (keys and values still come from every row). */
+ * (keys and values still come from every row). Every pass keeps or
+ * pools, so the last block never needs the queries of other rows. */
 static void
 transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
     int seq, gboolean keep, int prefix, const int *pool)
@@ -29,14 +30,19 @@ transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
   int rows = batch * seq;
   int w = tf->width, ctx = ws->model->text.context;
 
+  g_assert (keep || pool);
+
   for (int l = 0; l < tf->layers; l++) {
     const ClipBlock *b = &tf->blocks[l];
     gboolean last = l == tf->layers - 1;
     ClipQkv qkv;
 
     clip_backend_norm (ws, &b->ln1, tf->eps, rows, w,
-        b->qkv.packed ? &b->qkv : &b->q);
-    clip_backend_qkv (ws, b, rows, &qkv);
+        clip_backend_qkv_input (b, last));
+    if (last)
+      clip_backend_qkv_last (ws, b, batch, seq, keep ? NULL : pool, &qkv);
+    else
+      clip_backend_qkv (ws, b, rows, &qkv);
     if (keep) {
       float *k = prefix_keys (ws, l, ctx, w), *v = k + (size_t) ctx * w;
       for (int r = 0; r < seq; r++) {
