@@ -23,6 +23,26 @@ typedef int v16i __attribute__ ((vector_size (64)));
 #define PERMUTE(v, ...) __builtin_shuffle (v, (v16i) { __VA_ARGS__ })
 #endif
 
+/* The caller's eight sums c00 .. c31 (rows 0-3, columns 0-15 and 16-31)
+ * += sum over t < @len of a[r][t] * b[t * @ldb + 0, TILE): in registers,
+ * which on AVX-512 keeps enough of them in flight for both FMA units. A
+ * macro, so that the sums stay the caller's locals. */
+#define TILE_SUMS(a, b, ldb, len)                                       \
+  for (int t_ = 0; t_ < (len); t_++) {                                  \
+    const v16 *bt_ = (const v16 *) ((b) + (size_t) t_ * (ldb));         \
+    v16 b0_ = bt_[0], b1_ = bt_[1];                                     \
+    float a0_ = (a)[0][t_], a1_ = (a)[1][t_], a2_ = (a)[2][t_],         \
+        a3_ = (a)[3][t_];                                               \
+    c00 += a0_ * b0_;                                                   \
+    c01 += a0_ * b1_;                                                   \
+    c10 += a1_ * b0_;                                                   \
+    c11 += a1_ * b1_;                                                   \
+    c20 += a2_ * b0_;                                                   \
+    c21 += a2_ * b1_;                                                   \
+    c30 += a3_ * b0_;                                                   \
+    c31 += a3_ * b1_;                                                   \
+  }
+
 /* c[r][0, w) += sum over t < len of a[r][t] * b[t * ldb + 0, w), for four
  * rows r. With w == TILE the eight sums stay in registers: on AVX-512
  * enough of them are in flight to keep both FMA units busy. Always
@@ -36,19 +56,7 @@ tile (const float *const a[4], const float *b, size_t ldb, int len, int w,
     v16 *cr[4] = { (v16 *) c[0], (v16 *) c[1], (v16 *) c[2], (v16 *) c[3] };
     v16 c00 = cr[0][0], c01 = cr[0][1], c10 = cr[1][0], c11 = cr[1][1],
         c20 = cr[2][0], c21 = cr[2][1], c30 = cr[3][0], c31 = cr[3][1];
-    for (int t = 0; t < len; t++) {
-      const v16 *bt = (const v16 *) (b + (size_t) t * ldb);
-      v16 b0 = bt[0], b1 = bt[1];
-      float a0 = a[0][t], a1 = a[1][t], a2 = a[2][t], a3 = a[3][t];
-      c00 += a0 * b0;
-      c01 += a0 * b1;
-      c10 += a1 * b0;
-      c11 += a1 * b1;
-      c20 += a2 * b0;
-      c21 += a2 * b1;
-      c30 += a3 * b0;
-      c31 += a3 * b1;
-    }
+    TILE_SUMS (a, b, ldb, len);
     cr[0][0] = c00;
     cr[0][1] = c01;
     cr[1][0] = c10;
@@ -64,6 +72,41 @@ tile (const float *const a[4], const float *b, size_t ldb, int len, int w,
     for (int r = 0; r < 4; r++)
       for (int j = 0; j < w; j++)
         c[r][j] += a[r][t] * bt[j];
+  }
+}
+
+/* tile() from zero sums for w == TILE, the first @rows rows written
+ * scaled: row r times f[r] into dst[r][0, TILE). */
+static inline __attribute__ ((always_inline)) void
+tile_store (const float *const a[4], const float *b, size_t ldb, int len,
+    const float f[4], float *const dst[4], int rows)
+{
+  v16 c00 = { 0 }, c01 = { 0 }, c10 = { 0 }, c11 = { 0 }, c20 = { 0 },
+      c21 = { 0 }, c30 = { 0 }, c31 = { 0 };
+
+  TILE_SUMS (a, b, ldb, len);
+  /* rows past @rows are copies, not written */
+  v16 *d;
+  switch (rows) {
+    case 4:
+      d = (v16 *) dst[3];
+      d[0] = c30 * f[3];
+      d[1] = c31 * f[3];
+      /* fall through */
+    case 3:
+      d = (v16 *) dst[2];
+      d[0] = c20 * f[2];
+      d[1] = c21 * f[2];
+      /* fall through */
+    case 2:
+      d = (v16 *) dst[1];
+      d[0] = c10 * f[1];
+      d[1] = c11 * f[1];
+      /* fall through */
+    default:
+      d = (v16 *) dst[0];
+      d[0] = c00 * f[0];
+      d[1] = c01 * f[0];
   }
 }
 
@@ -180,58 +223,79 @@ transpose_keys (const ClipKeys *keys, int n_parts, int hd, int padded,
   }
 }
 
-/* The max and the sum of a vector's 16 lanes, combined pairwise: a loop's
- * own reduction would combine them one by one, which at CLIP's sequence
- * lengths costs more than the loop. */
-static inline __attribute__ ((always_inline)) float
-lanes_max (v16 m)
+/* Softmax of the first @rows (1 to 4) rows of @s (@padded floats apart),
+ * row r over its first n[r] entries, in place, as weights still to be
+ * divided by their sums, whose reciprocals go to @inv; entries n[r] to
+ * @len - 1 are zeroed, and so is the rest of n[r]'s last 16 floats. The
+ * maxima and sums of the four rows are taken side by side: each is a
+ * chain of dependent steps, and four chains overlap where one waits.
+ * Past @rows the last row stands in (n[r] its n), read, never written. */
+static inline __attribute__ ((always_inline)) void
+softmax_rows (float *s, size_t padded, int rows, const int n[4], int len,
+    float inv[4])
 {
-  m = vmax (m, swap_lanes (m, 8));
-  m = vmax (m, swap_lanes (m, 4));
-  m = vmax (m, swap_lanes (m, 2));
-  m = vmax (m, swap_lanes (m, 1));
-  return m[0];
-}
+  int lo = MIN (MIN (n[0], n[1]), MIN (n[2], n[3])) & ~15;
+  int hi = MAX (MAX (n[0], n[1]), MAX (n[2], n[3]));
+  float *row[4];
+  for (int r = 0; r < 4; r++)
+    row[r] = s + (size_t) MIN (r, rows - 1) * padded;
+  v16 m[4], sum[4];
 
-static inline __attribute__ ((always_inline)) float
-lanes_sum (v16 s)
-{
-  s += swap_lanes (s, 8);
-  s += swap_lanes (s, 4);
-  s += swap_lanes (s, 2);
-  s += swap_lanes (s, 1);
-  return s[0];
-}
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; r++)
+    m[r] = (v16) { 0 } + row[r][0];
+  for (int j = 0; j < lo; j += 16)
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++)
+      m[r] = vmax (m[r], *(const v16 *) (row[r] + j));
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; r++)
+    m[r] = vmax (m[r], swap_lanes (m[r], 8));
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; r++)
+    m[r] = vmax (m[r], swap_lanes (m[r], 4));
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; r++)
+    m[r] = vmax (m[r], swap_lanes (m[r], 2));
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; r++)
+    m[r] = vmax (m[r], swap_lanes (m[r], 1));
 
-/* Softmax of @row[0, @n) in place, as weights still to be divided by the
- * returned sum; @row[@n, @len) is zeroed, and so is the rest of @n's last
- * 16 floats (@row holds them). */
-static inline __attribute__ ((always_inline)) float
-softmax_unnormalised (float *row, int n, int len)
-{
-  int whole = n & ~15, end = MAX (len, (n + 15) & ~15);
-  float max = row[0];
-  v16 sum = { 0 };
-
-  if (whole > 0) {
-    v16 m = *(const v16 *) row;
-    for (int j = 16; j < whole; j += 16)
-      m = vmax (m, *(const v16 *) (row + j));
-    max = lanes_max (m);
-  }
-  for (int j = whole; j < n; j++)
-    max = row[j] > max ? row[j] : max;
-  /* in SIMD lanes where expf has a vector form (libmvec) */
+  for (int r = 0; r < rows; r++) {
+    float max = m[r][0], *x = row[r];
+    int end = MAX (len, (n[r] + 15) & ~15);
+    for (int j = lo; j < n[r]; j++)
+      max = x[j] > max ? x[j] : max;
+    /* in SIMD lanes where expf has a vector form (libmvec) */
 #ifdef CLIP_HAVE_LIBMVEC
 #pragma omp simd
 #endif
-  for (int j = 0; j < n; j++)
-    row[j] = expf (row[j] - max);
-  for (int j = n; j < end; j++)
-    row[j] = 0;
-  for (int j = 0; j < n; j += 16)
-    sum += *(const v16 *) (row + j);
-  return lanes_sum (sum);
+    for (int j = 0; j < n[r]; j++)
+      x[j] = expf (x[j] - max);
+    for (int j = n[r]; j < end; j++)
+      x[j] = 0;
+  }
+  for (int r = 0; r < 4; r++)
+    sum[r] = (v16) { 0 };
+  for (int j = 0; j < hi; j += 16)
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++)
+      if (j < n[r])
+        sum[r] += *(const v16 *) (row[r] + j);
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; r++)
+    sum[r] += swap_lanes (sum[r], 8);
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; r++)
+    sum[r] += swap_lanes (sum[r], 4);
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; r++)
+    sum[r] += swap_lanes (sum[r], 2);
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; r++) {
+    sum[r] += swap_lanes (sum[r], 1);
+    inv[r] = 1.0f / sum[r][0];
+  }
 }
 
 size_t
@@ -270,22 +334,31 @@ k_attention_head (const float *q, int ldq, int n_q, const ClipKeys *keys,
       qr[r] = q + (size_t) (i + MIN (r, rows - 1)) * ldq;
       pr[r] = s + (size_t) MIN (r, rows - 1) * padded;
     }
+    const float fs[4] = { scale, scale, scale, scale };
     for (int j0 = 0; j0 < n; j0 += TILE) {
       /* whole tiles: the rows of s and K^T are padded to them */
-      memset (c, 0, sizeof c);
-      tile (qr, kt + j0, padded, hd, TILE, c);
-      for (int r = 0; r < rows; r++) {
-        float *sr = s + (size_t) r * padded + j0;
-#pragma omp simd
-        for (int j = 0; j < TILE; j++)
-          sr[j] = c[r][j] * scale;
+      float *sr[4];
+      for (int r = 0; r < 4; r++)
+        sr[r] = s + (size_t) r * padded + j0;
+      tile_store (qr, kt + j0, padded, hd, fs, sr, rows);
+    }
+    int nr[4];
+    for (int r = 0; r < 4; r++)
+      nr[r] = causal ? first + i + MIN (r, rows - 1) + 1 : n;
+    softmax_rows (s, padded, rows, nr, n, inv);
+
+    int d0 = 0;
+    if (n_parts == 1) {
+      /* one part of keys: whole tiles of the output straight from the
+       * sums (a short last block writes its own rows only) */
+      for (; d0 + TILE <= hd; d0 += TILE) {
+        float *o[4];
+        for (int r = 0; r < 4; r++)
+          o[r] = out + (size_t) (i + MIN (r, rows - 1)) * ldo + d0;
+        tile_store (pr, keys[0].v + d0, keys[0].ld, n, inv, o, rows);
       }
     }
-    for (int r = 0; r < rows; r++)
-      inv[r] = 1.0f / softmax_unnormalised (s + (size_t) r * padded,
-          causal ? first + i + r + 1 : n, n);
-
-    for (int d0 = 0; d0 < hd; d0 += TILE) {
+    for (; d0 < hd; d0 += TILE) {
       int w = MIN (TILE, hd - d0);
       memset (c, 0, sizeof c);
       /* the weights of each part of the keys times its values */
