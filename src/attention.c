@@ -223,6 +223,20 @@ transpose_keys (const ClipKeys *keys, int n_parts, int hd, int padded,
   }
 }
 
+/* Each of four vectors' 16 lanes combined pairwise into its lane 0, by
+ * max or by sum, the four side by side. */
+static inline __attribute__ ((always_inline)) void
+lanes_combine4 (v16 v[4], gboolean max)
+{
+#pragma GCC unroll 4
+  for (int step = 8; step > 0; step /= 2)
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) {
+      v16 o = swap_lanes (v[r], step);
+      v[r] = max ? vmax (v[r], o) : v[r] + o;
+    }
+}
+
 /* Softmax of the first @rows (1 to 4) rows of @s (@padded floats apart),
  * row r over its first n[r] entries, in place, as weights still to be
  * divided by their sums, whose reciprocals go to @inv; entries n[r] to
@@ -248,18 +262,7 @@ softmax_rows (float *s, size_t padded, int rows, const int n[4], int len,
 #pragma GCC unroll 4
     for (int r = 0; r < 4; r++)
       m[r] = vmax (m[r], *(const v16 *) (row[r] + j));
-#pragma GCC unroll 4
-  for (int r = 0; r < 4; r++)
-    m[r] = vmax (m[r], swap_lanes (m[r], 8));
-#pragma GCC unroll 4
-  for (int r = 0; r < 4; r++)
-    m[r] = vmax (m[r], swap_lanes (m[r], 4));
-#pragma GCC unroll 4
-  for (int r = 0; r < 4; r++)
-    m[r] = vmax (m[r], swap_lanes (m[r], 2));
-#pragma GCC unroll 4
-  for (int r = 0; r < 4; r++)
-    m[r] = vmax (m[r], swap_lanes (m[r], 1));
+  lanes_combine4 (m, TRUE);
 
   for (int r = 0; r < rows; r++) {
     float max = m[r][0], *x = row[r];
@@ -282,20 +285,9 @@ softmax_rows (float *s, size_t padded, int rows, const int n[4], int len,
     for (int r = 0; r < 4; r++)
       if (j < n[r])
         sum[r] += *(const v16 *) (row[r] + j);
-#pragma GCC unroll 4
+  lanes_combine4 (sum, FALSE);
   for (int r = 0; r < 4; r++)
-    sum[r] += swap_lanes (sum[r], 8);
-#pragma GCC unroll 4
-  for (int r = 0; r < 4; r++)
-    sum[r] += swap_lanes (sum[r], 4);
-#pragma GCC unroll 4
-  for (int r = 0; r < 4; r++)
-    sum[r] += swap_lanes (sum[r], 2);
-#pragma GCC unroll 4
-  for (int r = 0; r < 4; r++) {
-    sum[r] += swap_lanes (sum[r], 1);
     inv[r] = 1.0f / sum[r][0];
-  }
 }
 
 size_t
