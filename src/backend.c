@@ -4,8 +4,6 @@
 
 #include "kernels.h"
 
-#include <string.h>
-
 #ifdef _OPENMP
 #include <omp.h>
 #else
@@ -140,14 +138,11 @@ clip_backend_qkv_last (ClipWorkspace *ws, const ClipBlock *b, int batch,
   if (!pool)
     return;
   /* the pooled rows of ws->t side by side, then their queries alone */
-  for (int s = 0; s < batch; s++)
-    memcpy (ws->pooled + (size_t) s * w, ws->t + ((size_t) s * seq
-            + pool[s]) * w, w * sizeof (float));
+  k_pooled_rows (ws->pooled, ws->t, batch, seq, pool, w);
   clip_backend_linear (ws, &b->q, ws->pooled, batch, ws->q, CLIP_EPI_NONE,
       0);
   out->q = ws->q;
   out->qld = w;
-  out->q_pooled = TRUE;
 }
 
 const ClipLinear *
@@ -212,8 +207,9 @@ clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
     /* the queries: rows from .. from + n_q - 1 of the sequence */
     int from = pool ? pool[b] : 0, n_q = pool ? 1 : seq;
     size_t in = (size_t) b * seq * qkv->ld + h * hd;
-    const float *q = qkv->q_pooled ? qkv->q + (size_t) b * qkv->qld + h * hd
-        : qkv->q + ((size_t) b * seq + from) * qkv->qld + h * hd;
+    /* with a pool, Q holds each sequence's pooled row alone */
+    const float *q = qkv->q + (size_t) (pool ? b : b * seq) * qkv->qld
+        + h * hd;
     ClipKeys keys[2] = {
       { qkv->pk + h * hd, qkv->pv + h * hd, qkv->pld, qkv->prefix },
       { qkv->k + in, qkv->v + in, qkv->ld, causal ? from + n_q : seq },

@@ -15,15 +15,14 @@ typedef enum {
 } ClipEpilogue;
 
 /* Q, K and V of a batch as row views: row r of K starts at k + r * ld,
- * of V at v + r * ld, of Q at q + r * qld. With @q_pooled, Q holds only
- * the query of each sequence's pooled row: sequence b's at q + b * qld.
+ * of V at v + r * ld, of Q at q + r * qld (for attention with a pool,
+ * only the pooled row of each sequence: sequence b's at q + b * qld).
  * With @prefix > 0 every sequence's keys and values start with the same
  * @prefix rows at pk, pv (row stride pld), computed once for the batch:
  * the sequences hold only the positions after them. */
 typedef struct {
   const float *q, *k, *v;
   int ld, qld;
-  gboolean q_pooled;
   const float *pk, *pv;
   int pld, prefix;
 } ClipQkv;
@@ -57,7 +56,7 @@ void clip_backend_qkv (ClipWorkspace *ws, const ClipBlock *block, int rows,
 /* The same for a tower's last block, whose queries are only ever needed
  * on pooled rows: k and v for all @batch * @seq rows of ws->t, into ws->k
  * (and ws->v); q, with @pool, for row pool[b] of each sequence b alone,
- * into ws->q as @out->q_pooled (without @pool, no q at all). */
+ * into ws->q, row b for sequence b (without @pool, no q at all). */
 void clip_backend_qkv_last (ClipWorkspace *ws, const ClipBlock *block,
     int batch, int seq, const int *pool, ClipQkv *out);
 
@@ -75,10 +74,10 @@ void clip_backend_mlp (ClipWorkspace *ws, const ClipBlock *block, int rows,
 
 /* softmax (Q K^T / sqrt (d)) V for @batch sequences of @seq tokens and
  * @heads heads, into @out ([batch * seq, width]). With @pool, only row
- * pool[b] of each sequence b is a query, and its output goes to row b of
- * @out ([batch, width]). Natively in bf16 each head's output is also
- * rounded for the product through @next while in cache, which then takes
- * it as it is. */
+ * pool[b] of each sequence b is a query, @qkv's Q holds that row alone
+ * (as its row b), and its output goes to row b of @out ([batch, width]).
+ * Natively in bf16 each head's output is also rounded for the product
+ * through @next while in cache, which then takes it as it is. */
 void clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv,
     const int *pool, float *out, int batch, int seq, int width, int heads,
     gboolean causal, const ClipLinear *next);

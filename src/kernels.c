@@ -75,6 +75,15 @@ k_activate (float *x, size_t count, ClipAct act)
 }
 
 void
+k_pooled_rows (float *dst, const float *src, int n, int seq,
+    const int *pool, int w)
+{
+  for (int s = 0; s < n; s++)
+    memmove (dst + (size_t) s * w, src + ((size_t) s * seq + pool[s]) * w,
+        w * sizeof (float));
+}
+
+void
 k_softmax_prefix (float *row, int n, int len)
 {
   float max = row[0];

@@ -54,6 +54,12 @@ void k_round_to_bf16 (const float *x, size_t count, guint16 *out);
 /* In-place activation of @count floats. */
 void k_activate (float *x, size_t count, ClipAct act);
 
+/* Row pool[s] of each of @n sequences of @seq rows of @w floats in @src,
+ * side by side into rows 0 .. @n - 1 of @dst. @dst may be @src: rows move
+ * down only (pool[s] >= 0), so none is read after it is overwritten. */
+void k_pooled_rows (float *dst, const float *src, int n, int seq,
+    const int *pool, int w);
+
 /* Softmax of the first @n entries of @row; entries @n to @len - 1 are
  * zeroed (the causal mask: a token never attends to later ones). */
 void k_softmax_prefix (float *row, int n, int len);

@@ -40,7 +40,7 @@ transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
     clip_backend_norm (ws, &b->ln1, tf->eps, rows, w,
         clip_backend_qkv_input (b, last));
     if (last)
-      clip_backend_qkv_last (ws, b, batch, seq, keep ? NULL : pool, &qkv);
+      clip_backend_qkv_last (ws, b, batch, seq, pool, &qkv);
     else
       clip_backend_qkv (ws, b, rows, &qkv);
     if (keep) {
@@ -63,11 +63,7 @@ transformer_forward (ClipWorkspace *ws, const ClipTransformer *tf, int batch,
     clip_backend_attention (ws, &qkv, only, ws->a, batch, seq, w, tf->heads,
         tf->causal, &b->out);
     if (only) {
-      /* rows move down only (pool[s] >= 0), so none is read after it is
-       * overwritten */
-      for (int s = 0; s < batch; s++)
-        memmove (ws->x + (size_t) s * w, ws->x + ((size_t) s * seq
-                + pool[s]) * w, w * sizeof (float));
+      k_pooled_rows (ws->x, ws->x, batch, seq, pool, w);
       rows = batch;
     }
     clip_backend_linear (ws, &b->out, ws->a, rows, ws->x, CLIP_EPI_RESIDUAL,
