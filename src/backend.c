@@ -207,16 +207,16 @@ clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
     /* the queries: rows from .. from + n_q - 1 of the sequence */
     int from = pool ? pool[b] : 0, n_q = pool ? 1 : seq;
     size_t in = (size_t) b * seq * qkv->ld + h * hd;
-    /* with a pool, Q holds each sequence's pooled row alone */
-    const float *q = qkv->q + (size_t) (pool ? b : b * seq) * qkv->qld
-        + h * hd;
+    /* the queries' first row in Q and in @out: with a pool, both hold
+     * each sequence's pooled row alone */
+    size_t row = pool ? (size_t) b : (size_t) b * seq;
     ClipKeys keys[2] = {
       { qkv->pk + h * hd, qkv->pv + h * hd, qkv->pld, qkv->prefix },
       { qkv->k + in, qkv->v + in, qkv->ld, causal ? from + n_q : seq },
     };
     int first = qkv->prefix > 0 ? 0 : 1;
-    size_t at = (size_t) (pool ? b : b * seq) * width + h * hd;
-    k_attention_head (q, qkv->qld, n_q,
+    size_t at = row * width + h * hd;
+    k_attention_head (qkv->q + row * qkv->qld + h * hd, qkv->qld, n_q,
         keys + first, 2 - first, hd, causal,
         ws->att + per * omp_get_thread_num (), out + at, width);
     for (int r = 0; out_bf16 && r < n_q; r++)
