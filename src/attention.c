@@ -44,10 +44,8 @@ typedef int v16i __attribute__ ((vector_size (64)));
   }
 
 /* c[r][0, w) += sum over t < len of a[r][t] * b[t * ldb + 0, w), for four
- * rows r. With w == TILE the eight sums stay in registers: on AVX-512
- * enough of them are in flight to keep both FMA units busy. Always
- * inlined, so that it is compiled for each of the caller's instruction
- * sets. */
+ * rows r; with w == TILE, in registers (TILE_SUMS). Always inlined, so
+ * that it is compiled for each of the caller's instruction sets. */
 static inline __attribute__ ((always_inline)) void
 tile (const float *const a[4], const float *b, size_t ldb, int len, int w,
     float c[4][TILE])
