@@ -211,6 +211,22 @@ element_get_u64 (GstHarness * h, const char *name)
   return v;
 }
 
+void
+element_wait_frame_seen (GstElement * element, guint timeout_s)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  guint64 seen = 0;
+
+  for (;;) {
+    g_object_get (element, "frames-seen", &seen, NULL);
+    if (seen)
+      return;
+    g_assert_cmpint (g_get_monotonic_time () - t0, <,
+        (gint64) timeout_s * G_USEC_PER_SEC);
+    g_usleep (1000);
+  }
+}
+
 static char *slow_model_dir = NULL;
 
 static void

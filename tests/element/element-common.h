@@ -56,6 +56,10 @@ GstMessage *element_wait_result (GstHarness * h, double timeout_s);
 /* The uint64 property @name of @h's element. */
 guint64 element_get_u64 (GstHarness * h, const char *name);
 
+/* Polls @element's "frames-seen" every millisecond until it is non-zero;
+ * fails the test (a hang guard) after @timeout_s seconds. */
+void element_wait_frame_seen (GstElement * element, guint timeout_s);
+
 
 /* A random checkpoint much slower than the golden ones (a 384-wide, 4-layer
  * vision tower at 224 px, ~50-100 ms per frame), written by

@@ -14,21 +14,14 @@ static void
 cycle_once (GstElement * pipeline, GstElement * element)
 {
   GstStateChangeReturn ret;
-  gint64 t0 = g_get_monotonic_time ();
-  guint64 seen = 0;
 
   ret = gst_element_set_state (pipeline, GST_STATE_PLAYING);
   g_assert_cmpint (ret, !=, GST_STATE_CHANGE_FAILURE);
   /* generous for valgrind on a loaded machine: start() loads the model */
   ret = gst_element_get_state (pipeline, NULL, NULL, ELEMENT_TEST_WAIT);
   g_assert_cmpint (ret, ==, GST_STATE_CHANGE_SUCCESS);
-  while (seen == 0) {
-    g_object_get (element, "frames-seen", &seen, NULL);
-    /* a hang guard, generous for valgrind: every cycle loads the model */
-    g_assert_cmpint (g_get_monotonic_time () - t0, <, 300 * G_USEC_PER_SEC);
-    if (!seen)
-      g_usleep (1000);
-  }
+  /* a hang guard, generous for valgrind: every cycle loads the model */
+  element_wait_frame_seen (element, 300);
   ret = gst_element_set_state (pipeline, GST_STATE_NULL);
   g_assert_cmpint (ret, ==, GST_STATE_CHANGE_SUCCESS);
 }
