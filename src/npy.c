@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
@@ -331,10 +331,11 @@ npy_load (const char *path, GError **error)
   }
   size_t nbytes = a->count * itemsize;
 
-  /* Compare with the file size before allocating, so a corrupt shape cannot
-   * make us allocate gigabytes. */
-  GStatBuf st;
-  if (g_stat (path, &st) == 0 && S_ISREG (st.st_mode)) {
+  /* Compare with the size of the file opened (not of whatever the path
+   * names by now) before allocating, so that a corrupt shape cannot make us
+   * allocate gigabytes. */
+  struct stat st;
+  if (fstat (fileno (f), &st) == 0 && S_ISREG (st.st_mode)) {
     long pos = ftell (f);
     guint64 avail = pos >= 0 && (guint64) st.st_size >= (guint64) pos
         ? (guint64) st.st_size - (guint64) pos : 0;
