@@ -22,7 +22,7 @@ trap 'rm -rf "$corpus"' EXIT
 /usr/bin/python3 - "$corpus" <<'PY'
 import json, os, struct, sys
 root = sys.argv[1]
-for name in ("safetensors", "config", "vocab", "tokenizer"):
+for name in ("safetensors", "config", "vocab", "tokenizer", "npy"):
     os.makedirs(os.path.join(root, name))
 def put(kind, name, data):
     with open(os.path.join(root, kind, name), "wb") as f:
@@ -55,6 +55,20 @@ put("vocab", "small", json.dumps(vocab, ensure_ascii=False).encode())
 put("vocab", "escaped", json.dumps(vocab).encode())
 put("tokenizer", "small", json.dumps(vocab).encode() + b"\0"
     + merges.encode() + b"\0" + "a cat &amp; 2 cats!".encode())
+# .npy files as numpy writes them: format 1.0, 2.0 and 3.0, padded headers.
+def npy(major, descr, shape, fortran, body):
+    d = "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (
+        descr, fortran, shape)
+    lenfmt = "<H" if major == 1 else "<I"
+    pre = 6 + 2 + struct.calcsize(lenfmt)
+    d += " " * (-(pre + len(d) + 1) % 64) + "\n"
+    return (b"\x93NUMPY" + bytes([major, 0]) + struct.pack(lenfmt, len(d))
+            + d.encode() + body)
+put("npy", "f4", npy(1, "<f4", "(2, 3)", False,
+                     struct.pack("<6f", 0, 1, -2, 3.5, 1e-3, 6)))
+put("npy", "i8", npy(2, "<i8", "()", False, struct.pack("<q", -7)))
+put("npy", "f8", npy(3, "<f8", "(2,)", True, struct.pack("<2d", 0.5, -1)))
+put("npy", "i4", npy(1, "|i4", "(1, 0, 3L)", False, b""))
 PY
 # A valid label-set file for the golden tiny model, when clip-embed and the
 # golden data are there (fuzz-labelset loads that model).
@@ -65,10 +79,10 @@ if [ -x "$embed" ] && [ -d ../shared/golden ]; then
   "$embed" --model ../shared/golden/tiny-quickgelu-p32-f32/hf \
     --labels "cat, dog" --prompt "a photo of a {}" \
     --label-set-out "$corpus/labelset/valid" || exit 1
-  targets="safetensors config vocab tokenizer labelset"
+  targets="safetensors config vocab tokenizer npy labelset"
 else
   echo "run-fuzz: no clip-embed built or no golden data: fuzz-labelset skipped"
-  targets="safetensors config vocab tokenizer"
+  targets="safetensors config vocab tokenizer npy"
 fi
 status=0
 for t in $targets; do

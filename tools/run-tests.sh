@@ -26,7 +26,7 @@ meson compile -C build-asan || exit 1
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run_suite build-asan --suite engine --no-suite isa
 
-# the parsers (JSON, safetensors, vocabulary) under libFuzzer for a while
+# the parsers (JSON, safetensors, vocabulary, .npy) under libFuzzer for a while
 sh tools/run-fuzz.sh || status=1
 
 /usr/bin/python3 "$top/tools/test-summary.py" build-tests/meson-logs/testlog.json \
