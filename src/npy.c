@@ -28,6 +28,24 @@ npy_itemsize (NpyDtype dtype)
   return 0;
 }
 
+/* Whether the bytes of @shape's nonzero dimensions fit in a gssize. numpy
+ * asks this of every array, empty ones included, so the loader and the saver
+ * accept the same shapes, whatever the order of their dimensions. */
+static gboolean
+npy_shape_fits (int ndim, const size_t *shape, size_t itemsize)
+{
+  size_t bytes = itemsize;
+
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] == 0)
+      continue;
+    if (bytes > (size_t) G_MAXSSIZE / shape[i])
+      return FALSE;
+    bytes *= shape[i];
+  }
+  return TRUE;
+}
+
 static const char *
 npy_descr (NpyDtype dtype)
 {
@@ -324,7 +342,7 @@ npy_load (const char *path, GError **error)
     goto fail;
 
   size_t itemsize = npy_itemsize (a->dtype);
-  if (a->count > G_MAXSIZE / itemsize) {
+  if (!npy_shape_fits (a->ndim, a->shape, itemsize)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
         "%s: the shape in the .npy header is too large", path);
     goto fail;
@@ -397,22 +415,22 @@ npy_save (const char *path, NpyDtype dtype, const void *data, int ndim,
   g_return_val_if_fail (ndim == 0 || shape != NULL, FALSE);
 
   size_t itemsize = npy_itemsize (dtype);
+  if (!npy_shape_fits (ndim, shape, itemsize)) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+        "%s: array too large to save", path);
+    return FALSE;
+  }
   size_t count = 1;
+  for (int i = 0; i < ndim; i++)
+    count *= shape[i];
+  g_return_val_if_fail (count == 0 || data != NULL, FALSE);
+
   GString *dict = g_string_new (NULL);
   g_string_append_printf (dict, "{'descr': '%s', 'fortran_order': False, "
       "'shape': (", npy_descr (dtype));
-  for (int i = 0; i < ndim; i++) {
-    if (shape[i] != 0 && count > G_MAXSIZE / itemsize / shape[i]) {
-      g_string_free (dict, TRUE);
-      g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
-          "%s: array too large to save", path);
-      return FALSE;
-    }
-    count *= shape[i];
+  for (int i = 0; i < ndim; i++)
     g_string_append_printf (dict, "%s%zu", i ? ", " : "", shape[i]);
-  }
   g_string_append (dict, ndim == 1 ? ",), }" : "), }");
-  g_return_val_if_fail (count == 0 || data != NULL, FALSE);
 
   /* Version 1.0: 10-byte preamble; pad so the data starts 64-byte aligned,
    * the header ending in '\n' as numpy writes it. */
