@@ -69,6 +69,8 @@ put("npy", "f4", npy(1, "<f4", "(2, 3)", False,
 put("npy", "i8", npy(2, "<i8", "()", False, struct.pack("<q", -7)))
 put("npy", "f8", npy(3, "<f8", "(2,)", True, struct.pack("<2d", 0.5, -1)))
 put("npy", "i4", npy(1, "|i4", "(1, 0, 3L)", False, b""))
+# empty, but too large in its other dimension (numpy refuses it, as must we)
+put("npy", "huge", npy(1, "<i8", "(%d, 0)" % 2**62, False, b""))
 PY
 # A valid label-set file for the golden tiny model, when clip-embed and the
 # golden data are there (fuzz-labelset loads that model).
