@@ -18,7 +18,7 @@
 #define NPY_MAGIC_LEN 6
 #define NPY_MAX_HEADER (1u << 20)
 
-static size_t
+size_t
 npy_itemsize (NpyDtype dtype)
 {
   switch (dtype) {
@@ -28,21 +28,28 @@ npy_itemsize (NpyDtype dtype)
   return 0;
 }
 
-/* Whether the bytes of @shape's nonzero dimensions fit in a gssize. numpy
- * asks this of every array, empty ones included, so the loader and the saver
- * accept the same shapes, whatever the order of their dimensions. */
+/* Sets @count to the number of elements of @shape, unless the bytes of its
+ * nonzero dimensions do not fit in a gssize. numpy asks this of every array,
+ * empty ones included, so the loader and the saver accept the same shapes,
+ * whatever the order of their dimensions. The count never overflows: it is
+ * either 0 or at most those bytes. */
 static gboolean
-npy_shape_fits (int ndim, const size_t *shape, size_t itemsize)
+npy_shape_count (int ndim, const size_t *shape, size_t itemsize,
+    size_t *count)
 {
-  size_t bytes = itemsize;
+  size_t bytes = itemsize, n = 1;
 
   for (int i = 0; i < ndim; i++) {
-    if (shape[i] == 0)
+    if (shape[i] == 0) {
+      n = 0;
       continue;
+    }
     if (bytes > (size_t) G_MAXSSIZE / shape[i])
       return FALSE;
     bytes *= shape[i];
+    n *= shape[i];
   }
+  *count = n;
   return TRUE;
 }
 
@@ -150,7 +157,6 @@ parse_shape (Cursor *c, NpyArray *a, const char *path, GError **error)
   if (!accept (c, '('))
     goto bad;
   a->ndim = 0;
-  a->count = 1;
   while (!accept (c, ')')) {
     skip_space (c);
     if (c->p >= c->end || !g_ascii_isdigit (*c->p))
@@ -170,10 +176,7 @@ parse_shape (Cursor *c, NpyArray *a, const char *path, GError **error)
           (int) G_N_ELEMENTS (a->shape));
       return FALSE;
     }
-    if (dim != 0 && a->count > G_MAXSIZE / dim)
-      goto too_big;
     a->shape[a->ndim++] = (size_t) dim;
-    a->count *= (size_t) dim;
     if (!accept (c, ',')) {
       if (!accept (c, ')'))
         goto bad;
@@ -342,7 +345,7 @@ npy_load (const char *path, GError **error)
     goto fail;
 
   size_t itemsize = npy_itemsize (a->dtype);
-  if (!npy_shape_fits (a->ndim, a->shape, itemsize)) {
+  if (!npy_shape_count (a->ndim, a->shape, itemsize, &a->count)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
         "%s: the shape in the .npy header is too large", path);
     goto fail;
@@ -415,14 +418,12 @@ npy_save (const char *path, NpyDtype dtype, const void *data, int ndim,
   g_return_val_if_fail (ndim == 0 || shape != NULL, FALSE);
 
   size_t itemsize = npy_itemsize (dtype);
-  if (!npy_shape_fits (ndim, shape, itemsize)) {
+  size_t count;
+  if (!npy_shape_count (ndim, shape, itemsize, &count)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
         "%s: array too large to save", path);
     return FALSE;
   }
-  size_t count = 1;
-  for (int i = 0; i < ndim; i++)
-    count *= shape[i];
   g_return_val_if_fail (count == 0 || data != NULL, FALSE);
 
   GString *dict = g_string_new (NULL);

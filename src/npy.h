@@ -18,6 +18,9 @@ typedef struct {
   void *data;                /* count elements of dtype, owned */
 } NpyArray;
 
+/* Bytes per element of @dtype. */
+size_t npy_itemsize (NpyDtype dtype);
+
 /* Loads @path. Errors (CLIP_ERROR_IO / CLIP_ERROR_FORMAT) name the file. */
 NpyArray *npy_load (const char *path, GError **error);
 void npy_free (NpyArray *a);

@@ -38,12 +38,6 @@ setup (void)
   atexit (cleanup);
 }
 
-static size_t
-item_size (NpyDtype dtype)
-{
-  return dtype == NPY_F32 || dtype == NPY_I32 ? 4 : 8;
-}
-
 static void
 check_round_trip (const NpyArray *a)
 {
@@ -64,7 +58,7 @@ check_round_trip (const NpyArray *a)
       && b->count == a->count);
   g_assert (memcmp (b->shape, a->shape, sizeof (size_t) * a->ndim) == 0);
   g_assert (a->count == 0
-      || memcmp (b->data, a->data, a->count * item_size (a->dtype)) == 0);
+      || memcmp (b->data, a->data, a->count * npy_itemsize (a->dtype)) == 0);
   npy_free (b);
   g_unlink (copy_path);
 }
@@ -93,7 +87,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   for (int d = 0; d < a->ndim; d++)
     count *= a->shape[d];
   g_assert (count == a->count);
-  g_assert (a->count * item_size (a->dtype) <= size);
+  g_assert (a->count * npy_itemsize (a->dtype) <= size);
   g_free (npy_to_f64 (a));
   check_round_trip (a);
   npy_free (a);
