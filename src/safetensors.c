@@ -94,7 +94,10 @@ parse_tensor (const char *origin, const char *name, JsonNode *v,
   }
   t->name = name;
   t->ndim = (int) ndim;
-  uint64_t numel = 1;
+  /* The bytes of the nonzero dimensions must fit in a signed size, whatever
+   * their order and whether another dimension is zero; numel, never more
+   * than those bytes, cannot overflow then. */
+  uint64_t numel = 1, bytes = esize;
   for (int i = 0; i < t->ndim; i++) {
     uint64_t d;
     if (!json_uint (json_array_get_element (shape, i), &d)) {
@@ -103,11 +106,13 @@ parse_tensor (const char *origin, const char *name, JsonNode *v,
           origin, name);
       return FALSE;
     }
-    if (d != 0 && numel > G_MAXUINT64 / 16 / d) {
+    if (d != 0 && bytes > (uint64_t) G_MAXSSIZE / d) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
           "%s: tensor %s: shape too large", origin, name);
       return FALSE;
     }
+    if (d != 0)
+      bytes *= d;
     numel *= d;
     t->shape[i] = (int64_t) d;
   }

@@ -396,6 +396,21 @@ test_safetensors (void)
   st_expect ("{\"w\": {\"dtype\": \"U8\", \"shape\": [1.5], "
       "\"data_offsets\": [0, 1]}}", 8, "model.safetensors: tensor w: shape "
       "entries must be non-negative integers");
+  /* Too large in its nonzero dimensions, in any order, even when empty. */
+  st_expect ("{\"w\": {\"dtype\": \"U8\", \"shape\": [9007199254740992, "
+      "9007199254740992, 0], \"data_offsets\": [0, 0]}}", 8,
+      "model.safetensors: tensor w: shape too large");
+  st_expect ("{\"w\": {\"dtype\": \"U8\", \"shape\": [0, 9007199254740992, "
+      "9007199254740992], \"data_offsets\": [0, 0]}}", 8,
+      "model.safetensors: tensor w: shape too large");
+  st_expect ("{\"w\": {\"dtype\": \"F64\", \"shape\": [9007199254740992, 128],"
+      " \"data_offsets\": [0, 0]}}", 8,
+      "model.safetensors: tensor w: shape too large");
+  st_expect ("{\"w\": {\"dtype\": \"U8\", \"shape\": [9007199254740992, 128],"
+      " \"data_offsets\": [0, 8]}}", 8, "model.safetensors: tensor w: 8 bytes "
+      "of data but shape x dtype U8 needs 1152921504606846976");
+  st_expect ("{\"w\": {\"dtype\": \"U8\", \"shape\": [0, 9007199254740992],"
+      " \"data_offsets\": [0, 0]}}", 8, NULL);
   st_expect ("{\"w\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": "
       "[0, 8]}}", 8, "model.safetensors: tensor w: 8 bytes of data but "
       "shape x dtype F32 needs 12");

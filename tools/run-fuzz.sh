@@ -44,6 +44,11 @@ hdr = json.dumps({"__metadata__": {"format": "pt"},
     "b": {"dtype": "F16", "shape": [2], "data_offsets": [16, 20]},
     "s": {"dtype": "BF16", "shape": [], "data_offsets": [20, 22]}}).encode()
 put("safetensors", "small", struct.pack("<Q", len(hdr)) + hdr + bytes(22))
+# empty tensors, one of them too large in its other dimensions
+hdr = json.dumps({"e": {"dtype": "U8", "shape": [0, 2**53],
+    "data_offsets": [0, 0]}, "h": {"dtype": "F64", "shape": [2**53, 128, 0],
+    "data_offsets": [0, 0]}}).encode()
+put("safetensors", "empty", struct.pack("<Q", len(hdr)) + hdr)
 vocab = {}
 for i, c in enumerate("abcdefghijklmnopqrstuvwxyz"):
     vocab[c] = i

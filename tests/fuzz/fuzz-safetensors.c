@@ -1,6 +1,6 @@
 /* fuzz-safetensors.c: libFuzzer target for the safetensors validator: any
  * byte string is either rejected with a GError or yields tensors whose
- * ranges lie inside the input. */
+ * ranges lie inside the input and whose element count is their shape's. */
 #include "safetensors.h"
 
 #include <stdint.h>
@@ -25,6 +25,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (t->data < data || t->data + t->nbytes > data + size)
       __builtin_trap ();
     if (st_find (f, t->name) != t)
+      __builtin_trap ();
+    /* numel is the product of the shape, which did not overflow */
+    uint64_t n = 1;
+    for (int d = 0; d < t->ndim; d++) {
+      if (t->shape[d] < 0
+          || __builtin_mul_overflow (n, (uint64_t) t->shape[d], &n))
+        __builtin_trap ();
+    }
+    if (n != t->numel || (n == 0 && t->nbytes != 0))
       __builtin_trap ();
     /* touch the first and last bytes */
     if (t->nbytes && t->numel <= 4
