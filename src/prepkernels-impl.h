@@ -294,8 +294,8 @@ KFN (vpass) (const uint8_t *const *rows, const int32_t *k, int count,
 }
 
 static const ClipPrepKernels KFN (kernels) = {
-  G_STRINGIFY (ISA), KFN (yuv_chroma), KFN (yuv_row), KFN (hpass),
-  KFN (vpass),
+  G_STRINGIFY (ISA), CLIP_HTABLE_LANES, KFN (yuv_chroma), KFN (yuv_row),
+  KFN (hpass), KFN (vpass),
 };
 
 #undef KFN

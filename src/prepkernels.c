@@ -4,7 +4,8 @@
  * instantiated (prepkernels-impl.h) once for the baseline and, on x86-64,
  * once more under target("avx2") and target("avx512...") so that the same
  * source becomes 256- and 512-bit code; clip_prep_kernels() picks by
- * CPUID.
+ * CPUID. Where AVX512_VNNI runs, the horizontal pass, the costliest, uses
+ * byte dot products instead (prepkernels-vnni.c).
  *
  * Exactness: everything is int32 arithmetic with the same products and
  * sums as PIL's ImagingResample (a u8 times a weight below 2^23 fits, and
@@ -93,7 +94,54 @@ widen_u8_avx512 (u8x16 b)
 #include "prepkernels-impl.h"
 #undef ISA
 #undef ISA_ATTR
+
+/* AVX-512 with the horizontal pass on byte dot products. */
+static const ClipPrepKernels kernels_avx512_vnni = {
+  "avx512-vnni", CLIP_HTABLE_DIGITS, yuv_chroma_avx512, yuv_row_avx512,
+  clip_hpass_avx512_vnni, vpass_avx512,
+};
+
+static gboolean
+cpu_has_avx512 (void)
+{
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx512f")
+      && __builtin_cpu_supports ("avx512bw")
+      && __builtin_cpu_supports ("avx512vl")
+      && __builtin_cpu_supports ("avx512dq");
+}
+
+static gboolean
+cpu_has_avx512_vnni (void)
+{
+  return cpu_has_avx512 () && __builtin_cpu_supports ("avx512vnni");
+}
+
+static gboolean
+cpu_has_avx2 (void)
+{
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx2");
+}
 #endif
+
+const ClipPrepKernels *
+clip_prep_kernels_named (const char *name)
+{
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (strcmp (name, kernels_portable.name) == 0)
+    return &kernels_portable;
+#ifdef HAVE_X86_KERNELS
+  if (strcmp (name, kernels_avx512_vnni.name) == 0)
+    return cpu_has_avx512_vnni () ? &kernels_avx512_vnni : NULL;
+  if (strcmp (name, kernels_avx512.name) == 0)
+    return cpu_has_avx512 () ? &kernels_avx512 : NULL;
+  if (strcmp (name, kernels_avx2.name) == 0)
+    return cpu_has_avx2 () ? &kernels_avx2 : NULL;
+#endif
+  return NULL;
+}
 
 const ClipPrepKernels *
 clip_prep_kernels (gboolean portable)
@@ -101,12 +149,11 @@ clip_prep_kernels (gboolean portable)
   if (portable)
     return &kernels_portable;
 #ifdef HAVE_X86_KERNELS
-  __builtin_cpu_init ();
-  if (__builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
-      && __builtin_cpu_supports ("avx512vl")
-      && __builtin_cpu_supports ("avx512dq"))
+  if (cpu_has_avx512_vnni ())
+    return &kernels_avx512_vnni;
+  if (cpu_has_avx512 ())
     return &kernels_avx512;
-  if (__builtin_cpu_supports ("avx2"))
+  if (cpu_has_avx2 ())
     return &kernels_avx2;
 #endif
   return &kernels_portable;

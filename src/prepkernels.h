@@ -16,7 +16,8 @@ typedef struct {
 } ClipYuvCoeffs;
 
 typedef struct {
-  const char *name;           /* "avx512", "avx2" or "portable" */
+  const char *name;           /* "avx512-vnni", "avx512", "avx2", "portable" */
+  ClipHTableLayout hlayout;   /* the horizontal taps hpass reads */
 
   /* Chroma terms of @n chroma samples (u[i * step], v[i * step]), each
    * with the rounding half added: @cr = crv * v, @cg = -(cgu * u + cgv *
@@ -32,9 +33,9 @@ typedef struct {
 
   /* Horizontal pass over @rows (1 to 4) rows of packed pixels: src[r]
    * holds pixels @src_first onwards of row r, covering every window of
-   * @table. Output pixel i of row r is 4 bytes at dst[r] + 4 i, the
-   * channels in the order of the source's bytes (3-byte pixels: a zero
-   * fourth; grey: the value three times, then a zero). */
+   * @table (laid out as @hlayout). Output pixel i of row r is 4 bytes at
+   * dst[r] + 4 i, the channels in the order of the source's bytes (3-byte
+   * pixels: a zero fourth; grey: the value three times, then a zero). */
   void (*hpass) (const ClipHTable *table, const uint8_t *const *src,
       int src_first, uint8_t *const *dst, int rows);
 
@@ -47,5 +48,15 @@ typedef struct {
 /* The fastest kernels this CPU runs, or with @portable the ones built for
  * the baseline instruction set (for tests that compare the two). */
 const ClipPrepKernels *clip_prep_kernels (gboolean portable);
+/* The kernels called @name, or NULL when none is built under that name or
+ * this CPU cannot run them. */
+const ClipPrepKernels *clip_prep_kernels_named (const char *name);
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* The horizontal pass on byte dot products (AVX512_VNNI), for
+ * CLIP_HTABLE_DIGITS (prepkernels-vnni.c). */
+void clip_hpass_avx512_vnni (const ClipHTable *table,
+    const uint8_t *const *src, int src_first, uint8_t *const *dst, int rows);
+#endif
 
 #endif

@@ -197,12 +197,14 @@ plan_free (Plan *plan)
 }
 
 static const ClipHTable *
-plan_htable (Plan *plan, int bpp)
+plan_htable (Plan *plan, int bpp, ClipHTableLayout layout)
 {
   ClipHTable *t = &plan->htables[bpp];
 
+  if (t->n && t->layout != layout)
+    clip_htable_clear (t);
   if (!t->n)
-    clip_htable_init (t, &plan->htaps, plan->width, bpp);
+    clip_htable_init (t, &plan->htaps, plan->width, bpp, layout);
   return t;
 }
 
@@ -455,6 +457,18 @@ clip_prep_kernels_name (const ClipPrep *prep)
   return prep->kernels->name;
 }
 
+gboolean
+clip_prep_use_kernels (ClipPrep *prep, const char *name)
+{
+  g_return_val_if_fail (prep != NULL && name != NULL, FALSE);
+
+  const ClipPrepKernels *kernels = clip_prep_kernels_named (name);
+  if (!kernels)
+    return FALSE;
+  prep->kernels = kernels;
+  return TRUE;
+}
+
 static void
 task_run (gpointer data, gpointer user_data)
 {
@@ -474,7 +488,7 @@ n_bands (ClipPrep *prep, const Frame *f)
 {
   const ClipTaps *vt = &f->plan->vtaps;
   gint64 rows = vt->first[vt->n - 1] + vt->count[vt->n - 1] - vt->first[0];
-  gint64 work = rows * f->htable->steps * 16 * f->size
+  gint64 work = rows * f->htable->steps * f->htable->step_px * 4 * f->size
       + (gint64) f->size * 4 * f->size * vt->ksize;
   /* Neighbouring bands both resample the source rows their vertical
    * windows share: keep that overlap under a quarter of a band. */
@@ -519,7 +533,7 @@ prep_run (ClipPrep *prep, const ClipImage *image, float *out, uint8_t *out8,
     .image = image,
     .format = format,
     .plan = prep->plan,
-    .htable = plan_htable (prep->plan, format->bpp),
+    .htable = plan_htable (prep->plan, format->bpp, prep->kernels->hlayout),
     .kernels = prep->kernels,
     .size = prep->size,
     .lut = out ? (const float (*)[256]) prep->lut : NULL,

@@ -115,9 +115,41 @@ clip_taps_end (const ClipTaps *taps)
   return taps->first[taps->n - 1] + taps->count[taps->n - 1];
 }
 
+/* The three signed bytes of @k (|k| < 2^23): k = d0 + 2^8 d1 + 2^16 d2. */
+static void
+to_digits (int32_t k, int8_t d[3])
+{
+  for (int i = 0; i < 3; i++) {
+    int32_t low = (int32_t) (uint8_t) (k & 0xff);
+    d[i] = (int8_t) (low >= 128 ? low - 256 : low);
+    k = (k - d[i]) / 256;
+  }
+  g_assert (k == 0);
+}
+
+/* Weight @k of tap @t (from the window's start) of window @i. */
+static void
+htable_set (ClipHTable *table, int i, int t, int32_t k)
+{
+  if (table->layout == CLIP_HTABLE_LANES) {
+    int32_t *w = table->weights + (size_t) i * table->steps * 16;
+    for (int c = 0; c < 4; c++)
+      w[t * 4 + c] = k;
+    return;
+  }
+  int8_t d[3];
+  int8_t *w = table->digits
+      + ((size_t) i * table->steps + (size_t) (t / 16)) * 3 * 64;
+  int q = (t % 16) / 4, j = t % 4;
+  to_digits (k, d);
+  for (int b = 0; b < 3; b++)
+    for (int c = 0; c < 4; c++)
+      w[b * 64 + q * 16 + c * 4 + j] = d[b];
+}
+
 void
 clip_htable_init (ClipHTable *table, const ClipTaps *taps, int in_size,
-    int bpp)
+    int bpp, ClipHTableLayout layout)
 {
   g_return_if_fail (bpp == 1 || bpp == 3 || bpp == 4);
 
@@ -125,23 +157,31 @@ clip_htable_init (ClipHTable *table, const ClipTaps *taps, int in_size,
   int longest = 1;
   for (int i = 0; i < taps->n; i++)
     longest = MAX (longest, taps->count[i]);
-  int steps = (longest + 3) / 4;
-  int slots = steps * 4;
-  /* The last step loads 16 bytes however many it uses. */
-  int read_bytes = (steps - 1) * 4 * bpp + 16;
+  int step_px = layout == CLIP_HTABLE_LANES ? 4 : 16;
+  int steps = (longest + step_px - 1) / step_px;
+  int slots = steps * step_px;
+  /* LANES: the last step loads 16 bytes however many it uses; DIGITS
+   * loads exactly its pixels. */
+  int read_bytes = layout == CLIP_HTABLE_LANES
+      ? (steps - 1) * 4 * bpp + 16 : slots * bpp;
 
+  memset (table, 0, sizeof *table);
+  table->layout = layout;
   table->n = taps->n;
   table->bpp = bpp;
+  table->step_px = step_px;
   table->steps = steps;
   table->read_px = (read_bytes + bpp - 1) / bpp;
   table->start = g_new (int, taps->n);
-  table->weights = g_new0 (int32_t, (size_t) taps->n * steps * 16);
+  if (layout == CLIP_HTABLE_LANES)
+    table->weights = g_new0 (int32_t, (size_t) taps->n * steps * 16);
+  else
+    table->digits = g_new0 (int8_t, (size_t) taps->n * steps * 3 * 64);
   table->direct_ok = TRUE;
   for (int i = 0; i < taps->n; i++) {
     int first = taps->first[i];
     int start = first;
     const int32_t *k = taps->weights + (size_t) i * taps->ksize;
-    int32_t *w = table->weights + (size_t) i * slots * 4;
 
     /* Start earlier where the window's reads would pass the row's end. */
     if ((gint64) start * bpp + read_bytes > (gint64) in_size * bpp)
@@ -149,8 +189,7 @@ clip_htable_init (ClipHTable *table, const ClipTaps *taps, int in_size,
     start = MAX (start, first + taps->count[i] - slots);
     table->start[i] = start;
     for (int t = 0; t < taps->count[i]; t++)
-      for (int c = 0; c < 4; c++)
-        w[(first - start + t) * 4 + c] = k[t];
+      htable_set (table, i, first - start + t, k[t]);
     if ((gint64) start * bpp + read_bytes > (gint64) in_size * bpp)
       table->direct_ok = FALSE;
   }
@@ -164,5 +203,6 @@ clip_htable_clear (ClipHTable *table)
 {
   g_clear_pointer (&table->start, g_free);
   g_clear_pointer (&table->weights, g_free);
+  g_clear_pointer (&table->digits, g_free);
   table->n = 0;
 }

@@ -6,10 +6,10 @@ resizes images of many shapes (up- and downscales, odd sizes, 1x1, extreme
 aspect ratios, crops that reach the frame's edges, HD and 4K frames, noise
 and smooth content) in every pixel format the engine accepts, both ways:
 Pillow's Image.resize(BICUBIC) with torchvision's Resize/CenterCrop
-geometry, and the C code, through both its kernel builds (the fastest this
-CPU runs and the portable one) and with 1 to 3 threads. Prints the fraction
-of identical bytes and the largest difference; exits 1 unless every byte
-matches.
+geometry, and the C code, through every kernel set this CPU runs (AVX-512
+with VNNI, AVX-512, AVX2, portable) and with 1 to 3 threads. Prints the
+fraction of identical bytes and the largest difference; exits 1 unless
+every byte matches.
 
 Packed RGB formats are built from the RGB image; GRAY8 is compared with
 Pillow on (g, g, g). For I420 and NV12 the reference is Pillow on the
@@ -57,7 +57,8 @@ def build_library(tmp):
                           check=True, capture_output=True,
                           text=True).stdout.split()
     sources = [os.path.join(SRC, f) for f in
-               ("error.c", "resample.c", "preprocess.c", "prepkernels.c")]
+               ("error.c", "resample.c", "preprocess.c", "prepkernels.c",
+                "prepkernels-vnni.c")]
     subprocess.run(["gcc", "-std=c11", "-O2", "-Wno-psabi", "-shared",
                     "-fPIC", "-I", SRC, "-o", so] + sources + glib + ["-lm"],
                    check=True)
@@ -72,6 +73,8 @@ def build_library(tmp):
                                        ctypes.c_void_p, ctypes.c_void_p]
     lib.clip_prep_kernels_name.restype = ctypes.c_char_p
     lib.clip_prep_kernels_name.argtypes = [ctypes.c_void_p]
+    lib.clip_prep_use_kernels.restype = ctypes.c_int
+    lib.clip_prep_use_kernels.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
     return lib
 
 
@@ -161,11 +164,13 @@ class Engine:
     def __init__(self, lib):
         self.lib, self.preps = lib, {}
 
-    def run(self, img, size, portable, threads):
-        key = (size, portable, threads)
+    def run(self, img, size, kernels, threads):
+        key = (size, kernels, threads)
         if key not in self.preps:
-            self.preps[key] = self.lib.clip_prep_new(size, None, None,
-                                                     threads, int(portable))
+            prep = self.lib.clip_prep_new(size, None, None, threads, 0)
+            if not self.lib.clip_prep_use_kernels(prep, kernels.encode()):
+                raise RuntimeError(f"kernels {kernels} do not run here")
+            self.preps[key] = prep
         out = np.zeros((size, size, 3), np.uint8)
         if not self.lib.clip_prep_run_rgb8(self.preps[key], ctypes.byref(img),
                                            out.ctypes.data, None):
@@ -173,11 +178,16 @@ class Engine:
                                f"{img.width}x{img.height}")
         return out
 
-    def kernels(self, portable):
-        prep = self.lib.clip_prep_new(1, None, None, 1, int(portable))
-        name = self.lib.clip_prep_kernels_name(prep).decode()
+    def kernels(self):
+        """The kernel sets this CPU runs, the fastest first."""
+        prep = self.lib.clip_prep_new(1, None, None, 1, 0)
+        names = [self.lib.clip_prep_kernels_name(prep).decode()]
+        for name in ("avx512-vnni", "avx512", "avx2", "portable"):
+            if name not in names and self.lib.clip_prep_use_kernels(
+                    prep, name.encode()):
+                names.append(name)
         self.lib.clip_prep_free(prep)
-        return name
+        return names
 
     def close(self):
         for prep in self.preps.values():
@@ -250,23 +260,25 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         lib = build_library(tmp)
         engine = Engine(lib)
-        print(f"kernels: {engine.kernels(False)} and {engine.kernels(True)}")
+        kernel_sets = engine.kernels()
+        print(f"kernels: {', '.join(kernel_sets)}")
         total = same = cases_exact = 0
         worst = 0
         for i, (w, h, size, fmt) in enumerate(cases):
             img, keep, ref_rgb = make_frame(content(rng, w, h), fmt,
                                             int(rng.integers(0, 9)), rng)
             ref = pil_reference(ref_rgb, size)
-            # Alternate the kernel builds and thread counts.
-            portable, threads = bool(i % 2), 1 + (i // 2) % 3
-            got = engine.run(img, size, portable, threads)
+            # Alternate the kernel sets and thread counts.
+            kernels = kernel_sets[i % len(kernel_sets)]
+            threads = 1 + (i // len(kernel_sets)) % 3
+            got = engine.run(img, size, kernels, threads)
             diff = np.abs(ref.astype(int) - got.astype(int))
             total += diff.size
             same += int((diff == 0).sum())
             cases_exact += int(diff.max() == 0)
             if diff.max() > 0:
                 print(f"  {w}x{h} {fmt} -> {size} "
-                      f"({'portable' if portable else 'fastest'} kernels, "
+                      f"({kernels} kernels, "
                       f"{threads} threads): max diff {diff.max()}")
             worst = max(worst, int(diff.max()))
         engine.close()

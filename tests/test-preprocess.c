@@ -571,26 +571,31 @@ tight_frame_clear (TightFrame *f)
     g_free (f->planes[i]);
 }
 
-/* The portable kernels, the fastest ones and 2 or 3 threads give the same
- * bytes; preprocess_pil_check.py compares them all with Pillow. */
+/* Every kernel set this CPU runs, on 1 or 2 threads, gives the bytes of
+ * the portable kernels on 1 and 3 threads; preprocess_pil_check.py
+ * compares them with Pillow. */
 static void
 test_kernels_agree (void)
 {
   static const int sizes[][3] = {
     { 1920, 1080, 224 }, { 1081, 1921, 224 }, { 1, 1, 224 }, { 7, 5, 32 },
     { 224, 224, 224 }, { 224, 900, 224 }, { 100, 57, 224 }, { 3, 700, 64 },
-    { 333, 2, 16 }, { 640, 480, 1 },
+    { 333, 2, 16 }, { 640, 480, 1 }, { 3840, 2160, 224 }, { 17, 3000, 224 },
+  };
+  static const char *const names[] = {
+    "avx512-vnni", "avx512", "avx2",
   };
   const float mean[3] = { 0.48f, 0.45f, 0.40f };
   const float std[3] = { 0.26f, 0.26f, 0.27f };
-  ClipPrep *portable[2], *fast[2];
   GError *error = NULL;
+  int ran[G_N_ELEMENTS (names)] = { 0 };
 
   for (size_t s = 0; s < G_N_ELEMENTS (sizes); s++) {
     int w = sizes[s][0], h = sizes[s][1], size = sizes[s][2];
     size_t n8 = (size_t) size * size * 3;
     g_autofree guint8 *a = g_malloc (n8), *b = g_malloc (n8);
     g_autofree float *fa = g_new (float, n8), *fb = g_new (float, n8);
+    ClipPrep *portable[2], *fast[2];
 
     portable[0] = clip_prep_new (size, mean, std, 1, TRUE);
     portable[1] = clip_prep_new (size, mean, std, 3, TRUE);
@@ -607,12 +612,18 @@ test_kernels_agree (void)
           (guint32) (s * 16 + format));
       g_assert_true (clip_prep_run_rgb8 (portable[0], &f.im, a, &error));
       g_assert_no_error (error);
-      for (int k = 0; k < 2; k++) {
-        ClipPrep *other = k ? fast[1] : fast[0];
-        g_assert_true (clip_prep_run_rgb8 (other, &f.im, b, &error));
-        g_assert_cmpmem (a, n8, b, n8);
-        g_assert_true (clip_prep_run_rgb8 (portable[1], &f.im, b, &error));
-        g_assert_cmpmem (a, n8, b, n8);
+      g_assert_true (clip_prep_run_rgb8 (portable[1], &f.im, b, &error));
+      g_assert_cmpmem (a, n8, b, n8);
+      for (size_t k = 0; k < G_N_ELEMENTS (names); k++) {
+        if (!clip_prep_use_kernels (fast[0], names[k]))
+          continue;
+        g_assert_true (clip_prep_use_kernels (fast[1], names[k]));
+        for (int t = 0; t < 2; t++) {
+          memset (b, 0, n8);
+          g_assert_true (clip_prep_run_rgb8 (fast[t], &f.im, b, &error));
+          g_assert_cmpmem (a, n8, b, n8);
+        }
+        ran[k]++;
       }
       g_assert_true (clip_preprocess_image (&f.im, size, mean, std, fa,
               &error));
@@ -626,7 +637,12 @@ test_kernels_agree (void)
     }
   }
   ClipPrep *p = clip_prep_new (1, NULL, NULL, 1, FALSE);
-  g_test_message ("kernels: %s", clip_prep_kernels_name (p));
+  g_test_message ("fastest kernels: %s", clip_prep_kernels_name (p));
+  for (size_t k = 0; k < G_N_ELEMENTS (names); k++)
+    g_test_message ("kernels %s: %s", names[k],
+        ran[k] ? "agree with the portable ones" : "not run on this CPU");
+  g_assert_false (clip_prep_use_kernels (p, "no-such-kernels"));
+  g_assert_cmpstr (clip_prep_kernels_name (p), !=, "no-such-kernels");
   clip_prep_free (p);
 }
 

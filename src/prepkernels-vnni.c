@@ -1,0 +1,161 @@
+/* prepkernels-vnni.c: the horizontal resampling pass on AVX512_VNNI's byte
+ * dot products (vpdpbusd: four u8 x s8 products added to an int32 lane).
+ *
+ * A step takes 16 source pixels. Their bytes are rearranged so that each
+ * 16-byte block q holds, channel after channel, the 4 bytes of pixels
+ * 4q .. 4q + 3; the table (CLIP_HTABLE_DIGITS) holds the matching taps'
+ * weights as three signed bytes each, k = d0 + 2^8 d1 + 2^16 d2. Three dot
+ * products per step give the sums of the pixels times each byte of the
+ * weights, and s0 + 2^8 s1 + 2^16 s2 is then PIL's sum of the pixels times
+ * the weights. It is exact: every operation is integer arithmetic modulo
+ * 2^32 (vpdpbusd does not saturate), and PIL's own sum fits in int32, so
+ * the result is that sum, not merely close to it. */
+#include "prepkernels.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#include <string.h>
+
+#define TARGET_VNNI __attribute__((target ( \
+    "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#define BODY static inline __attribute__((always_inline)) TARGET_VNNI
+#define PREC CLIP_RESAMPLE_PRECISION_BITS
+
+/* Where each output byte of a step comes from (vpshufb, within each
+ * 16-byte block; -1 gives a zero). 4-byte pixels: block q is pixels 4q ..
+ * 4q + 3 as they are. 3-byte pixels: block q holds the 12 bytes of those
+ * pixels first (the dword permutation below), channel 4 is zero. Grey:
+ * every block holds the 16 pixels and takes its own 4, three times. */
+BODY __m512i
+step_pattern (int bpp)
+{
+  if (bpp == 4)
+    return _mm512_set4_epi32 (0x0f0b0703, 0x0e0a0602, 0x0d090501,
+        0x0c080400);
+  if (bpp == 3)
+    return _mm512_set4_epi32 (-1, 0x0b080502, 0x0a070401, 0x09060300);
+  return _mm512_set_epi32 (-1, 0x0f0e0d0c, 0x0f0e0d0c, 0x0f0e0d0c,
+      -1, 0x0b0a0908, 0x0b0a0908, 0x0b0a0908,
+      -1, 0x07060504, 0x07060504, 0x07060504,
+      -1, 0x03020100, 0x03020100, 0x03020100);
+}
+
+/* The 16 pixels of @bpp bytes at @p, arranged as step_pattern says. Reads
+ * exactly 16 * @bpp bytes. */
+BODY __m512i
+load_step (const uint8_t *p, const int bpp, __m512i pattern)
+{
+  __m512i x;
+
+  if (bpp == 4) {
+    x = _mm512_loadu_si512 (p);
+  } else if (bpp == 3) {
+    /* Block q starts at byte 12 q, dword 3 q. */
+    const __m512i from = _mm512_set_epi32 (12, 11, 10, 9, 9, 8, 7, 6, 6, 5,
+        4, 3, 3, 2, 1, 0);
+    x = _mm512_permutexvar_epi32 (from,
+        _mm512_maskz_loadu_epi8 ((__mmask64) 0xffffffffffffULL, p));
+  } else {
+    x = _mm512_broadcast_i32x4 (_mm_loadu_si128 ((const __m128i *) p));
+  }
+  return _mm512_shuffle_epi8 (x, pattern);
+}
+
+/* s0 + 2^8 s1 + 2^16 s2, the four blocks added: one sum per channel,
+ * rounded and clamped as PIL does, stored as 4 bytes at @dst. */
+BODY void
+store_sums (uint8_t *dst, __m512i s0, __m512i s1, __m512i s2)
+{
+  __m512i s = _mm512_add_epi32 (s0, _mm512_add_epi32 (
+          _mm512_slli_epi32 (s1, 8), _mm512_slli_epi32 (s2, 16)));
+  __m256i h = _mm256_add_epi32 (_mm512_castsi512_si256 (s),
+      _mm512_extracti64x4_epi64 (s, 1));
+  __m128i v = _mm_add_epi32 (_mm256_castsi256_si128 (h),
+      _mm256_extracti128_si256 (h, 1));
+  v = _mm_srai_epi32 (_mm_add_epi32 (v, _mm_set1_epi32 (1 << (PREC - 1))),
+      PREC);
+  /* Saturating packs clamp to 0 .. 255 as PIL's clip8 does. */
+  v = _mm_packs_epi32 (v, v);
+  v = _mm_packus_epi16 (v, v);
+  int32_t b = _mm_cvtsi128_si32 (v);
+  memcpy (dst, &b, 4);
+}
+
+/* @R rows at once, so that each weight load serves them all. */
+BODY void
+hpass_rows (const ClipHTable *t, const uint8_t *const *src, int src_first,
+    uint8_t *const *dst, const int bpp, const int R)
+{
+  const __m512i pattern = step_pattern (bpp);
+  const int steps = t->steps;
+
+  for (int i = 0; i < t->n; i++) {
+    size_t off = (size_t) (t->start[i] - src_first) * bpp;
+    const int8_t *w = t->digits + (size_t) i * steps * 3 * 64;
+    /* Named sums, not an array: compilers keep these in registers. */
+    __m512i a0 = _mm512_setzero_si512 (), a1 = a0, a2 = a0;
+    __m512i b0 = a0, b1 = a0, b2 = a0, c0 = a0, c1 = a0, c2 = a0;
+    __m512i d0 = a0, d1 = a0, d2 = a0;
+
+    for (int s = 0; s < steps; s++, w += 3 * 64) {
+      __m512i w0 = _mm512_loadu_si512 (w);
+      __m512i w1 = _mm512_loadu_si512 (w + 64);
+      __m512i w2 = _mm512_loadu_si512 (w + 128);
+      size_t o = off + (size_t) s * 16 * bpp;
+      __m512i x = load_step (src[0] + o, bpp, pattern);
+      a0 = _mm512_dpbusd_epi32 (a0, x, w0);
+      a1 = _mm512_dpbusd_epi32 (a1, x, w1);
+      a2 = _mm512_dpbusd_epi32 (a2, x, w2);
+      if (R > 1) {
+        x = load_step (src[1] + o, bpp, pattern);
+        b0 = _mm512_dpbusd_epi32 (b0, x, w0);
+        b1 = _mm512_dpbusd_epi32 (b1, x, w1);
+        b2 = _mm512_dpbusd_epi32 (b2, x, w2);
+      }
+      if (R > 2) {
+        x = load_step (src[2] + o, bpp, pattern);
+        c0 = _mm512_dpbusd_epi32 (c0, x, w0);
+        c1 = _mm512_dpbusd_epi32 (c1, x, w1);
+        c2 = _mm512_dpbusd_epi32 (c2, x, w2);
+      }
+      if (R > 3) {
+        x = load_step (src[3] + o, bpp, pattern);
+        d0 = _mm512_dpbusd_epi32 (d0, x, w0);
+        d1 = _mm512_dpbusd_epi32 (d1, x, w1);
+        d2 = _mm512_dpbusd_epi32 (d2, x, w2);
+      }
+    }
+    store_sums (dst[0] + 4 * (size_t) i, a0, a1, a2);
+    if (R > 1)
+      store_sums (dst[1] + 4 * (size_t) i, b0, b1, b2);
+    if (R > 2)
+      store_sums (dst[2] + 4 * (size_t) i, c0, c1, c2);
+    if (R > 3)
+      store_sums (dst[3] + 4 * (size_t) i, d0, d1, d2);
+  }
+}
+
+TARGET_VNNI void
+clip_hpass_avx512_vnni (const ClipHTable *t, const uint8_t *const *src,
+    int src_first, uint8_t *const *dst, int rows)
+{
+  g_return_if_fail (t->layout == CLIP_HTABLE_DIGITS);
+
+  /* Constant bpp and row counts let each copy keep its sums in
+   * registers; a frame's rows come in fours but for a few. */
+#define HPASS_ROWS(bpp) \
+  switch (rows) { \
+    case 4: hpass_rows (t, src, src_first, dst, bpp, 4); break; \
+    case 3: hpass_rows (t, src, src_first, dst, bpp, 3); break; \
+    case 2: hpass_rows (t, src, src_first, dst, bpp, 2); break; \
+    default: hpass_rows (t, src, src_first, dst, bpp, 1); break; \
+  }
+  if (t->bpp == 4)
+    HPASS_ROWS (4)
+  else if (t->bpp == 3)
+    HPASS_ROWS (3)
+  else
+    HPASS_ROWS (1)
+#undef HPASS_ROWS
+}
+#endif
