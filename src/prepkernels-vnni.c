@@ -41,7 +41,7 @@ step_pattern (int bpp)
 }
 
 /* The 16 pixels of @bpp bytes at @p, arranged as step_pattern says. Reads
- * exactly 16 * @bpp bytes. */
+ * 64 bytes, or 16 for grey pixels. */
 BODY __m512i
 load_step (const uint8_t *p, const int bpp, __m512i pattern)
 {
@@ -53,8 +53,7 @@ load_step (const uint8_t *p, const int bpp, __m512i pattern)
     /* Block q starts at byte 12 q, dword 3 q. */
     const __m512i from = _mm512_set_epi32 (12, 11, 10, 9, 9, 8, 7, 6, 6, 5,
         4, 3, 3, 2, 1, 0);
-    x = _mm512_permutexvar_epi32 (from,
-        _mm512_maskz_loadu_epi8 ((__mmask64) 0xffffffffffffULL, p));
+    x = _mm512_permutexvar_epi32 (from, _mm512_loadu_si512 (p));
   } else {
     x = _mm512_broadcast_i32x4 (_mm_loadu_si128 ((const __m128i *) p));
   }

@@ -160,10 +160,11 @@ clip_htable_init (ClipHTable *table, const ClipTaps *taps, int in_size,
   int step_px = layout == CLIP_HTABLE_LANES ? 4 : 16;
   int steps = (longest + step_px - 1) / step_px;
   int slots = steps * step_px;
-  /* LANES: the last step loads 16 bytes however many it uses; DIGITS
-   * loads exactly its pixels. */
+  /* The last step loads 16 bytes however many it uses (LANES), or 64
+   * (DIGITS, but for grey pixels: 16). */
   int read_bytes = layout == CLIP_HTABLE_LANES
-      ? (steps - 1) * 4 * bpp + 16 : slots * bpp;
+      ? (steps - 1) * 4 * bpp + 16
+      : (steps - 1) * 16 * bpp + (bpp == 1 ? 16 : 64);
 
   memset (table, 0, sizeof *table);
   table->layout = layout;
