@@ -1,8 +1,13 @@
 /* prepkernels-impl.h: the bodies of preprocessing's kernels, included by
- * prepkernels.c once per instruction set with ISA (a name suffix) and
- * ISA_ATTR (a target attribute, or nothing) defined, after a function
- * widen_u8_<ISA> that zero-extends 16 bytes to 16 int32 lanes: the one
- * operation compilers do not lower well from generic vectors. */
+ * prepkernels.c once per instruction set with ISA (a name suffix),
+ * ISA_ATTR (a target attribute, or nothing) and the vector width defined:
+ * VL int32 lanes (16 or 8: no wider than the target's registers, as GCC
+ * splits wider generic vectors through memory), the types vi32 (VL int32),
+ * vi32h (VL / 2 int32), vu8 (VL bytes) and vu8x2 (2 VL bytes), and the
+ * shuffle indices IDX_* below; then a function widen_u8_<ISA> that
+ * zero-extends VL bytes to VL int32 lanes, the one operation compilers do
+ * not lower well from generic vectors. A step of the horizontal pass is
+ * 4 pixels x 4 channels, 16 lanes, taken VL lanes at a time. */
 
 #define KFN_(name, isa) name##_##isa
 #define KFN__(name, isa) KFN_ (name, isa)
@@ -10,45 +15,45 @@
 
 /* Helpers share the kernels' target: Clang refuses 64-byte vector
  * arguments between functions built for different instruction sets. */
-BODY ISA_ATTR i32x16
+BODY ISA_ATTR vi32
 KFN (load_i32) (const int32_t *p)
 {
-  i32x16 v;
+  vi32 v;
   memcpy (&v, p, sizeof v);
   return v;
 }
 
 /* max (0, min (255, v)), lane by lane. */
-BODY ISA_ATTR i32x16
-KFN (clamp_u8) (i32x16 v)
+BODY ISA_ATTR vi32
+KFN (clamp_u8) (vi32 v)
 {
-  i32x16 over = v > 255;
+  vi32 over = v > 255;
 
   v &= ~(v >> 31);
   return (v & ~over) | (over & 255);
 }
 
 BODY ISA_ATTR void
-KFN (store_u8) (uint8_t *p, i32x16 v)
+KFN (store_u8) (uint8_t *p, vi32 v)
 {
-  u8x16 b = __builtin_convertvector (v, u8x16);
+  vu8 b = __builtin_convertvector (v, vu8);
   memcpy (p, &b, sizeof b);
 }
 
-/* Lanes 0..7 of @v, each twice: the chroma term of pixels 2i and 2i + 1. */
-BODY ISA_ATTR i32x16
+/* VL / 2 values at @p, each twice: the chroma term of pixels 2i and
+ * 2i + 1. */
+BODY ISA_ATTR vi32
 KFN (load_doubled) (const int32_t *p)
 {
-  i32x8 v;
+  vi32h v;
   memcpy (&v, p, sizeof v);
-  return __builtin_shufflevector (v, v, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5,
-      6, 6, 7, 7);
+  return __builtin_shufflevector (v, v, IDX_DOUBLED);
 }
 
-BODY ISA_ATTR i32x16
+BODY ISA_ATTR vi32
 KFN (load_u8) (const uint8_t *p)
 {
-  u8x16 b;
+  vu8 b;
   memcpy (&b, p, sizeof b);
   return KFN (widen_u8) (b);
 }
@@ -63,25 +68,23 @@ KFN (yuv_chroma_body) (const ClipYuvCoeffs *c, const uint8_t *u,
   const int32_t half = 1 << 15;
   int i = 0;
 
-  for (; i + 16 <= n; i += 16) {
-    i32x16 uu, vv;
+  for (; i + VL <= n; i += VL) {
+    vi32 uu, vv;
     if (step == 2) {
       /* NV12: u and v alternate; take the even and odd bytes. */
-      u8x32 uv;
+      vu8x2 uv;
       memcpy (&uv, u + 2 * i, sizeof uv);
-      u8x16 ub = __builtin_shufflevector (uv, uv, 0, 2, 4, 6, 8, 10, 12, 14,
-          16, 18, 20, 22, 24, 26, 28, 30);
-      u8x16 vb = __builtin_shufflevector (uv, uv, 1, 3, 5, 7, 9, 11, 13, 15,
-          17, 19, 21, 23, 25, 27, 29, 31);
+      vu8 ub = __builtin_shufflevector (uv, uv, IDX_EVEN);
+      vu8 vb = __builtin_shufflevector (uv, uv, IDX_ODD);
       uu = KFN (widen_u8) (ub) - 128;
       vv = KFN (widen_u8) (vb) - 128;
     } else {
       uu = KFN (load_u8) (u + i) - 128;
       vv = KFN (load_u8) (v + i) - 128;
     }
-    i32x16 r = c->crv * vv + half;
-    i32x16 g = half - c->cgu * uu - c->cgv * vv;
-    i32x16 b = c->cbu * uu + half;
+    vi32 r = c->crv * vv + half;
+    vi32 g = half - c->cgu * uu - c->cgv * vv;
+    vi32 b = c->cbu * uu + half;
     memcpy (cr + i, &r, sizeof r);
     memcpy (cg + i, &g, sizeof g);
     memcpy (cb + i, &b, sizeof b);
@@ -100,18 +103,18 @@ KFN (yuv_row_body) (const ClipYuvCoeffs *c, const uint8_t *y, int n,
 {
   int j = 0;
 
-  for (; j + 16 <= n; j += 16) {
-    i32x16 yy = (KFN (load_u8) (y + j) - c->y_offset) * c->cy;
-    i32x16 r = KFN (clamp_u8) ((yy + KFN (load_doubled) (cr + j / 2))
+  for (; j + VL <= n; j += VL) {
+    vi32 yy = (KFN (load_u8) (y + j) - c->y_offset) * c->cy;
+    vi32 r = KFN (clamp_u8) ((yy + KFN (load_doubled) (cr + j / 2))
         >> 16);
-    i32x16 g = KFN (clamp_u8) ((yy + KFN (load_doubled) (cg + j / 2))
+    vi32 g = KFN (clamp_u8) ((yy + KFN (load_doubled) (cg + j / 2))
         >> 16);
-    i32x16 b = KFN (clamp_u8) ((yy + KFN (load_doubled) (cb + j / 2))
+    vi32 b = KFN (clamp_u8) ((yy + KFN (load_doubled) (cb + j / 2))
         >> 16);
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
-    i32x16 px = r | g << 8 | b << 16;
+    vi32 px = r | g << 8 | b << 16;
 #else
-    i32x16 px = r << 24 | g << 16 | b << 8;
+    vi32 px = r << 24 | g << 16 | b << 8;
 #endif
     memcpy (dst + 4 * (size_t) j, &px, sizeof px);
   }
@@ -127,39 +130,38 @@ KFN (yuv_row_body) (const ClipYuvCoeffs *c, const uint8_t *y, int n,
 
 /* ----------------------------------------------------------- resampling */
 
-/* Four pixels of @bpp bytes at @p as 16 lanes, channel c of pixel g in
+/* VL / 4 pixels of @bpp bytes at @p as VL lanes, channel c of pixel g in
  * lane 4 g + c: 3-byte pixels get a zero fourth lane, grey ones their
- * value three times. Reads 16 bytes. */
-BODY ISA_ATTR i32x16
+ * value three times. Reads VL bytes. */
+BODY ISA_ATTR vi32
 KFN (load_px) (const uint8_t *p, const int bpp)
 {
-  const u8x16 zero = { 0 };
-  u8x16 b;
+  const vu8 zero = { 0 };
+  vu8 b;
 
   memcpy (&b, p, sizeof b);
   if (bpp == 3)
-    b = __builtin_shufflevector (b, zero, 0, 1, 2, 16, 3, 4, 5, 16, 6, 7, 8,
-        16, 9, 10, 11, 16);
+    b = __builtin_shufflevector (b, zero, IDX_RGB);
   else if (bpp == 1)
-    b = __builtin_shufflevector (b, zero, 0, 0, 0, 16, 1, 1, 1, 16, 2, 2, 2,
-        16, 3, 3, 3, 16);
+    b = __builtin_shufflevector (b, zero, IDX_GREY);
   return KFN (widen_u8) (b);
 }
 
 /* Sums the four pixels' lanes of @a channel by channel and stores the
  * 4 channel bytes, rounded and clamped as PIL does, at @dst. */
 BODY ISA_ATTR void
-KFN (store_px) (uint8_t *dst, i32x16 a)
+KFN (store_px) (uint8_t *dst, vi32 a)
 {
   const int32_t half = 1 << (PREC - 1);
-  const i32x16 zero = { 0 };
 
   /* Lanes that are not needed get zeros, not copies: every lane then holds
    * a sum of some of PIL's products, which fits in int32 as PIL's does. */
-  a += __builtin_shufflevector (a, zero, 8, 9, 10, 11, 12, 13, 14, 15,
-      16, 16, 16, 16, 16, 16, 16, 16);
-  a += __builtin_shufflevector (a, zero, 4, 5, 6, 7, 16, 16, 16, 16,
-      16, 16, 16, 16, 16, 16, 16, 16);
+#if VL >= 16
+  a += __builtin_shufflevector (a, (vi32) { 0 }, IDX_FOLD8);
+#endif
+#if VL >= 8
+  a += __builtin_shufflevector (a, (vi32) { 0 }, IDX_FOLD4);
+#endif
   i32x4 v = __builtin_shufflevector (a, a, 0, 1, 2, 3);
   v = (v + half) >> PREC;
   i32x4 over = v > 255;
@@ -170,22 +172,24 @@ KFN (store_px) (uint8_t *dst, i32x16 a)
 }
 
 /* Horizontal pass over @R rows at once (each weight load serves them
- * all): output pixel i of row r is 4 bytes at dst[r] + 4 i. */
+ * all): output pixel i of row r is 4 bytes at dst[r] + 4 i. A step's 16
+ * lanes are taken VL at a time; each part's reads stay inside the 16
+ * bytes the table allows for the step. */
 BODY ISA_ATTR void
 KFN (hpass_body) (const ClipHTable *t, const uint8_t *const *src,
     int src_first, uint8_t *const *dst, const int bpp, const int R)
 {
-  const int advance = 4 * bpp;
+  const int advance = VL / 4 * bpp;
   const int n = t->n, steps = t->steps;
 
   for (int i = 0; i < n; i++) {
     size_t off = (size_t) (t->start[i] - src_first) * bpp;
     const int32_t *w = t->weights + (size_t) i * steps * 16;
     /* Named sums, not an array: compilers keep these in registers. */
-    i32x16 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+    vi32 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
 
-    for (int s = 0; s < steps; s++) {
-      i32x16 k = KFN (load_i32) (w + 16 * s);
+    for (int s = 0; s < steps * (16 / VL); s++) {
+      vi32 k = KFN (load_i32) (w + VL * s);
       size_t o = off + (size_t) s * advance;
       a0 += KFN (load_px) (src[0] + o, bpp) * k;
       if (R > 1)
@@ -235,22 +239,22 @@ KFN (vpass_body) (const uint8_t *const *rows, const int32_t *k, int count,
   int j = 0;
 
   /* Four vectors at a time keep the multiplier busy. */
-  for (; j + 64 <= len; j += 64) {
-    i32x16 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+  for (; j + 4 * VL <= len; j += 4 * VL) {
+    vi32 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
     for (int y = 0; y < count; y++) {
       const uint8_t *r = rows[y] + j;
       a0 += KFN (load_u8) (r) * k[y];
-      a1 += KFN (load_u8) (r + 16) * k[y];
-      a2 += KFN (load_u8) (r + 32) * k[y];
-      a3 += KFN (load_u8) (r + 48) * k[y];
+      a1 += KFN (load_u8) (r + VL) * k[y];
+      a2 += KFN (load_u8) (r + 2 * VL) * k[y];
+      a3 += KFN (load_u8) (r + 3 * VL) * k[y];
     }
     KFN (store_u8) (dst + j, KFN (clamp_u8) ((a0 + half) >> PREC));
-    KFN (store_u8) (dst + j + 16, KFN (clamp_u8) ((a1 + half) >> PREC));
-    KFN (store_u8) (dst + j + 32, KFN (clamp_u8) ((a2 + half) >> PREC));
-    KFN (store_u8) (dst + j + 48, KFN (clamp_u8) ((a3 + half) >> PREC));
+    KFN (store_u8) (dst + j + VL, KFN (clamp_u8) ((a1 + half) >> PREC));
+    KFN (store_u8) (dst + j + 2 * VL, KFN (clamp_u8) ((a2 + half) >> PREC));
+    KFN (store_u8) (dst + j + 3 * VL, KFN (clamp_u8) ((a3 + half) >> PREC));
   }
-  for (; j + 16 <= len; j += 16) {
-    i32x16 a = { 0 };
+  for (; j + VL <= len; j += VL) {
+    vi32 a = { 0 };
     for (int y = 0; y < count; y++)
       a += KFN (load_u8) (rows[y] + j) * k[y];
     KFN (store_u8) (dst + j, KFN (clamp_u8) ((a + half) >> PREC));
