@@ -15,7 +15,7 @@
 #include <string.h>
 
 static const char *const names[] = {
-  "avx512-vnni", "avx512", "avx2", "portable",
+  "avx512-vnni", "avx512", "avx2-vnni", "avx2", "portable",
 };
 
 static const struct {

@@ -1,5 +1,6 @@
-/* prepkernels-vnni.c: the horizontal resampling pass on AVX512_VNNI's byte
- * dot products (vpdpbusd: four u8 x s8 products added to an int32 lane).
+/* prepkernels-vnni.c: the horizontal resampling pass on VNNI's byte dot
+ * products (vpdpbusd: four u8 x s8 products added to an int32 lane), with
+ * AVX512_VNNI on 64 bytes or AVX-VNNI on 32.
  *
  * A step takes 16 source pixels. Their bytes are rearranged so that each
  * 16-byte block q holds, channel after channel, the 4 bytes of pixels
@@ -9,10 +10,13 @@
  * weights, and s0 + 2^8 s1 + 2^16 s2 is then PIL's sum of the pixels times
  * the weights. It is exact: every operation is integer arithmetic modulo
  * 2^32 (vpdpbusd does not saturate), and PIL's own sum fits in int32, so
- * the result is that sum, not merely close to it. */
+ * the result is that sum, not merely close to it. The 32-byte pass takes
+ * each step as two halves of 8 pixels (blocks 0-1, then 2-3), adding both
+ * into the same sums. */
 #include "prepkernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
 #include <string.h>
 
@@ -156,5 +160,142 @@ clip_hpass_avx512_vnni (const ClipHTable *t, const uint8_t *const *src,
   else
     HPASS_ROWS (1)
 #undef HPASS_ROWS
+}
+
+/* ------------------------------------------------- AVX-VNNI, 32 bytes */
+
+#define TARGET_AVXVNNI __attribute__((target ("avx2,avxvnni")))
+#define BODY256 static inline __attribute__((always_inline)) TARGET_AVXVNNI
+
+gboolean
+clip_cpu_has_avx_vnni (void)
+{
+  unsigned int a, b, c, d;
+
+  /* AVX2 as the compiler checks it (with the OS saving the registers),
+   * and CPUID leaf 7, subleaf 1, EAX bit 4. */
+  __builtin_cpu_init ();
+  if (!__builtin_cpu_supports ("avx2") || __get_cpuid_max (0, NULL) < 7)
+    return FALSE;
+  __cpuid_count (7, 1, a, b, c, d);
+  return (a & bit_AVXVNNI) != 0;
+}
+
+/* step_pattern for one half of a step (see there): for grey pixels, half
+ * @h's 8 pixels are loaded at the bottom of both 16-byte lanes. */
+BODY256 __m256i
+half_pattern (int bpp)
+{
+  if (bpp == 4)
+    return _mm256_set_epi32 (0x0f0b0703, 0x0e0a0602, 0x0d090501,
+        0x0c080400, 0x0f0b0703, 0x0e0a0602, 0x0d090501, 0x0c080400);
+  if (bpp == 3)
+    return _mm256_set_epi32 (-1, 0x0b080502, 0x0a070401, 0x09060300,
+        -1, 0x0b080502, 0x0a070401, 0x09060300);
+  return _mm256_set_epi32 (-1, 0x07060504, 0x07060504, 0x07060504,
+      -1, 0x03020100, 0x03020100, 0x03020100);
+}
+
+/* Half @h of the step at @p, arranged as half_pattern says. Reads within
+ * the 64 bytes (16 for grey pixels) that the table allows a step. */
+BODY256 __m256i
+load_half (const uint8_t *p, int h, const int bpp, __m256i pattern)
+{
+  __m256i x;
+
+  if (bpp == 4) {
+    x = _mm256_loadu_si256 ((const __m256i *) (p + 32 * h));
+  } else if (bpp == 3) {
+    /* Lane 1 starts at byte 12, dword 3. */
+    x = _mm256_permutevar8x32_epi32 (
+        _mm256_loadu_si256 ((const __m256i *) (p + 24 * h)),
+        _mm256_set_epi32 (6, 5, 4, 3, 3, 2, 1, 0));
+  } else {
+    x = _mm256_broadcastsi128_si256 (
+        _mm_loadl_epi64 ((const __m128i *) (p + 8 * h)));
+  }
+  return _mm256_shuffle_epi8 (x, pattern);
+}
+
+BODY256 void
+store_sums256 (uint8_t *dst, __m256i s0, __m256i s1, __m256i s2)
+{
+  __m256i s = _mm256_add_epi32 (s0, _mm256_add_epi32 (
+          _mm256_slli_epi32 (s1, 8), _mm256_slli_epi32 (s2, 16)));
+  __m128i v = _mm_add_epi32 (_mm256_castsi256_si128 (s),
+      _mm256_extracti128_si256 (s, 1));
+  v = _mm_srai_epi32 (_mm_add_epi32 (v, _mm_set1_epi32 (1 << (PREC - 1))),
+      PREC);
+  v = _mm_packs_epi32 (v, v);
+  v = _mm_packus_epi16 (v, v);
+  int32_t b = _mm_cvtsi128_si32 (v);
+  memcpy (dst, &b, 4);
+}
+
+/* One or two rows at once: with more, the sums no longer fit in the 16
+ * registers and spill. */
+BODY256 void
+hpass_rows256 (const ClipHTable *t, const uint8_t *const *src,
+    int src_first, uint8_t *const *dst, const int bpp, const int R)
+{
+  const __m256i pattern = half_pattern (bpp);
+  const int steps = t->steps;
+
+  for (int i = 0; i < t->n; i++) {
+    size_t off = (size_t) (t->start[i] - src_first) * bpp;
+    const int8_t *w = t->digits + (size_t) i * steps * 3 * 64;
+    __m256i a0 = _mm256_setzero_si256 (), a1 = a0, a2 = a0;
+    __m256i b0 = a0, b1 = a0, b2 = a0;
+
+    for (int s = 0; s < steps; s++, w += 3 * 64) {
+      size_t o = off + (size_t) s * 16 * bpp;
+      for (int h = 0; h < 2; h++) {
+        __m256i w0 = _mm256_loadu_si256 ((const __m256i *) (w + 32 * h));
+        __m256i w1 = _mm256_loadu_si256 ((const __m256i *) (w + 64
+                + 32 * h));
+        __m256i w2 = _mm256_loadu_si256 ((const __m256i *) (w + 128
+                + 32 * h));
+        __m256i x = load_half (src[0] + o, h, bpp, pattern);
+        a0 = _mm256_dpbusd_avx_epi32 (a0, x, w0);
+        a1 = _mm256_dpbusd_avx_epi32 (a1, x, w1);
+        a2 = _mm256_dpbusd_avx_epi32 (a2, x, w2);
+        if (R > 1) {
+          x = load_half (src[1] + o, h, bpp, pattern);
+          b0 = _mm256_dpbusd_avx_epi32 (b0, x, w0);
+          b1 = _mm256_dpbusd_avx_epi32 (b1, x, w1);
+          b2 = _mm256_dpbusd_avx_epi32 (b2, x, w2);
+        }
+      }
+    }
+    store_sums256 (dst[0] + 4 * (size_t) i, a0, a1, a2);
+    if (R > 1)
+      store_sums256 (dst[1] + 4 * (size_t) i, b0, b1, b2);
+  }
+}
+
+TARGET_AVXVNNI void
+clip_hpass_avx2_vnni (const ClipHTable *t, const uint8_t *const *src,
+    int src_first, uint8_t *const *dst, int rows)
+{
+  g_return_if_fail (t->layout == CLIP_HTABLE_DIGITS);
+
+  /* Constant bpp and row counts let each copy keep its sums in
+   * registers. */
+  for (int r = 0; r < rows; r += 2) {
+    int two = rows - r >= 2;
+#define HPASS_ROWS(bpp) \
+    if (two) \
+      hpass_rows256 (t, src + r, src_first, dst + r, bpp, 2); \
+    else \
+      hpass_rows256 (t, src + r, src_first, dst + r, bpp, 1);
+    if (t->bpp == 4) {
+      HPASS_ROWS (4)
+    } else if (t->bpp == 3) {
+      HPASS_ROWS (3)
+    } else {
+      HPASS_ROWS (1)
+    }
+#undef HPASS_ROWS
+  }
 }
 #endif

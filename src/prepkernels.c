@@ -4,8 +4,8 @@
  * instantiated (prepkernels-impl.h) once for the baseline and, on x86-64,
  * once more under target("avx2") and target("avx512...") on 256- and
  * 512-bit vectors; clip_prep_kernels() picks by CPUID. Where AVX512_VNNI
- * runs, the horizontal pass, the costliest, uses byte dot products
- * instead (prepkernels-vnni.c).
+ * or AVX-VNNI runs, the horizontal pass, the costliest, uses byte dot
+ * products instead (prepkernels-vnni.c).
  *
  * Exactness: everything is int32 arithmetic with the same products and
  * sums as PIL's ImagingResample (a u8 times a weight below 2^23 fits, and
@@ -150,10 +150,15 @@ widen_u8_avx512 (u8x16 b)
 #undef IDX_FOLD8
 #undef IDX_FOLD4
 
-/* AVX-512 with the horizontal pass on byte dot products. */
+/* AVX-512 or AVX2 with the horizontal pass on byte dot products. */
 static const ClipPrepKernels kernels_avx512_vnni = {
   "avx512-vnni", CLIP_HTABLE_DIGITS, yuv_chroma_avx512, yuv_row_avx512,
   clip_hpass_avx512_vnni, vpass_avx512,
+};
+
+static const ClipPrepKernels kernels_avx2_vnni = {
+  "avx2-vnni", CLIP_HTABLE_DIGITS, yuv_chroma_avx2, yuv_row_avx2,
+  clip_hpass_avx2_vnni, vpass_avx2,
 };
 
 static gboolean
@@ -192,6 +197,8 @@ clip_prep_kernels_named (const char *name)
     return cpu_has_avx512_vnni () ? &kernels_avx512_vnni : NULL;
   if (strcmp (name, kernels_avx512.name) == 0)
     return cpu_has_avx512 () ? &kernels_avx512 : NULL;
+  if (strcmp (name, kernels_avx2_vnni.name) == 0)
+    return clip_cpu_has_avx_vnni () ? &kernels_avx2_vnni : NULL;
   if (strcmp (name, kernels_avx2.name) == 0)
     return cpu_has_avx2 () ? &kernels_avx2 : NULL;
 #endif
@@ -208,6 +215,8 @@ clip_prep_kernels (gboolean portable)
     return &kernels_avx512_vnni;
   if (cpu_has_avx512 ())
     return &kernels_avx512;
+  if (clip_cpu_has_avx_vnni ())
+    return &kernels_avx2_vnni;
   if (cpu_has_avx2 ())
     return &kernels_avx2;
 #endif

@@ -7,9 +7,9 @@ aspect ratios, crops that reach the frame's edges, HD and 4K frames, noise
 and smooth content) in every pixel format the engine accepts, both ways:
 Pillow's Image.resize(BICUBIC) with torchvision's Resize/CenterCrop
 geometry, and the C code, through every kernel set this CPU runs (AVX-512
-with VNNI, AVX-512, AVX2, portable) and with 1 to 3 threads. Prints the
-fraction of identical bytes and the largest difference; exits 1 unless
-every byte matches.
+with VNNI, AVX-512, AVX2 with VNNI, AVX2, portable) and with 1 to 3
+threads. Prints the fraction of identical bytes and the largest
+difference; exits 1 unless every byte matches.
 
 Packed RGB formats are built from the RGB image; GRAY8 is compared with
 Pillow on (g, g, g). For I420 and NV12 the reference is Pillow on the
@@ -182,7 +182,8 @@ class Engine:
         """The kernel sets this CPU runs, the fastest first."""
         prep = self.lib.clip_prep_new(1, None, None, 1, 0)
         names = [self.lib.clip_prep_kernels_name(prep).decode()]
-        for name in ("avx512-vnni", "avx512", "avx2", "portable"):
+        for name in ("avx512-vnni", "avx512", "avx2-vnni", "avx2",
+                     "portable"):
             if name not in names and self.lib.clip_prep_use_kernels(
                     prep, name.encode()):
                 names.append(name)

@@ -583,7 +583,7 @@ test_kernels_agree (void)
     { 333, 2, 16 }, { 640, 480, 1 }, { 3840, 2160, 224 }, { 17, 3000, 224 },
   };
   static const char *const names[] = {
-    "avx512-vnni", "avx512", "avx2",
+    "avx512-vnni", "avx512", "avx2-vnni", "avx2",
   };
   const float mean[3] = { 0.48f, 0.45f, 0.40f };
   const float std[3] = { 0.26f, 0.26f, 0.27f };
