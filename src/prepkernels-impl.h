@@ -6,8 +6,10 @@
  * vi32h (VL / 2 int32), vu8 (VL bytes) and vu8x2 (2 VL bytes), and the
  * shuffle indices IDX_* below; then a function widen_u8_<ISA> that
  * zero-extends VL bytes to VL int32 lanes, the one operation compilers do
- * not lower well from generic vectors. A step of the horizontal pass is
- * 4 pixels x 4 channels, 16 lanes, taken VL lanes at a time. */
+ * not lower well from generic vectors, and optionally PACK_RGBX (r, g, b):
+ * the bytes R, G, B, 0 of each lane, each value clamped to 0 .. 255. A
+ * step of the horizontal pass is 4 pixels x 4 channels, 16 lanes, taken
+ * VL lanes at a time. */
 
 #define KFN_(name, isa) name##_##isa
 #define KFN__(name, isa) KFN_ (name, isa)
@@ -105,16 +107,20 @@ KFN (yuv_row_body) (const ClipYuvCoeffs *c, const uint8_t *y, int n,
 
   for (; j + VL <= n; j += VL) {
     vi32 yy = (KFN (load_u8) (y + j) - c->y_offset) * c->cy;
-    vi32 r = KFN (clamp_u8) ((yy + KFN (load_doubled) (cr + j / 2))
-        >> 16);
-    vi32 g = KFN (clamp_u8) ((yy + KFN (load_doubled) (cg + j / 2))
-        >> 16);
-    vi32 b = KFN (clamp_u8) ((yy + KFN (load_doubled) (cb + j / 2))
-        >> 16);
+    vi32 r = (yy + KFN (load_doubled) (cr + j / 2)) >> 16;
+    vi32 g = (yy + KFN (load_doubled) (cg + j / 2)) >> 16;
+    vi32 b = (yy + KFN (load_doubled) (cb + j / 2)) >> 16;
+#if defined(PACK_RGBX)
+    vi32 px = PACK_RGBX (r, g, b);
+#else
+    r = KFN (clamp_u8) (r);
+    g = KFN (clamp_u8) (g);
+    b = KFN (clamp_u8) (b);
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
     vi32 px = r | g << 8 | b << 16;
 #else
     vi32 px = r << 24 | g << 16 | b << 8;
+#endif
 #endif
     memcpy (dst + 4 * (size_t) j, &px, sizeof px);
   }

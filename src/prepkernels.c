@@ -93,11 +93,25 @@ widen_u8_avx2 (u8x8 b)
   return (i32x8) _mm256_cvtepu8_epi32 (_mm_cvtsi64_si128 (bits));
 }
 
+/* Saturating packs clamp to 0 .. 255 and keep each pixel in its 16-byte
+ * lane as R0-3 G0-3 B0-3 zeros; one byte shuffle interleaves them. */
+BODY TARGET_AVX2 i32x8
+pack_rgbx_avx2 (i32x8 r, i32x8 g, i32x8 b)
+{
+  __m256i rg = _mm256_packs_epi32 ((__m256i) r, (__m256i) g);
+  __m256i b0 = _mm256_packs_epi32 ((__m256i) b, _mm256_setzero_si256 ());
+  return (i32x8) _mm256_shuffle_epi8 (_mm256_packus_epi16 (rg, b0),
+      _mm256_set_epi32 (0x0f0b0703, 0x0e0a0602, 0x0d090501, 0x0c080400,
+          0x0f0b0703, 0x0e0a0602, 0x0d090501, 0x0c080400));
+}
+
 #define ISA avx2
 #define ISA_ATTR TARGET_AVX2
+#define PACK_RGBX pack_rgbx_avx2
 #include "prepkernels-impl.h"
 #undef ISA
 #undef ISA_ATTR
+#undef PACK_RGBX
 #endif
 #undef VL
 #undef vi32
@@ -132,11 +146,22 @@ widen_u8_avx512 (u8x16 b)
   return (i32x16) _mm512_cvtepu8_epi32 ((__m128i) b);
 }
 
+BODY TARGET_AVX512 i32x16
+pack_rgbx_avx512 (i32x16 r, i32x16 g, i32x16 b)
+{
+  __m512i rg = _mm512_packs_epi32 ((__m512i) r, (__m512i) g);
+  __m512i b0 = _mm512_packs_epi32 ((__m512i) b, _mm512_setzero_si512 ());
+  return (i32x16) _mm512_shuffle_epi8 (_mm512_packus_epi16 (rg, b0),
+      _mm512_set4_epi32 (0x0f0b0703, 0x0e0a0602, 0x0d090501, 0x0c080400));
+}
+
 #define ISA avx512
 #define ISA_ATTR TARGET_AVX512
+#define PACK_RGBX pack_rgbx_avx512
 #include "prepkernels-impl.h"
 #undef ISA
 #undef ISA_ATTR
+#undef PACK_RGBX
 #undef VL
 #undef vi32
 #undef vi32h
