@@ -7,9 +7,10 @@
  * shuffle indices IDX_* below; then a function widen_u8_<ISA> that
  * zero-extends VL bytes to VL int32 lanes, the one operation compilers do
  * not lower well from generic vectors, and optionally PACK_RGBX (r, g, b):
- * the bytes R, G, B, 0 of each lane, each value clamped to 0 .. 255. A
- * step of the horizontal pass is 4 pixels x 4 channels, 16 lanes, taken
- * VL lanes at a time. */
+ * the bytes R, G, B, 0 of each lane, each value clamped to 0 .. 255. It
+ * undefines ISA, ISA_ATTR and PACK_RGBX at its end. A step of the
+ * horizontal pass is 4 pixels x 4 channels, 16 lanes, taken VL lanes at a
+ * time. */
 
 #define KFN_(name, isa) name##_##isa
 #define KFN__(name, isa) KFN_ (name, isa)
@@ -219,22 +220,8 @@ BODY ISA_ATTR void
 KFN (hpass_any) (const ClipHTable *t, const uint8_t *const *src,
     int src_first, uint8_t *const *dst, int rows)
 {
-  /* Constant bpp and row counts let each copy keep its sums in
-   * registers; a frame's rows come in fours but for a few. */
-#define HPASS_ROWS(bpp) \
-  switch (rows) { \
-    case 4: KFN (hpass_body) (t, src, src_first, dst, bpp, 4); break; \
-    case 3: KFN (hpass_body) (t, src, src_first, dst, bpp, 3); break; \
-    case 2: KFN (hpass_body) (t, src, src_first, dst, bpp, 2); break; \
-    default: KFN (hpass_body) (t, src, src_first, dst, bpp, 1); break; \
-  }
-  if (t->bpp == 4)
-    HPASS_ROWS (4)
-  else if (t->bpp == 3)
-    HPASS_ROWS (3)
-  else
-    HPASS_ROWS (1)
-#undef HPASS_ROWS
+  /* A frame's rows come in fours but for a few. */
+  CLIP_HPASS_DISPATCH (KFN (hpass_body), t, src, src_first, dst, rows);
 }
 
 BODY ISA_ATTR void
@@ -311,3 +298,8 @@ static const ClipPrepKernels KFN (kernels) = {
 #undef KFN
 #undef KFN_
 #undef KFN__
+/* The instantiation's own parameters, for the next one to define (the
+ * width's may serve several). */
+#undef ISA
+#undef ISA_ATTR
+#undef PACK_RGBX

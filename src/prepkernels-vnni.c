@@ -64,17 +64,11 @@ load_step (const uint8_t *p, const int bpp, __m512i pattern)
   return _mm512_shuffle_epi8 (x, pattern);
 }
 
-/* s0 + 2^8 s1 + 2^16 s2, the four blocks added: one sum per channel,
- * rounded and clamped as PIL does, stored as 4 bytes at @dst. */
-BODY void
-store_sums (uint8_t *dst, __m512i s0, __m512i s1, __m512i s2)
+/* The four channel sums in @v rounded and clamped as PIL does, stored as
+ * 4 bytes at @dst. SSE2 only, so that both passes inline it. */
+static inline __attribute__((always_inline)) void
+store_channels (uint8_t *dst, __m128i v)
 {
-  __m512i s = _mm512_add_epi32 (s0, _mm512_add_epi32 (
-          _mm512_slli_epi32 (s1, 8), _mm512_slli_epi32 (s2, 16)));
-  __m256i h = _mm256_add_epi32 (_mm512_castsi512_si256 (s),
-      _mm512_extracti64x4_epi64 (s, 1));
-  __m128i v = _mm_add_epi32 (_mm256_castsi256_si128 (h),
-      _mm256_extracti128_si256 (h, 1));
   v = _mm_srai_epi32 (_mm_add_epi32 (v, _mm_set1_epi32 (1 << (PREC - 1))),
       PREC);
   /* Saturating packs clamp to 0 .. 255 as PIL's clip8 does. */
@@ -83,6 +77,29 @@ store_sums (uint8_t *dst, __m512i s0, __m512i s1, __m512i s2)
   int32_t b = _mm_cvtsi128_si32 (v);
   memcpy (dst, &b, 4);
 }
+
+/* s0 + 2^8 s1 + 2^16 s2, the four blocks added: one sum per channel,
+ * stored at @dst. */
+BODY void
+store_sums (uint8_t *dst, __m512i s0, __m512i s1, __m512i s2)
+{
+  __m512i v = _mm512_add_epi32 (s0, _mm512_add_epi32 (
+          _mm512_slli_epi32 (s1, 8), _mm512_slli_epi32 (s2, 16)));
+  __m256i h = _mm256_add_epi32 (_mm512_castsi512_si256 (v),
+      _mm512_extracti64x4_epi64 (v, 1));
+  store_channels (dst, _mm_add_epi32 (_mm256_castsi256_si128 (h),
+          _mm256_extracti128_si256 (h, 1)));
+}
+
+/* Adds the byte dot products (@dp) of @x and the three rows @w to the
+ * sums s0, s1, s2 of prefix @s. */
+#define DOT3(dp, s, x, w) \
+  do { \
+    const __typeof__ (s##0) x_ = (x); \
+    s##0 = dp (s##0, x_, w[0]); \
+    s##1 = dp (s##1, x_, w[1]); \
+    s##2 = dp (s##2, x_, w[2]); \
+  } while (0)
 
 /* @R rows at once, so that each weight load serves them all. */
 BODY void
@@ -95,38 +112,26 @@ hpass_rows (const ClipHTable *t, const uint8_t *const *src, int src_first,
   for (int i = 0; i < t->n; i++) {
     size_t off = (size_t) (t->start[i] - src_first) * bpp;
     const int8_t *w = t->digits + (size_t) i * steps * 3 * 64;
-    /* Named sums, not an array: compilers keep these in registers. */
+    /* Named sums, not arrays: compilers keep these in registers. */
     __m512i a0 = _mm512_setzero_si512 (), a1 = a0, a2 = a0;
     __m512i b0 = a0, b1 = a0, b2 = a0, c0 = a0, c1 = a0, c2 = a0;
     __m512i d0 = a0, d1 = a0, d2 = a0;
 
     for (int s = 0; s < steps; s++, w += 3 * 64) {
-      __m512i w0 = _mm512_loadu_si512 (w);
-      __m512i w1 = _mm512_loadu_si512 (w + 64);
-      __m512i w2 = _mm512_loadu_si512 (w + 128);
+      const __m512i wd[3] = { _mm512_loadu_si512 (w),
+        _mm512_loadu_si512 (w + 64), _mm512_loadu_si512 (w + 128) };
       size_t o = off + (size_t) s * 16 * bpp;
-      __m512i x = load_step (src[0] + o, bpp, pattern);
-      a0 = _mm512_dpbusd_epi32 (a0, x, w0);
-      a1 = _mm512_dpbusd_epi32 (a1, x, w1);
-      a2 = _mm512_dpbusd_epi32 (a2, x, w2);
-      if (R > 1) {
-        x = load_step (src[1] + o, bpp, pattern);
-        b0 = _mm512_dpbusd_epi32 (b0, x, w0);
-        b1 = _mm512_dpbusd_epi32 (b1, x, w1);
-        b2 = _mm512_dpbusd_epi32 (b2, x, w2);
-      }
-      if (R > 2) {
-        x = load_step (src[2] + o, bpp, pattern);
-        c0 = _mm512_dpbusd_epi32 (c0, x, w0);
-        c1 = _mm512_dpbusd_epi32 (c1, x, w1);
-        c2 = _mm512_dpbusd_epi32 (c2, x, w2);
-      }
-      if (R > 3) {
-        x = load_step (src[3] + o, bpp, pattern);
-        d0 = _mm512_dpbusd_epi32 (d0, x, w0);
-        d1 = _mm512_dpbusd_epi32 (d1, x, w1);
-        d2 = _mm512_dpbusd_epi32 (d2, x, w2);
-      }
+      DOT3 (_mm512_dpbusd_epi32, a,
+          load_step (src[0] + o, bpp, pattern), wd);
+      if (R > 1)
+        DOT3 (_mm512_dpbusd_epi32, b,
+            load_step (src[1] + o, bpp, pattern), wd);
+      if (R > 2)
+        DOT3 (_mm512_dpbusd_epi32, c,
+            load_step (src[2] + o, bpp, pattern), wd);
+      if (R > 3)
+        DOT3 (_mm512_dpbusd_epi32, d,
+            load_step (src[3] + o, bpp, pattern), wd);
     }
     store_sums (dst[0] + 4 * (size_t) i, a0, a1, a2);
     if (R > 1)
@@ -143,23 +148,7 @@ clip_hpass_avx512_vnni (const ClipHTable *t, const uint8_t *const *src,
     int src_first, uint8_t *const *dst, int rows)
 {
   g_return_if_fail (t->layout == CLIP_HTABLE_DIGITS);
-
-  /* Constant bpp and row counts let each copy keep its sums in
-   * registers; a frame's rows come in fours but for a few. */
-#define HPASS_ROWS(bpp) \
-  switch (rows) { \
-    case 4: hpass_rows (t, src, src_first, dst, bpp, 4); break; \
-    case 3: hpass_rows (t, src, src_first, dst, bpp, 3); break; \
-    case 2: hpass_rows (t, src, src_first, dst, bpp, 2); break; \
-    default: hpass_rows (t, src, src_first, dst, bpp, 1); break; \
-  }
-  if (t->bpp == 4)
-    HPASS_ROWS (4)
-  else if (t->bpp == 3)
-    HPASS_ROWS (3)
-  else
-    HPASS_ROWS (1)
-#undef HPASS_ROWS
+  CLIP_HPASS_DISPATCH (hpass_rows, t, src, src_first, dst, rows);
 }
 
 /* ------------------------------------------------- AVX-VNNI, 32 bytes */
@@ -220,22 +209,16 @@ load_half (const uint8_t *p, int h, const int bpp, __m256i pattern)
 BODY256 void
 store_sums256 (uint8_t *dst, __m256i s0, __m256i s1, __m256i s2)
 {
-  __m256i s = _mm256_add_epi32 (s0, _mm256_add_epi32 (
+  __m256i v = _mm256_add_epi32 (s0, _mm256_add_epi32 (
           _mm256_slli_epi32 (s1, 8), _mm256_slli_epi32 (s2, 16)));
-  __m128i v = _mm_add_epi32 (_mm256_castsi256_si128 (s),
-      _mm256_extracti128_si256 (s, 1));
-  v = _mm_srai_epi32 (_mm_add_epi32 (v, _mm_set1_epi32 (1 << (PREC - 1))),
-      PREC);
-  v = _mm_packs_epi32 (v, v);
-  v = _mm_packus_epi16 (v, v);
-  int32_t b = _mm_cvtsi128_si32 (v);
-  memcpy (dst, &b, 4);
+  store_channels (dst, _mm_add_epi32 (_mm256_castsi256_si128 (v),
+          _mm256_extracti128_si256 (v, 1)));
 }
 
-/* One or two rows at once: with more, the sums no longer fit in the 16
- * registers and spill. */
+/* One or two rows (@R) at once: with more, the sums no longer fit in the
+ * 16 registers and spill. Each step is taken as two halves of 8 pixels. */
 BODY256 void
-hpass_rows256 (const ClipHTable *t, const uint8_t *const *src,
+hpass_pair256 (const ClipHTable *t, const uint8_t *const *src,
     int src_first, uint8_t *const *dst, const int bpp, const int R)
 {
   const __m256i pattern = half_pattern (bpp);
@@ -250,21 +233,15 @@ hpass_rows256 (const ClipHTable *t, const uint8_t *const *src,
     for (int s = 0; s < steps; s++, w += 3 * 64) {
       size_t o = off + (size_t) s * 16 * bpp;
       for (int h = 0; h < 2; h++) {
-        __m256i w0 = _mm256_loadu_si256 ((const __m256i *) (w + 32 * h));
-        __m256i w1 = _mm256_loadu_si256 ((const __m256i *) (w + 64
-                + 32 * h));
-        __m256i w2 = _mm256_loadu_si256 ((const __m256i *) (w + 128
-                + 32 * h));
-        __m256i x = load_half (src[0] + o, h, bpp, pattern);
-        a0 = _mm256_dpbusd_avx_epi32 (a0, x, w0);
-        a1 = _mm256_dpbusd_avx_epi32 (a1, x, w1);
-        a2 = _mm256_dpbusd_avx_epi32 (a2, x, w2);
-        if (R > 1) {
-          x = load_half (src[1] + o, h, bpp, pattern);
-          b0 = _mm256_dpbusd_avx_epi32 (b0, x, w0);
-          b1 = _mm256_dpbusd_avx_epi32 (b1, x, w1);
-          b2 = _mm256_dpbusd_avx_epi32 (b2, x, w2);
-        }
+        const __m256i wd[3] = {
+          _mm256_loadu_si256 ((const __m256i *) (w + 32 * h)),
+          _mm256_loadu_si256 ((const __m256i *) (w + 64 + 32 * h)),
+          _mm256_loadu_si256 ((const __m256i *) (w + 128 + 32 * h)) };
+        DOT3 (_mm256_dpbusd_avx_epi32, a,
+            load_half (src[0] + o, h, bpp, pattern), wd);
+        if (R > 1)
+          DOT3 (_mm256_dpbusd_avx_epi32, b,
+              load_half (src[1] + o, h, bpp, pattern), wd);
       }
     }
     store_sums256 (dst[0] + 4 * (size_t) i, a0, a1, a2);
@@ -273,29 +250,19 @@ hpass_rows256 (const ClipHTable *t, const uint8_t *const *src,
   }
 }
 
+BODY256 void
+hpass_rows256 (const ClipHTable *t, const uint8_t *const *src,
+    int src_first, uint8_t *const *dst, const int bpp, const int R)
+{
+  for (int r = 0; r < R; r += 2)
+    hpass_pair256 (t, src + r, src_first, dst + r, bpp, R - r >= 2 ? 2 : 1);
+}
+
 TARGET_AVXVNNI void
 clip_hpass_avx2_vnni (const ClipHTable *t, const uint8_t *const *src,
     int src_first, uint8_t *const *dst, int rows)
 {
   g_return_if_fail (t->layout == CLIP_HTABLE_DIGITS);
-
-  /* Constant bpp and row counts let each copy keep its sums in
-   * registers. */
-  for (int r = 0; r < rows; r += 2) {
-    int two = rows - r >= 2;
-#define HPASS_ROWS(bpp) \
-    if (two) \
-      hpass_rows256 (t, src + r, src_first, dst + r, bpp, 2); \
-    else \
-      hpass_rows256 (t, src + r, src_first, dst + r, bpp, 1);
-    if (t->bpp == 4) {
-      HPASS_ROWS (4)
-    } else if (t->bpp == 3) {
-      HPASS_ROWS (3)
-    } else {
-      HPASS_ROWS (1)
-    }
-#undef HPASS_ROWS
-  }
+  CLIP_HPASS_DISPATCH (hpass_rows256, t, src, src_first, dst, rows);
 }
 #endif

@@ -74,8 +74,6 @@ widen_u8_portable (u8x8 b)
 #define ISA portable
 #define ISA_ATTR
 #include "prepkernels-impl.h"
-#undef ISA
-#undef ISA_ATTR
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define HAVE_X86_KERNELS 1
@@ -109,9 +107,6 @@ pack_rgbx_avx2 (i32x8 r, i32x8 g, i32x8 b)
 #define ISA_ATTR TARGET_AVX2
 #define PACK_RGBX pack_rgbx_avx2
 #include "prepkernels-impl.h"
-#undef ISA
-#undef ISA_ATTR
-#undef PACK_RGBX
 #endif
 #undef VL
 #undef vi32
@@ -159,21 +154,6 @@ pack_rgbx_avx512 (i32x16 r, i32x16 g, i32x16 b)
 #define ISA_ATTR TARGET_AVX512
 #define PACK_RGBX pack_rgbx_avx512
 #include "prepkernels-impl.h"
-#undef ISA
-#undef ISA_ATTR
-#undef PACK_RGBX
-#undef VL
-#undef vi32
-#undef vi32h
-#undef vu8
-#undef vu8x2
-#undef IDX_DOUBLED
-#undef IDX_EVEN
-#undef IDX_ODD
-#undef IDX_RGB
-#undef IDX_GREY
-#undef IDX_FOLD8
-#undef IDX_FOLD4
 
 /* AVX-512 or AVX2 with the horizontal pass on byte dot products. */
 static const ClipPrepKernels kernels_avx512_vnni = {

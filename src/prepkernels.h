@@ -46,6 +46,27 @@ typedef struct {
       int len, uint8_t *dst);
 } ClipPrepKernels;
 
+/* Calls @body (table, src, src_first, dst, bpp, rows) with constant bpp
+ * and row counts, so that each copy keeps its sums in registers: the
+ * horizontal passes' dispatch on ClipHTable.bpp and @rows (1 to 4). */
+#define CLIP_HPASS_DISPATCH(body, t, src, src_first, dst, rows) \
+  do { \
+    switch ((t)->bpp * 8 + (rows)) { \
+      case 4 * 8 + 4: body (t, src, src_first, dst, 4, 4); break; \
+      case 4 * 8 + 3: body (t, src, src_first, dst, 4, 3); break; \
+      case 4 * 8 + 2: body (t, src, src_first, dst, 4, 2); break; \
+      case 4 * 8 + 1: body (t, src, src_first, dst, 4, 1); break; \
+      case 3 * 8 + 4: body (t, src, src_first, dst, 3, 4); break; \
+      case 3 * 8 + 3: body (t, src, src_first, dst, 3, 3); break; \
+      case 3 * 8 + 2: body (t, src, src_first, dst, 3, 2); break; \
+      case 3 * 8 + 1: body (t, src, src_first, dst, 3, 1); break; \
+      case 1 * 8 + 4: body (t, src, src_first, dst, 1, 4); break; \
+      case 1 * 8 + 3: body (t, src, src_first, dst, 1, 3); break; \
+      case 1 * 8 + 2: body (t, src, src_first, dst, 1, 2); break; \
+      default: body (t, src, src_first, dst, 1, 1); break; \
+    } \
+  } while (0)
+
 /* The fastest kernels this CPU runs, or with @portable the ones built for
  * the baseline instruction set (for tests that compare the two). */
 const ClipPrepKernels *clip_prep_kernels (gboolean portable);
