@@ -28,7 +28,7 @@
 /* Where each output byte of a step comes from (vpshufb, within each
  * 16-byte block; -1 gives a zero). 4-byte pixels: block q is pixels 4q ..
  * 4q + 3 as they are. 3-byte pixels: block q holds the 12 bytes of those
- * pixels first (the dword permutation below), channel 4 is zero. Grey:
+ * pixels first (the dword permutation below), the fourth channel zero. Grey:
  * every block holds the 16 pixels and takes its own 4, three times. */
 BODY __m512i
 step_pattern (int bpp)

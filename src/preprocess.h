@@ -39,8 +39,8 @@ gboolean clip_prep_run (ClipPrep *prep, const ClipImage *image, float *out,
 /* clip_resize_crop_rgb8() with @prep's size. */
 gboolean clip_prep_run_rgb8 (ClipPrep *prep, const ClipImage *image,
     uint8_t *out, GError **error);
-/* Name of the kernels @prep runs ("avx512-vnni", "avx512", "avx2",
- * "portable"). */
+/* Name of the kernels @prep runs ("avx512-vnni", "avx512", "avx2-vnni",
+ * "avx2", "portable"). */
 const char *clip_prep_kernels_name (const ClipPrep *prep);
 /* Makes @prep run the kernels called @name (for tests and benchmarks that
  * compare them); FALSE, and nothing changed, when none is built under that
