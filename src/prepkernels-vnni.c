@@ -16,7 +16,6 @@
 #include "prepkernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <cpuid.h>
 #include <immintrin.h>
 #include <string.h>
 
@@ -155,20 +154,6 @@ clip_hpass_avx512_vnni (const ClipHTable *t, const uint8_t *const *src,
 
 #define TARGET_AVXVNNI __attribute__((target ("avx2,avxvnni")))
 #define BODY256 static inline __attribute__((always_inline)) TARGET_AVXVNNI
-
-gboolean
-clip_cpu_has_avx_vnni (void)
-{
-  unsigned int a, b, c, d;
-
-  /* AVX2 as the compiler checks it (with the OS saving the registers),
-   * and CPUID leaf 7, subleaf 1, EAX bit 4. */
-  __builtin_cpu_init ();
-  if (!__builtin_cpu_supports ("avx2") || __get_cpuid_max (0, NULL) < 7)
-    return FALSE;
-  __cpuid_count (7, 1, a, b, c, d);
-  return (a & bit_AVXVNNI) != 0;
-}
 
 /* step_pattern for one half of a step (see there): for grey pixels, half
  * @h's 8 pixels are loaded at the bottom of both 16-byte lanes. */

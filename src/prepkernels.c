@@ -77,6 +77,7 @@ widen_u8_portable (u8x8 b)
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define HAVE_X86_KERNELS 1
+#include <cpuid.h>
 #include <immintrin.h>
 
 #define TARGET_AVX2 __attribute__((target ("avx2")))
@@ -188,25 +189,50 @@ cpu_has_avx2 (void)
   __builtin_cpu_init ();
   return __builtin_cpu_supports ("avx2");
 }
+
+/* AVX2 as the compiler checks it (with the OS saving the registers), and
+ * CPUID leaf 7, subleaf 1, EAX bit 4. */
+static gboolean
+cpu_has_avx_vnni (void)
+{
+  unsigned int a, b, c, d;
+
+  if (!cpu_has_avx2 () || __get_cpuid_max (0, NULL) < 7)
+    return FALSE;
+  __cpuid_count (7, 1, a, b, c, d);
+  return (a & bit_AVXVNNI) != 0;
+}
 #endif
+
+static gboolean
+cpu_runs_baseline (void)
+{
+  return TRUE;
+}
+
+/* Every kernel set built in, the fastest first, with whether this CPU runs
+ * it. */
+static const struct {
+  const ClipPrepKernels *kernels;
+  gboolean (*cpu_runs) (void);
+} kernel_sets[] = {
+#ifdef HAVE_X86_KERNELS
+  { &kernels_avx512_vnni, cpu_has_avx512_vnni },
+  { &kernels_avx512, cpu_has_avx512 },
+  { &kernels_avx2_vnni, cpu_has_avx_vnni },
+  { &kernels_avx2, cpu_has_avx2 },
+#endif
+  { &kernels_portable, cpu_runs_baseline },
+};
 
 const ClipPrepKernels *
 clip_prep_kernels_named (const char *name)
 {
   g_return_val_if_fail (name != NULL, NULL);
 
-  if (strcmp (name, kernels_portable.name) == 0)
-    return &kernels_portable;
-#ifdef HAVE_X86_KERNELS
-  if (strcmp (name, kernels_avx512_vnni.name) == 0)
-    return cpu_has_avx512_vnni () ? &kernels_avx512_vnni : NULL;
-  if (strcmp (name, kernels_avx512.name) == 0)
-    return cpu_has_avx512 () ? &kernels_avx512 : NULL;
-  if (strcmp (name, kernels_avx2_vnni.name) == 0)
-    return clip_cpu_has_avx_vnni () ? &kernels_avx2_vnni : NULL;
-  if (strcmp (name, kernels_avx2.name) == 0)
-    return cpu_has_avx2 () ? &kernels_avx2 : NULL;
-#endif
+  for (size_t i = 0; i < G_N_ELEMENTS (kernel_sets); i++)
+    if (strcmp (name, kernel_sets[i].kernels->name) == 0)
+      return kernel_sets[i].cpu_runs () ? kernel_sets[i].kernels : NULL;
   return NULL;
 }
 
@@ -215,15 +241,8 @@ clip_prep_kernels (gboolean portable)
 {
   if (portable)
     return &kernels_portable;
-#ifdef HAVE_X86_KERNELS
-  if (cpu_has_avx512_vnni ())
-    return &kernels_avx512_vnni;
-  if (cpu_has_avx512 ())
-    return &kernels_avx512;
-  if (clip_cpu_has_avx_vnni ())
-    return &kernels_avx2_vnni;
-  if (cpu_has_avx2 ())
-    return &kernels_avx2;
-#endif
+  for (size_t i = 0; i < G_N_ELEMENTS (kernel_sets); i++)
+    if (kernel_sets[i].cpu_runs ())
+      return kernel_sets[i].kernels;
   return &kernels_portable;
 }

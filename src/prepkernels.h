@@ -77,12 +77,11 @@ const ClipPrepKernels *clip_prep_kernels_named (const char *name);
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 /* The horizontal pass on byte dot products, for CLIP_HTABLE_DIGITS
  * (prepkernels-vnni.c): on AVX512_VNNI, and on AVX-VNNI (AVX2 CPUs such
- * as Intel's since Alder Lake), which clip_cpu_has_avx_vnni() detects. */
+ * as Intel's since Alder Lake). */
 void clip_hpass_avx512_vnni (const ClipHTable *table,
     const uint8_t *const *src, int src_first, uint8_t *const *dst, int rows);
 void clip_hpass_avx2_vnni (const ClipHTable *table,
     const uint8_t *const *src, int src_first, uint8_t *const *dst, int rows);
-gboolean clip_cpu_has_avx_vnni (void);
 #endif
 
 #endif
