@@ -7,6 +7,7 @@
 #include "npy.h"
 #include "clip.h"
 #include "fileio.h"
+#include "shape.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,28 +29,19 @@ npy_itemsize (NpyDtype dtype)
   return 0;
 }
 
-/* Sets @count to the number of elements of @shape, unless the bytes of its
- * nonzero dimensions do not fit in a gssize. numpy asks this of every array,
- * empty ones included, so the loader and the saver accept the same shapes,
- * whatever the order of their dimensions. The count never overflows: it is
- * either 0 or at most those bytes. */
+/* Sets @count to the number of elements of @shape, unless the shape is too
+ * large (shape.h), so that the loader and the saver accept the same
+ * shapes. */
 static gboolean
 npy_shape_count (int ndim, const size_t *shape, size_t itemsize,
     size_t *count)
 {
-  size_t bytes = itemsize, n = 1;
+  guint64 n = 1, bytes = itemsize;
 
-  for (int i = 0; i < ndim; i++) {
-    if (shape[i] == 0) {
-      n = 0;
-      continue;
-    }
-    if (bytes > (size_t) G_MAXSSIZE / shape[i])
+  for (int i = 0; i < ndim; i++)
+    if (!clip_shape_mul (&n, &bytes, shape[i]))
       return FALSE;
-    bytes *= shape[i];
-    n *= shape[i];
-  }
-  *count = n;
+  *count = (size_t) n;
   return TRUE;
 }
 

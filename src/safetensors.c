@@ -4,6 +4,7 @@
 #include "clip.h"
 #include "fileio.h"
 #include "jsondoc.h"
+#include "shape.h"
 
 #include <math.h>
 #include <string.h>
@@ -94,9 +95,6 @@ parse_tensor (const char *origin, const char *name, JsonNode *v,
   }
   t->name = name;
   t->ndim = (int) ndim;
-  /* The bytes of the nonzero dimensions must fit in a signed size, whatever
-   * their order and whether another dimension is zero; numel, never more
-   * than those bytes, cannot overflow then. */
   uint64_t numel = 1, bytes = esize;
   for (int i = 0; i < t->ndim; i++) {
     uint64_t d;
@@ -106,14 +104,11 @@ parse_tensor (const char *origin, const char *name, JsonNode *v,
           origin, name);
       return FALSE;
     }
-    if (d != 0 && bytes > (uint64_t) G_MAXSSIZE / d) {
+    if (!clip_shape_mul (&numel, &bytes, d)) {
       g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
           "%s: tensor %s: shape too large", origin, name);
       return FALSE;
     }
-    if (d != 0)
-      bytes *= d;
-    numel *= d;
     t->shape[i] = (int64_t) d;
   }
   if (!json_uint (json_array_get_element (offs, 0), &range[0])
