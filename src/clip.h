@@ -148,6 +148,10 @@ typedef enum {
   CLIP_PIXEL_GRAY8,
   CLIP_PIXEL_I420,            /* planes Y, U, V; chroma halved both ways */
   CLIP_PIXEL_NV12,            /* planes Y, interleaved UV */
+  CLIP_PIXEL_NV21,            /* planes Y, interleaved VU */
+  /* 4:2:2, one plane: chroma halved across, every row its own; two
+   * pixels in 4 bytes, in the byte order of the name */
+  CLIP_PIXEL_YUY2, CLIP_PIXEL_UYVY, CLIP_PIXEL_YVYU,
 } ClipPixelFormat;
 
 typedef enum {
@@ -162,7 +166,7 @@ typedef struct {
   int width, height;
   const uint8_t *planes[3];
   int strides[3];             /* bytes per row of each plane */
-  ClipYuvMatrix matrix;       /* for I420 / NV12 only */
+  ClipYuvMatrix matrix;       /* for the Y'CbCr formats only */
 } ClipImage;
 
 /* A packed RGB view of @pixels. */

@@ -3,14 +3,14 @@
  * ISA_ATTR (a target attribute, or nothing) and the vector width defined:
  * VL int32 lanes (16 or 8: no wider than the target's registers, as GCC
  * splits wider generic vectors through memory), the types vi32 (VL int32),
- * vi32h (VL / 2 int32), vu8 (VL bytes) and vu8x2 (2 VL bytes), and the
- * shuffle indices IDX_* below; then a function widen_u8_<ISA> that
- * zero-extends VL bytes to VL int32 lanes, the one operation compilers do
- * not lower well from generic vectors, and optionally PACK_RGBX (r, g, b):
- * the bytes R, G, B, 0 of each lane, each value clamped to 0 .. 255. It
- * undefines ISA, ISA_ATTR and PACK_RGBX at its end. A step of the
- * horizontal pass is 4 pixels x 4 channels, 16 lanes, taken VL lanes at a
- * time. */
+ * vi32h (VL / 2 int32), vu8 (VL bytes), vu8x2 (2 VL bytes) and vu8h (VL /
+ * 2 bytes), and the shuffle indices IDX_* below; then a function
+ * widen_u8_<ISA> that zero-extends VL bytes to VL int32 lanes, the one
+ * operation compilers do not lower well from generic vectors, and
+ * optionally PACK_RGBX (r, g, b): the bytes R, G, B, 0 of each lane, each
+ * value clamped to 0 .. 255. It undefines ISA, ISA_ATTR and PACK_RGBX at
+ * its end. A step of the horizontal pass is 4 pixels x 4 channels, 16
+ * lanes, taken VL lanes at a time. */
 
 #define KFN_(name, isa) name##_##isa
 #define KFN__(name, isa) KFN_ (name, isa)
@@ -74,13 +74,14 @@ KFN (yuv_chroma_body) (const ClipYuvCoeffs *c, const uint8_t *u,
   for (; i + VL <= n; i += VL) {
     vi32 uu, vv;
     if (step == 2) {
-      /* NV12: u and v alternate; take the even and odd bytes. */
+      /* NV12 or NV21: u and v alternate; read the pairs from the first
+       * byte of each and take the even and odd bytes. */
       vu8x2 uv;
-      memcpy (&uv, u + 2 * i, sizeof uv);
-      vu8 ub = __builtin_shufflevector (uv, uv, IDX_EVEN);
-      vu8 vb = __builtin_shufflevector (uv, uv, IDX_ODD);
-      uu = KFN (widen_u8) (ub) - 128;
-      vv = KFN (widen_u8) (vb) - 128;
+      memcpy (&uv, (u < v ? u : v) + 2 * i, sizeof uv);
+      vu8 eb = __builtin_shufflevector (uv, uv, IDX_EVEN);
+      vu8 ob = __builtin_shufflevector (uv, uv, IDX_ODD);
+      uu = KFN (widen_u8) (u < v ? eb : ob) - 128;
+      vv = KFN (widen_u8) (u < v ? ob : eb) - 128;
     } else {
       uu = KFN (load_u8) (u + i) - 128;
       vv = KFN (load_u8) (v + i) - 128;
@@ -132,6 +133,38 @@ KFN (yuv_row_body) (const ClipYuvCoeffs *c, const uint8_t *y, int n,
     d[1] = (uint8_t) clamp_fixed16 (yy + cg[j / 2]);
     d[2] = (uint8_t) clamp_fixed16 (yy + cb[j / 2]);
     d[3] = 0;
+  }
+}
+
+BODY ISA_ATTR void
+KFN (yuv422_split_body) (const uint8_t *src, int n, gboolean luma_odd,
+    uint8_t *y, uint8_t *c0, uint8_t *c1)
+{
+  int i = 0;
+
+  /* VL / 2 pairs a step: VL luma bytes, VL / 2 of each chroma */
+  for (; i + VL / 2 <= n; i += VL / 2) {
+    vu8x2 px;
+    memcpy (&px, src + 4 * (size_t) i, sizeof px);
+    vu8 luma = __builtin_shufflevector (px, px, IDX_EVEN);
+    vu8 chroma = __builtin_shufflevector (px, px, IDX_ODD);
+    if (luma_odd) {
+      vu8 t = luma;
+      luma = chroma;
+      chroma = t;
+    }
+    vu8h a = __builtin_shufflevector (chroma, chroma, IDX_EVEN_H);
+    vu8h b = __builtin_shufflevector (chroma, chroma, IDX_ODD_H);
+    memcpy (y + 2 * (size_t) i, &luma, sizeof luma);
+    memcpy (c0 + i, &a, sizeof a);
+    memcpy (c1 + i, &b, sizeof b);
+  }
+  for (; i < n; i++) {
+    const uint8_t *p = src + 4 * (size_t) i;
+    y[2 * i] = p[luma_odd];
+    y[2 * i + 1] = p[2 + luma_odd];
+    c0[i] = p[!luma_odd];
+    c1[i] = p[2 + !luma_odd];
   }
 }
 
@@ -277,6 +310,13 @@ KFN (yuv_row) (const ClipYuvCoeffs *c, const uint8_t *y, int n,
 }
 
 static ISA_ATTR void
+KFN (yuv422_split) (const uint8_t *src, int n, gboolean luma_odd, uint8_t *y,
+    uint8_t *c0, uint8_t *c1)
+{
+  KFN (yuv422_split_body) (src, n, luma_odd, y, c0, c1);
+}
+
+static ISA_ATTR void
 KFN (hpass) (const ClipHTable *t, const uint8_t *const *src, int src_first,
     uint8_t *const *dst, int rows)
 {
@@ -292,7 +332,7 @@ KFN (vpass) (const uint8_t *const *rows, const int32_t *k, int count,
 
 static const ClipPrepKernels KFN (kernels) = {
   G_STRINGIFY (ISA), CLIP_HTABLE_LANES, KFN (yuv_chroma), KFN (yuv_row),
-  KFN (hpass), KFN (vpass),
+  KFN (yuv422_split), KFN (hpass), KFN (vpass),
 };
 
 #undef KFN

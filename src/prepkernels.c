@@ -56,9 +56,12 @@ clamp_fixed16 (int32_t v)
 #define vi32h i32x4
 #define vu8 u8x8
 #define vu8x2 u8x16
+#define vu8h u8x4
 #define IDX_DOUBLED 0, 0, 1, 1, 2, 2, 3, 3
 #define IDX_EVEN 0, 2, 4, 6, 8, 10, 12, 14
 #define IDX_ODD 1, 3, 5, 7, 9, 11, 13, 15
+#define IDX_EVEN_H 0, 2, 4, 6
+#define IDX_ODD_H 1, 3, 5, 7
 #define IDX_RGB 0, 1, 2, 8, 3, 4, 5, 8
 #define IDX_GREY 0, 0, 0, 8, 1, 1, 1, 8
 #define IDX_FOLD4 4, 5, 6, 7, 8, 8, 8, 8
@@ -114,9 +117,12 @@ pack_rgbx_avx2 (i32x8 r, i32x8 g, i32x8 b)
 #undef vi32h
 #undef vu8
 #undef vu8x2
+#undef vu8h
 #undef IDX_DOUBLED
 #undef IDX_EVEN
 #undef IDX_ODD
+#undef IDX_EVEN_H
+#undef IDX_ODD_H
 #undef IDX_RGB
 #undef IDX_GREY
 #undef IDX_FOLD4
@@ -128,9 +134,12 @@ pack_rgbx_avx2 (i32x8 r, i32x8 g, i32x8 b)
 #define vi32h i32x8
 #define vu8 u8x16
 #define vu8x2 u8x32
+#define vu8h u8x8
 #define IDX_DOUBLED 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7
 #define IDX_EVEN 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
 #define IDX_ODD 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#define IDX_EVEN_H 0, 2, 4, 6, 8, 10, 12, 14
+#define IDX_ODD_H 1, 3, 5, 7, 9, 11, 13, 15
 #define IDX_RGB 0, 1, 2, 16, 3, 4, 5, 16, 6, 7, 8, 16, 9, 10, 11, 16
 #define IDX_GREY 0, 0, 0, 16, 1, 1, 1, 16, 2, 2, 2, 16, 3, 3, 3, 16
 #define IDX_FOLD8 8, 9, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16
@@ -159,12 +168,12 @@ pack_rgbx_avx512 (i32x16 r, i32x16 g, i32x16 b)
 /* AVX-512 or AVX2 with the horizontal pass on byte dot products. */
 static const ClipPrepKernels kernels_avx512_vnni = {
   "avx512-vnni", CLIP_HTABLE_DIGITS, yuv_chroma_avx512, yuv_row_avx512,
-  clip_hpass_avx512_vnni, vpass_avx512,
+  yuv422_split_avx512, clip_hpass_avx512_vnni, vpass_avx512,
 };
 
 static const ClipPrepKernels kernels_avx2_vnni = {
   "avx2-vnni", CLIP_HTABLE_DIGITS, yuv_chroma_avx2, yuv_row_avx2,
-  clip_hpass_avx2_vnni, vpass_avx2,
+  yuv422_split_avx2, clip_hpass_avx2_vnni, vpass_avx2,
 };
 
 static gboolean

@@ -22,7 +22,8 @@ typedef struct {
 
   /* Chroma terms of @n chroma samples (u[i * step], v[i * step]), each
    * with the rounding half added: @cr = crv * v, @cg = -(cgu * u + cgv *
-   * v), @cb = cbu * u, with u and v centred on 128. */
+   * v), @cb = cbu * u, with u and v centred on 128. @step is 1 (planes),
+   * or 2 with u and v adjacent, in either order (NV12, NV21). */
   void (*yuv_chroma) (const ClipYuvCoeffs *c, const uint8_t *u,
       const uint8_t *v, int step, int n, int32_t *cr, int32_t *cg,
       int32_t *cb);
@@ -31,6 +32,13 @@ typedef struct {
    * chroma term j / 2. Writes 4 bytes per pixel to @dst: R, G, B, 0. */
   void (*yuv_row) (const ClipYuvCoeffs *c, const uint8_t *y, int n,
       const int32_t *cr, const int32_t *cg, const int32_t *cb, uint8_t *dst);
+
+  /* @n pairs of 4:2:2 pixels, 4 bytes each, at @src apart: their 2 @n
+   * luma bytes into @y, the first and the second chroma byte of each pair
+   * into @c0 and @c1. Luma is at the odd bytes with @luma_odd (UYVY),
+   * else at the even ones (YUY2, YVYU). */
+  void (*yuv422_split) (const uint8_t *src, int n, gboolean luma_odd,
+      uint8_t *y, uint8_t *c0, uint8_t *c1);
 
   /* Horizontal pass over @rows (1 to 4) rows of packed pixels: src[r]
    * holds pixels @src_first onwards of row r, covering every window of

@@ -21,6 +21,7 @@ typedef struct {
   int lanes[3];               /* byte of R, G, B inside one */
   int n_planes;
   gboolean yuv;
+  gboolean yuv422;            /* packed 4:2:2: chroma of its own each row */
 } FormatInfo;
 
 /* Indexed by ClipPixelFormat up to GRAY8; alpha and padding are ignored. */
@@ -39,8 +40,9 @@ static const FormatInfo packed_formats[] = {
 };
 
 static const FormatInfo yuv_formats[] = {
-  [0] = { 4, { 0, 1, 2 }, 3, TRUE },       /* I420 */
-  [1] = { 4, { 0, 1, 2 }, 2, TRUE },       /* NV12 */
+  [0] = { 4, { 0, 1, 2 }, 3, TRUE, FALSE },        /* I420 */
+  [1] = { 4, { 0, 1, 2 }, 2, TRUE, FALSE },        /* NV12, NV21 */
+  [2] = { 4, { 0, 1, 2 }, 1, TRUE, TRUE }, /* YUY2, UYVY, YVYU */
 };
 
 /* Checks size, planes and strides; returns how to read the format. */
@@ -64,9 +66,16 @@ image_format (const ClipImage *image, GError **error)
       min_stride[1] = min_stride[2] = (w + 1) / 2;
       break;
     case CLIP_PIXEL_NV12:
+    case CLIP_PIXEL_NV21:
       f = &yuv_formats[1];
       min_stride[0] = w;
       min_stride[1] = (gint64) (w + 1) / 2 * 2;
+      break;
+    case CLIP_PIXEL_YUY2:
+    case CLIP_PIXEL_UYVY:
+    case CLIP_PIXEL_YVYU:
+      f = &yuv_formats[2];
+      min_stride[0] = (gint64) (w + 1) / 2 * 4;
       break;
     default:
       if ((unsigned) image->format >= G_N_ELEMENTS (packed_formats)) {
@@ -238,6 +247,8 @@ typedef struct {
   int32_t *chroma;            /* 3 arrays of chroma terms */
   size_t chroma_n;
   int chroma_row;             /* chroma row held in @chroma, or -1 */
+  uint8_t *split;             /* 4:2:2: a row's luma, then 2 chroma rows */
+  size_t split_size;
   uint8_t *vrow;              /* [4 * size] one output row */
   const uint8_t **rowptrs;    /* [ring_rows] */
 } Band;
@@ -249,6 +260,7 @@ band_clear (Band *b)
   for (int r = 0; r < ROWS_AT_ONCE; r++)
     g_free (b->rowbuf[r]);
   g_free (b->chroma);
+  g_free (b->split);
   g_free (b->vrow);
   g_free (b->rowptrs);
   memset (b, 0, sizeof *b);
@@ -263,9 +275,11 @@ band_prepare (Band *b, const Frame *f)
   size_t row_px = (size_t) (f->buf_end - f->buf_first);
   size_t rowbuf_size = f->direct ? 0 : row_px * f->format->bpp + 16;
   size_t chroma_n = f->format->yuv ? row_px / 2 + 2 : 0;
+  size_t split_size = f->format->yuv422 ? row_px + 2 + 2 * chroma_n : 0;
 
   if (b->ring_rows != ring_rows || !b->vrow
-      || b->rowbuf_size != rowbuf_size || b->chroma_n != chroma_n) {
+      || b->rowbuf_size != rowbuf_size || b->chroma_n != chroma_n
+      || b->split_size != split_size) {
     band_clear (b);
     b->ring_rows = ring_rows;
     b->ring = g_malloc ((size_t) ring_rows * 4 * f->size);
@@ -277,6 +291,8 @@ band_prepare (Band *b, const Frame *f)
       b->rowbuf[r] = g_malloc0 (rowbuf_size);
     b->chroma_n = chroma_n;
     b->chroma = chroma_n ? g_new (int32_t, 3 * chroma_n) : NULL;
+    b->split_size = split_size;
+    b->split = split_size ? g_malloc (split_size) : NULL;
   }
   b->chroma_row = -1;
 }
@@ -297,9 +313,20 @@ band_source_row (Band *b, const Frame *f, int y, uint8_t *buf)
     return buf;
   }
   /* buf_first is even: pixel j of the buffer uses chroma term j / 2. */
-  int cx0 = f->buf_first / 2, n = have_end - f->buf_first;
+  int cx0 = f->buf_first / 2, n = have_end - f->buf_first, nc = (n + 1) / 2;
   int32_t *cr = b->chroma, *cg = cr + b->chroma_n, *cb = cg + b->chroma_n;
-  if (b->chroma_row != y / 2) {
+  const uint8_t *luma = row + f->buf_first;
+
+  if (f->format->yuv422) {
+    /* Each row holds its own chroma: split it from the luma. */
+    uint8_t *c0 = b->split + n + 2, *c1 = c0 + b->chroma_n;
+    f->kernels->yuv422_split (row + 4 * (size_t) cx0, nc,
+        im->format == CLIP_PIXEL_UYVY, b->split, c0, c1);
+    luma = b->split;
+    gboolean v_first = im->format == CLIP_PIXEL_YVYU;
+    f->kernels->yuv_chroma (&f->yuv, v_first ? c1 : c0, v_first ? c0 : c1, 1,
+        nc, cr, cg, cb);
+  } else if (b->chroma_row != y / 2) {
     const uint8_t *u, *v;
     int step;
     if (im->format == CLIP_PIXEL_I420) {
@@ -307,14 +334,19 @@ band_source_row (Band *b, const Frame *f, int y, uint8_t *buf)
       v = im->planes[2] + (size_t) (y / 2) * im->strides[2] + cx0;
       step = 1;
     } else {
+      /* NV12 pairs are U, V; NV21 pairs V, U */
       u = im->planes[1] + (size_t) (y / 2) * im->strides[1] + 2 * cx0;
       v = u + 1;
+      if (im->format == CLIP_PIXEL_NV21) {
+        v = u;
+        u = v + 1;
+      }
       step = 2;
     }
-    f->kernels->yuv_chroma (&f->yuv, u, v, step, (n + 1) / 2, cr, cg, cb);
+    f->kernels->yuv_chroma (&f->yuv, u, v, step, nc, cr, cg, cb);
     b->chroma_row = y / 2;
   }
-  f->kernels->yuv_row (&f->yuv, row + f->buf_first, n, cr, cg, cb, buf);
+  f->kernels->yuv_row (&f->yuv, luma, n, cr, cg, cb, buf);
   return buf;
 }
 

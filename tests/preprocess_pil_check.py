@@ -12,10 +12,12 @@ threads. Prints the fraction of identical bytes and the largest
 difference; exits 1 unless every byte matches.
 
 Packed RGB formats are built from the RGB image; GRAY8 is compared with
-Pillow on (g, g, g). For I420 and NV12 the reference is Pillow on the
-frame converted to RGB here with numpy, from the engine's documented
-16.16 fixed-point Y'CbCr formula (chroma of pixel (x, y) at (x / 2, y / 2));
-test-preprocess checks that formula against textbook conversions.
+Pillow on (g, g, g). For the Y'CbCr formats (I420, NV12, NV21, and YUY2,
+UYVY and YVYU, whose chroma is halved across only) the reference is Pillow
+on the frame converted to RGB here with numpy, from the engine's
+documented 16.16 fixed-point Y'CbCr formula (chroma of pixel (x, y) at
+(x / 2, y / 2), or (x / 2, y) for 4:2:2); test-preprocess checks that
+formula against textbook conversions.
 
 Needs gcc, pkg-config, glib and a Python with numpy and Pillow:
     /usr/bin/python3 tests/preprocess_pil_check.py [n_random_cases] [seed]
@@ -40,8 +42,12 @@ PACKED = {
     "rgba": (6, 4, (0, 1, 2)), "bgra": (7, 4, (2, 1, 0)),
     "argb": (8, 4, (1, 2, 3)), "abgr": (9, 4, (3, 2, 1)),
 }
-GRAY8, I420, NV12 = 10, 11, 12
-FORMATS = list(PACKED) + ["gray8", "i420", "nv12"]
+GRAY8, I420, NV12, NV21 = 10, 11, 12, 13
+# Packed 4:2:2: ClipPixelFormat, and the byte of Y0, U, Y1, V in a pair.
+YUV422 = {"yuy2": (14, (0, 1, 2, 3)), "uyvy": (15, (1, 0, 3, 2)),
+          "yvyu": (16, (0, 3, 2, 1))}
+FORMATS = (list(PACKED) + ["gray8", "i420", "nv12", "nv21"]
+           + list(YUV422))
 
 
 class ClipImage(ctypes.Structure):
@@ -91,7 +97,8 @@ def pil_reference(rgb, size):
 
 
 def yuv_to_rgb(y, u, v, matrix):
-    """The engine's Y'CbCr -> RGB: 16.16 fixed point from Kr, Kb, range."""
+    """The engine's Y'CbCr -> RGB: 16.16 fixed point from Kr, Kb, range.
+    Chroma halved across, and down too unless @u has a row per luma row."""
     kr, kb = (0.2126, 0.0722) if matrix == 1 else (0.299, 0.114)
     kg = 1.0 - kr - kb
     full = matrix == 2
@@ -103,9 +110,11 @@ def yuv_to_rgb(y, u, v, matrix):
     cgv = int(2.0 * kr * (1.0 - kr) / kg * cs * one + 0.5)
     cbu = int(2.0 * (1.0 - kb) * cs * one + 0.5)
     h, w = y.shape
-    # Nearest chroma site: pixel (x, y) takes sample (x // 2, y // 2).
-    u = u.repeat(2, 0).repeat(2, 1)[:h, :w].astype(np.int64) - 128
-    v = v.repeat(2, 0).repeat(2, 1)[:h, :w].astype(np.int64) - 128
+    # Nearest chroma site: pixel (x, y) takes sample (x // 2, y // 2), or
+    # (x // 2, y) in 4:2:2.
+    down = 1 if u.shape[0] == h else 2
+    u = u.repeat(down, 0).repeat(2, 1)[:h, :w].astype(np.int64) - 128
+    v = v.repeat(down, 0).repeat(2, 1)[:h, :w].astype(np.int64) - 128
     yy = (y.astype(np.int64) - (0 if full else 16)) * cy
     out = np.stack([yy + crv * v, yy - cgu * u - cgv * v, yy + cbu * u], -1)
     return np.clip((out + 32768) >> 16, 0, 255).astype(np.uint8)
@@ -138,22 +147,36 @@ def make_frame(rgb, fmt, pad, rng):
         img.format = GRAY8
         img.planes[0], img.strides[0] = plane(h, w, g)
         return img, keep, np.repeat(g[:, :, None], 3, 2)
-    # I420 / NV12 from the RGB's channels as Y, U and V (their values do
-    # not matter, only that the reference sees the same samples).
+    # Y'CbCr from the RGB's channels as Y, U and V (their values do not
+    # matter, only that the reference sees the same samples).
     cw, ch = (w + 1) // 2, (h + 1) // 2
     y = rgb[:, :, 0].copy()
+    img.matrix = int(rng.integers(0, 3))
+    if fmt in YUV422:
+        code, order = YUV422[fmt]
+        u = np.ascontiguousarray(rgb[:, ::2, 1])
+        v = np.ascontiguousarray(rgb[:, ::2, 2])
+        # An odd width's last pair holds a junk second luma byte.
+        y_pad = np.concatenate([y, rng.integers(0, 256, (h, 2 * cw - w),
+                                                dtype=np.uint8)], 1)
+        pairs = np.empty((h, cw, 4), np.uint8)
+        for byte, samples in zip(order, (y_pad[:, 0::2], u, y_pad[:, 1::2],
+                                         v)):
+            pairs[:, :, byte] = samples
+        img.format = code
+        img.planes[0], img.strides[0] = plane(h, 4 * cw, pairs)
+        return img, keep, yuv_to_rgb(y, u, v, img.matrix)
     u = np.ascontiguousarray(rgb[::2, ::2, 1])[:ch, :cw]
     v = np.ascontiguousarray(rgb[::2, ::2, 2])[:ch, :cw]
-    img.matrix = int(rng.integers(0, 3))
     img.planes[0], img.strides[0] = plane(h, w, y)
     if fmt == "i420":
         img.format = I420
         img.planes[1], img.strides[1] = plane(ch, cw, u)
         img.planes[2], img.strides[2] = plane(ch, cw, v)
     else:
-        img.format = NV12
-        uv = np.stack([u, v], -1)
-        img.planes[1], img.strides[1] = plane(ch, 2 * cw, uv)
+        img.format = NV12 if fmt == "nv12" else NV21
+        pair = [u, v] if fmt == "nv12" else [v, u]
+        img.planes[1], img.strides[1] = plane(ch, 2 * cw, np.stack(pair, -1))
     return img, keep, yuv_to_rgb(y, u, v, img.matrix)
 
 
@@ -231,23 +254,23 @@ def random_case(rng):
 # Video frame sizes (landscape and portrait, odd), 1x1 and other edge
 # cases: (width, height, size, formats).
 FIXED_CASES = [
-    (1920, 1080, 224, ["nv12", "i420", "rgb", "bgrx", "gray8"]),
+    (1920, 1080, 224, ["nv12", "i420", "rgb", "bgrx", "gray8", "yuy2"]),
     (3840, 2160, 224, ["i420", "nv12", "rgbx", "bgr"]),
     (4096, 2160, 224, ["xrgb"]),
-    (1280, 720, 336, ["nv12", "rgba"]),
+    (1280, 720, 336, ["nv12", "rgba", "uyvy", "nv21"]),
     (1080, 1920, 224, ["nv12", "rgb"]),
     (2160, 3840, 224, ["i420", "abgr"]),
-    (1919, 1079, 224, ["i420", "nv12", "rgb"]),
-    (1081, 1921, 224, ["nv12", "bgr", "gray8"]),
+    (1919, 1079, 224, ["i420", "nv12", "rgb", "yvyu", "nv21"]),
+    (1081, 1921, 224, ["nv12", "bgr", "gray8", "yuy2"]),
     (1, 1, 224, FORMATS),
     (1, 1, 1, ["rgb", "i420"]),
-    (2, 3, 224, ["nv12", "rgbx", "gray8"]),
+    (2, 3, 224, ["nv12", "rgbx", "gray8", "uyvy"]),
     (224, 224, 224, FORMATS),           # no resampling at all
     (225, 224, 224, ["rgb", "i420"]),   # one axis kept, the crop at 0
     (224, 1000, 224, ["bgr", "nv12"]),  # full width: windows hit both edges
     (100, 57, 224, ["rgb", "i420", "gray8"]),
-    (5, 3000, 224, ["rgb", "nv12"]),
-    (3000, 5, 224, ["argb", "i420"]),
+    (5, 3000, 224, ["rgb", "nv12", "yuy2"]),
+    (3000, 5, 224, ["argb", "i420", "yvyu"]),
     (13, 13, 7, FORMATS),
 ]
 

@@ -338,6 +338,44 @@ check_yuv (int w, int h, int size, ClipYuvMatrix matrix)
   resize_ok (&nv12, size, got);
   /* Same samples, other layout: identical output. */
   g_assert_cmpmem (got, size * size * 3, i420_out, size * size * 3);
+
+  /* NV21 and the 4:2:2 layouts holding the same samples, each chroma row
+   * twice: identical output too. */
+  g_autofree guint8 *vu = g_malloc ((size_t) cw * ch * 2);
+  for (size_t i = 0; i < (size_t) cw * ch; i++) {
+    vu[2 * i] = vp[i];
+    vu[2 * i + 1] = up[i];
+  }
+  ClipImage nv21 = { CLIP_PIXEL_NV21, w, h, { yp, vu }, { w, 2 * cw },
+    matrix };
+  resize_ok (&nv21, size, got);
+  g_assert_cmpmem (got, size * size * 3, i420_out, size * size * 3);
+
+  static const struct {
+    ClipPixelFormat format;
+    int y0, u, y1, v;           /* bytes of a pair */
+  } packed[] = {
+    { CLIP_PIXEL_YUY2, 0, 1, 2, 3 }, { CLIP_PIXEL_UYVY, 1, 0, 3, 2 },
+    { CLIP_PIXEL_YVYU, 0, 3, 2, 1 },
+  };
+  g_autofree guint8 *pairs = g_malloc ((size_t) cw * 4 * h);
+  for (size_t k = 0; k < G_N_ELEMENTS (packed); k++) {
+    for (int r = 0; r < h; r++)
+      for (int i = 0; i < cw; i++) {
+        guint8 *p = pairs + ((size_t) r * cw + i) * 4;
+        size_t c = (size_t) (r / 2) * cw + i;
+        p[packed[k].y0] = yp[(size_t) r * w + 2 * i];
+        /* an odd width's last pair: a second luma byte of junk */
+        p[packed[k].y1] = 2 * i + 1 < w ? yp[(size_t) r * w + 2 * i + 1]
+            : 0xa5;
+        p[packed[k].u] = up[c];
+        p[packed[k].v] = vp[c];
+      }
+    ClipImage im422 = { packed[k].format, w, h, { pairs }, { cw * 4 },
+      matrix };
+    resize_ok (&im422, size, got);
+    g_assert_cmpmem (got, size * size * 3, i420_out, size * size * 3);
+  }
   g_free (i420_out);
 }
 
@@ -512,11 +550,23 @@ test_bad_input (void)
   expect_input_error (&im, 4);
   im = nv12, im.strides[1] = 7;             /* 4 UV pairs need 8 bytes */
   expect_input_error (&im, 4);
+  ClipImage nv21 = nv12;
+  nv21.format = CLIP_PIXEL_NV21;
+  im = nv21, im.planes[1] = NULL;
+  expect_input_error (&im, 4);
+  ClipImage yuy2 = { CLIP_PIXEL_YUY2, 7, 5, { pixels }, { 16 },
+    CLIP_YUV_BT709 };
+  im = yuy2, im.strides[0] = 15;            /* 4 pairs need 16 bytes */
+  expect_input_error (&im, 4);
+  im = yuy2, im.format = CLIP_PIXEL_UYVY, im.matrix = (ClipYuvMatrix) 3;
+  expect_input_error (&im, 4);
 
   /* The valid ones pass. */
   guint8 out[4 * 4 * 3];
   g_assert_true (clip_resize_crop_rgb8 (&i420, 4, out, NULL));
   g_assert_true (clip_resize_crop_rgb8 (&nv12, 4, out, NULL));
+  g_assert_true (clip_resize_crop_rgb8 (&nv21, 4, out, NULL));
+  g_assert_true (clip_resize_crop_rgb8 (&yuy2, 4, out, NULL));
   g_assert_true (clip_resize_crop_rgb8 (&ok, 4, out, NULL));
 }
 
@@ -534,10 +584,11 @@ static void
 tight_frame_init (TightFrame *f, ClipPixelFormat format, int w, int h,
     int pad, guint32 seed)
 {
-  static const int bpp[] = { 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 1, 1, 1 };
+  /* bytes per pixel of plane 0, up to NV21 (4:2:2: 4 bytes a pair) */
+  static const int bpp[] = { 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 1, 1, 1, 1 };
   int cw = (w + 1) / 2, ch = (h + 1) / 2;
-  int n_planes = format == CLIP_PIXEL_I420 ? 3
-      : format == CLIP_PIXEL_NV12 ? 2 : 1;
+  gboolean semi = format == CLIP_PIXEL_NV12 || format == CLIP_PIXEL_NV21;
+  int n_planes = format == CLIP_PIXEL_I420 ? 3 : semi ? 2 : 1;
   guint32 x = seed * 2654435761u + 1;
 
   memset (f, 0, sizeof *f);
@@ -546,8 +597,8 @@ tight_frame_init (TightFrame *f, ClipPixelFormat format, int w, int h,
   f->im.height = h;
   f->im.matrix = (ClipYuvMatrix) (seed % 3);
   for (int i = 0; i < n_planes; i++) {
-    int row = i == 0 ? w * bpp[format]
-        : format == CLIP_PIXEL_NV12 ? 2 * cw : cw;
+    int row = i > 0 ? (semi ? 2 * cw : cw)
+        : format >= CLIP_PIXEL_YUY2 ? 4 * cw : w * bpp[format];
     int rows = i == 0 ? h : ch;
     size_t bytes = (size_t) (row + pad) * (rows - 1) + row;
     f->planes[i] = g_malloc (bytes);
@@ -601,12 +652,13 @@ test_kernels_agree (void)
     portable[1] = clip_prep_new (size, mean, std, 3, TRUE);
     fast[0] = clip_prep_new (size, mean, std, 1, FALSE);
     fast[1] = clip_prep_new (size, mean, std, 2, FALSE);
-    for (int format = 0; format <= CLIP_PIXEL_NV12; format++) {
+    for (int format = 0; format <= CLIP_PIXEL_YVYU; format++) {
       TightFrame f;
       /* Every format on the small frames, a few on the large ones. */
       if (w * h > 100000 && format != CLIP_PIXEL_RGB
           && format != CLIP_PIXEL_BGRX && format != CLIP_PIXEL_GRAY8
-          && format != CLIP_PIXEL_I420 && format != CLIP_PIXEL_NV12)
+          && format != CLIP_PIXEL_I420 && format != CLIP_PIXEL_NV12
+          && format != CLIP_PIXEL_YUY2)
         continue;
       tight_frame_init (&f, (ClipPixelFormat) format, w, h, format % 3,
           (guint32) (s * 16 + format));

@@ -10,7 +10,8 @@
 static const struct {
   const char *name;
   ClipPixelFormat format;
-  int bpp;                    /* bytes per pixel of plane 0 */
+  int bpp;                    /* bytes per pixel of plane 0; 0: 4:2:2,
+                               * 4 bytes a pair of pixels */
 } formats[] = {
   { "rgb", CLIP_PIXEL_RGB, 3 }, { "bgr", CLIP_PIXEL_BGR, 3 },
   { "rgbx", CLIP_PIXEL_RGBX, 4 }, { "bgrx", CLIP_PIXEL_BGRX, 4 },
@@ -18,7 +19,9 @@ static const struct {
   { "rgba", CLIP_PIXEL_RGBA, 4 }, { "bgra", CLIP_PIXEL_BGRA, 4 },
   { "argb", CLIP_PIXEL_ARGB, 4 }, { "abgr", CLIP_PIXEL_ABGR, 4 },
   { "gray8", CLIP_PIXEL_GRAY8, 1 }, { "i420", CLIP_PIXEL_I420, 1 },
-  { "nv12", CLIP_PIXEL_NV12, 1 },
+  { "nv12", CLIP_PIXEL_NV12, 1 }, { "nv21", CLIP_PIXEL_NV21, 1 },
+  { "yuy2", CLIP_PIXEL_YUY2, 0 }, { "uyvy", CLIP_PIXEL_UYVY, 0 },
+  { "yvyu", CLIP_PIXEL_YVYU, 0 },
 };
 
 typedef struct {
@@ -56,7 +59,8 @@ parse_spec (const char *spec, Frame *f, GError **error)
     }
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
       "--preprocess %s: unknown format \"%s\" (rgb, bgr, rgbx, bgrx, xrgb, "
-      "xbgr, rgba, bgra, argb, abgr, gray8, i420, nv12)", spec, colon + 1);
+      "xbgr, rgba, bgra, argb, abgr, gray8, i420, nv12, nv21, yuy2, uyvy, "
+      "yvyu)", spec, colon + 1);
   return FALSE;
 }
 
@@ -79,16 +83,20 @@ frame_alloc (Frame *f)
   int w = f->width, h = f->height;
   int cw = (w + 1) / 2, ch = (h + 1) / 2;
   ClipImage *im = &f->image;
+  int bpp = formats[f->format_index].bpp;
+  int row0 = bpp ? w * bpp : 4 * cw;
+  ClipPixelFormat format = formats[f->format_index].format;
+  gboolean semi = format == CLIP_PIXEL_NV12 || format == CLIP_PIXEL_NV21;
 
   memset (im, 0, sizeof *im);
-  im->format = formats[f->format_index].format;
+  im->format = format;
   im->width = w;
   im->height = h;
   im->matrix = CLIP_YUV_BT709;
-  im->strides[0] = ROUND_UP_4 (w * formats[f->format_index].bpp);
+  im->strides[0] = ROUND_UP_4 (row0);
   if (im->format == CLIP_PIXEL_I420)
     im->strides[1] = im->strides[2] = ROUND_UP_4 (cw);
-  else if (im->format == CLIP_PIXEL_NV12)
+  else if (semi)
     im->strides[1] = ROUND_UP_4 (2 * cw);
   size_t sizes[3] = { (size_t) im->strides[0] * h,
     (size_t) im->strides[1] * ch, (size_t) im->strides[2] * ch };
@@ -98,9 +106,8 @@ frame_alloc (Frame *f)
     if (!im->strides[i])
       continue;
     im->planes[i] = f->data + offset;
-    fill_plane (f->data + offset, i ? (im->format == CLIP_PIXEL_NV12
-            ? 2 * cw : cw) : w * formats[f->format_index].bpp, i ? ch : h,
-        im->strides[i], 0x9e3779b9u + i);
+    fill_plane (f->data + offset, i ? (semi ? 2 * cw : cw) : row0,
+        i ? ch : h, im->strides[i], 0x9e3779b9u + i);
     offset += sizes[i];
   }
 }
