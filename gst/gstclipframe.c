@@ -43,6 +43,11 @@ pixel_format (GstVideoFormat format, ClipPixelFormat * out)
     case GST_VIDEO_FORMAT_GRAY8: *out = CLIP_PIXEL_GRAY8; return TRUE;
     case GST_VIDEO_FORMAT_I420: *out = CLIP_PIXEL_I420;  return TRUE;
     case GST_VIDEO_FORMAT_NV12: *out = CLIP_PIXEL_NV12;  return TRUE;
+    case GST_VIDEO_FORMAT_YV12: *out = CLIP_PIXEL_I420;  return TRUE;
+    case GST_VIDEO_FORMAT_NV21: *out = CLIP_PIXEL_NV21;  return TRUE;
+    case GST_VIDEO_FORMAT_YUY2: *out = CLIP_PIXEL_YUY2;  return TRUE;
+    case GST_VIDEO_FORMAT_UYVY: *out = CLIP_PIXEL_UYVY;  return TRUE;
+    case GST_VIDEO_FORMAT_YVYU: *out = CLIP_PIXEL_YVYU;  return TRUE;
     default:
       return FALSE;
   }
@@ -78,6 +83,16 @@ gst_clip_image_from_frame (const GstVideoFrame * frame, ClipImage * image)
         GST_VIDEO_FRAME_PLANE_DATA (frame, i) : NULL;
     image->strides[i] = i < n_planes ?
         GST_VIDEO_FRAME_PLANE_STRIDE (frame, i) : 0;
+  }
+  if (GST_VIDEO_FRAME_FORMAT (frame) == GST_VIDEO_FORMAT_YV12) {
+    /* I420 with its chroma planes the other way round: V, then U */
+    const uint8_t *v = image->planes[1];
+    int v_stride = image->strides[1];
+
+    image->planes[1] = image->planes[2];
+    image->strides[1] = image->strides[2];
+    image->planes[2] = v;
+    image->strides[2] = v_stride;
   }
   return TRUE;
 }

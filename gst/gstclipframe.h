@@ -9,10 +9,11 @@
 
 G_BEGIN_DECLS
 
-/* The raw formats the element accepts, for its pad templates. */
+/* The raw formats the element accepts, for its pad templates (the first
+ * ones preferred where upstream offers several). */
 #define GST_CLIP_FRAME_FORMATS \
   "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, " \
-  "I420, NV12, GRAY8 }"
+  "I420, NV12, GRAY8, YV12, NV21, YUY2, UYVY, YVYU }"
 
 /* Where in the stream an inferred frame sits (all in nanoseconds). */
 typedef struct

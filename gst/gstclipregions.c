@@ -100,7 +100,17 @@ gst_clip_image_crop (const ClipImage * image, guint x, guint y, guint w,
     guint h, ClipImage * out)
 {
   *out = *image;
-  if (image->format == CLIP_PIXEL_I420 || image->format == CLIP_PIXEL_NV12) {
+  if (image->format == CLIP_PIXEL_YUY2 || image->format == CLIP_PIXEL_UYVY
+      || image->format == CLIP_PIXEL_YVYU) {
+    /* 4:2:2: the left edge moves to the start of its pair */
+    guint x0 = x & ~1u;
+
+    w += x - x0;
+    out->planes[0] = image->planes[0] + (gsize) y * image->strides[0] +
+        (gsize) x0 * 2;
+  } else if (image->format == CLIP_PIXEL_I420
+      || image->format == CLIP_PIXEL_NV12
+      || image->format == CLIP_PIXEL_NV21) {
     guint x0 = x & ~1u, y0 = y & ~1u;
 
     w += x - x0;

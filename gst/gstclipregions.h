@@ -33,8 +33,9 @@ void gst_clip_regions_free (GstClipRegions * regions);
 void gst_clip_regions_reset (GstClipRegions * regions);
 
 /* The view of @image inside the rectangle (@x, @y, @w, @h), which must lie
- * in the image; for I420 and NV12 the left and top edges are moved to even
- * coordinates (the chroma grid), enlarging the crop by at most a pixel. */
+ * in the image; for the Y'CbCr formats the left edge (and for I420, NV12
+ * and NV21 the top edge too) moves to an even coordinate, the chroma grid,
+ * enlarging the crop by at most a pixel each way. */
 void gst_clip_image_crop (const ClipImage * image, guint x, guint y, guint w,
     guint h, ClipImage * out);
 

@@ -2,7 +2,8 @@
  * must equal those the engine gives for the same crop fed to it directly
  * (a GdkPixbuf sub-image, the engine's own preprocessing and towers, no
  * element code), a region covering the whole golden image must match
- * OpenAI's golden logits, and a real detector (facedetect, when
+ * OpenAI's golden logits, a region of a Y'CbCr frame must match the same
+ * pixels cut out by GstVideoConverter, and a real detector (facedetect, when
  * gstreamer1.0-opencv is installed) must lead to the same numbers. */
 #include <math.h>
 #include <string.h>
@@ -199,6 +200,103 @@ test_regions_match_crops (void)
   g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
   gst_buffer_unref (out);
   element_harness_teardown (h);
+}
+
+/* @in's pixels (@x, @y, @w, @h) of @info, cut out by GstVideoConverter
+ * into a frame of their own (same format, no scaling), and its @out_info. */
+static GstBuffer *
+cut_out (GstBuffer * in, const GstVideoInfo * info, guint x, guint y, guint w,
+    guint h, GstVideoInfo * out_info)
+{
+  GstVideoFrame src, dst;
+  GstBuffer *out;
+  GstVideoConverter *conv;
+
+  gst_video_info_set_format (out_info, GST_VIDEO_INFO_FORMAT (info), w, h);
+  out_info->colorimetry = info->colorimetry;
+  out = gst_buffer_new_allocate (NULL, out_info->size, NULL);
+  g_assert_true (gst_video_frame_map (&src, info, in, GST_MAP_READ));
+  g_assert_true (gst_video_frame_map (&dst, out_info, out, GST_MAP_WRITE));
+  conv = gst_video_converter_new (info, out_info,
+      gst_structure_new ("options",
+          GST_VIDEO_CONVERTER_OPT_SRC_X, G_TYPE_INT, (gint) x,
+          GST_VIDEO_CONVERTER_OPT_SRC_Y, G_TYPE_INT, (gint) y,
+          GST_VIDEO_CONVERTER_OPT_SRC_WIDTH, G_TYPE_INT, (gint) w,
+          GST_VIDEO_CONVERTER_OPT_SRC_HEIGHT, G_TYPE_INT, (gint) h,
+          GST_VIDEO_CONVERTER_OPT_DITHER_METHOD,
+          GST_TYPE_VIDEO_DITHER_METHOD, GST_VIDEO_DITHER_NONE, NULL));
+  g_assert_nonnull (conv);
+  gst_video_converter_frame (conv, &src, &dst);
+  gst_video_converter_free (conv);
+  gst_video_frame_unmap (&dst);
+  gst_video_frame_unmap (&src);
+  return out;
+}
+
+/* Regions of Y'CbCr frames, at odd coordinates: the element reads the
+ * pixels from the chroma grid's even column (and for 4:2:0 row) before
+ * them, so each region's probabilities equal those of that wider
+ * rectangle cut out of the frame by GstVideoConverter and classified as a
+ * whole frame. */
+static void
+test_regions_yuv (void)
+{
+  static const GstVideoFormat formats[] = {
+    GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_NV21, GST_VIDEO_FORMAT_YV12,
+    GST_VIDEO_FORMAT_YUY2, GST_VIDEO_FORMAT_UYVY, GST_VIDEO_FORMAT_YVYU,
+  };
+  static const guint rect[4] = { 301, 7, 151, 140 };
+  int iw = gdk_pixbuf_get_width (astronaut);
+  int ih = gdk_pixbuf_get_height (astronaut);
+
+  for (size_t f = 0; f < G_N_ELEMENTS (formats); f++) {
+    const GstVideoFormatInfo *finfo = gst_video_format_get_info (formats[f]);
+    /* log2 of the chroma subsampling down: 1 for 4:2:0, 0 for 4:2:2 */
+    guint down = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, 1);
+    guint x0 = rect[0] & ~1u, y0 = rect[1] >> down << down;
+    GstVideoInfo info, cut_info;
+    GstBuffer *in = element_frame_from_rgb (formats[f], iw, ih,
+        gdk_pixbuf_read_pixels (astronaut),
+        gdk_pixbuf_get_rowstride (astronaut), &info);
+    GstBuffer *cut = cut_out (in, &info, x0, y0, rect[2] + rect[0] - x0,
+        rect[3] + rect[1] - y0, &cut_info);
+    GstHarness *h = element_harness_new (NULL, "labels", LABELS, "prompt",
+        "{}", "top-k", "0", "inference-region", "roi-list", "label-cache",
+        "false", NULL);
+    GstHarness *whole = element_harness_new (NULL, "labels", LABELS,
+        "prompt", "{}", "top-k", "0", "label-cache", "false", NULL);
+    GstCaps *caps = gst_video_info_to_caps (&info);
+    GstBuffer *out, *out_whole;
+    GstClipClassifyMeta *meta, *meta_whole;
+
+    gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, 30, 1, NULL);
+    gst_harness_set_src_caps (h, caps);
+    caps = gst_video_info_to_caps (&cut_info);
+    gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, 30, 1, NULL);
+    gst_harness_set_src_caps (whole, caps);
+
+    gst_buffer_add_video_region_of_interest_meta (in, "object", rect[0],
+        rect[1], rect[2], rect[3]);
+    out = gst_harness_push_and_pull (h, in);
+    out_whole = gst_harness_push_and_pull (whole, cut);
+    meta = gst_buffer_get_clip_classify_meta (out);
+    meta_whole = gst_buffer_get_clip_classify_meta (out_whole);
+    g_assert_nonnull (meta);
+    g_assert_nonnull (meta_whole);
+    g_assert_cmpuint (gst_clip_classify_meta_get_n_regions (meta), ==, 1);
+    for (int i = 0; i < N_LABELS; i++) {
+      double want = gst_clip_classify_meta_get_score (meta_whole, labels[i]);
+      g_test_message ("%s region %s: %.6f (cut out: %.6f)",
+          gst_video_format_to_string (formats[f]), labels[i],
+          meta_prob (meta, 0, i), want);
+      g_assert_cmpfloat (want, >=, 0.0);
+      g_assert_cmpfloat (fabs (meta_prob (meta, 0, i) - want), <=, SAME);
+    }
+    gst_buffer_unref (out);
+    gst_buffer_unref (out_whole);
+    element_harness_teardown (h);
+    element_harness_teardown (whole);
+  }
 }
 
 static void
@@ -427,6 +525,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/clipclassify/regions/match-direct-crops",
       test_regions_match_crops);
+  g_test_add_func ("/clipclassify/regions/yuv-formats", test_regions_yuv);
   g_test_add_func ("/clipclassify/regions/filters-and-empty",
       test_filters_and_empty);
   g_test_add_func ("/clipclassify/regions/reclassify-interval",

@@ -13,7 +13,8 @@ Scenarios (each prints its figures and ends with PASS or FAIL):
            (with --rss-check) RSS stayed flat; run it under ASan or valgrind
            for leaks.
   caps     async mode on a live source whose caps change every 0.5 s among
-           RGB 320x240, NV12 1280x720, GRAY8 17x5 and I420 1x1.
+           RGB 320x240, NV12 1280x720, GRAY8 17x5, I420 1x1, YUY2 33x7 and
+           NV21 640x360.
   hostile  every writable property set to hostile values through
            gst_util_set_object_arg, each case in a fresh pipeline taken to
            PLAYING: an ERROR message or a clamped/kept value, never a crash
@@ -230,6 +231,8 @@ CAPS_CYCLE = [
     "video/x-raw,format=NV12,width=1280,height=720,framerate=30/1",
     "video/x-raw,format=GRAY8,width=17,height=5,framerate=30/1",
     "video/x-raw,format=I420,width=1,height=1,framerate=30/1",
+    "video/x-raw,format=YUY2,width=33,height=7,framerate=30/1",
+    "video/x-raw,format=NV21,width=640,height=360,framerate=30/1",
 ]
 
 
