@@ -33,7 +33,7 @@ typedef struct {
   void (*yuv_row) (const ClipYuvCoeffs *c, const uint8_t *y, int n,
       const int32_t *cr, const int32_t *cg, const int32_t *cb, uint8_t *dst);
 
-  /* @n pairs of 4:2:2 pixels, 4 bytes each, at @src apart: their 2 @n
+  /* @n pairs of 4:2:2 pixels at @src, 4 bytes a pair, apart: their 2 @n
    * luma bytes into @y, the first and the second chroma byte of each pair
    * into @c0 and @c1. Luma is at the odd bytes with @luma_odd (UYVY),
    * else at the even ones (YUY2, YVYU). */

@@ -40,9 +40,9 @@ static const FormatInfo packed_formats[] = {
 };
 
 static const FormatInfo yuv_formats[] = {
-  [0] = { 4, { 0, 1, 2 }, 3, TRUE, FALSE },        /* I420 */
-  [1] = { 4, { 0, 1, 2 }, 2, TRUE, FALSE },        /* NV12, NV21 */
-  [2] = { 4, { 0, 1, 2 }, 1, TRUE, TRUE }, /* YUY2, UYVY, YVYU */
+  [0] = { 4, { 0, 1, 2 }, 3, TRUE, FALSE },     /* I420 */
+  [1] = { 4, { 0, 1, 2 }, 2, TRUE, FALSE },     /* NV12, NV21 */
+  [2] = { 4, { 0, 1, 2 }, 1, TRUE, TRUE },      /* YUY2, UYVY, YVYU */
 };
 
 /* Checks size, planes and strides; returns how to read the format. */
