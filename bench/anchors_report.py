@@ -189,7 +189,9 @@ def print_report(results, show_targets):
             if t["value"] is None:
                 print(f"{t['what']}: - (target <= {t['bound']}) {t['note']}")
             else:
-                print(f"{t['what']} = {t['value']:.2f} (target <= {t['bound']}): "
+                # three decimals: a ratio that rounds to its bound may
+                # still be over it
+                print(f"{t['what']} = {t['value']:.3f} (target <= {t['bound']}): "
                       f"{'met' if t['met'] else 'NOT met'}"
                       + (f"; {t['note']}" if t["note"] else ""))
         print("idle CPU and the element's inferences/s on 720p: "
