@@ -99,14 +99,43 @@ element_harness_teardown (GstHarness * h)
   }
 }
 
+/* The (@x, @y, @w, @h) rectangle of @in (@in_info) converted by
+ * GstVideoConverter into a new frame of @out_info: alpha opaque, no
+ * dithering, no scaling when the sizes agree. */
+static GstBuffer *
+convert (GstBuffer * in, const GstVideoInfo * in_info, guint x, guint y,
+    guint w, guint h, const GstVideoInfo * out_info)
+{
+  GstVideoFrame src, dst;
+  GstBuffer *out = gst_buffer_new_allocate (NULL, out_info->size, NULL);
+  GstVideoConverter *conv;
+
+  g_assert_true (gst_video_frame_map (&src, in_info, in, GST_MAP_READ));
+  g_assert_true (gst_video_frame_map (&dst, out_info, out, GST_MAP_WRITE));
+  conv = gst_video_converter_new (in_info, out_info,
+      gst_structure_new ("options",
+          GST_VIDEO_CONVERTER_OPT_SRC_X, G_TYPE_INT, (gint) x,
+          GST_VIDEO_CONVERTER_OPT_SRC_Y, G_TYPE_INT, (gint) y,
+          GST_VIDEO_CONVERTER_OPT_SRC_WIDTH, G_TYPE_INT, (gint) w,
+          GST_VIDEO_CONVERTER_OPT_SRC_HEIGHT, G_TYPE_INT, (gint) h,
+          GST_VIDEO_CONVERTER_OPT_DITHER_METHOD,
+          GST_TYPE_VIDEO_DITHER_METHOD, GST_VIDEO_DITHER_NONE,
+          GST_VIDEO_CONVERTER_OPT_ALPHA_VALUE, G_TYPE_DOUBLE, 1.0, NULL));
+  g_assert_nonnull (conv);
+  gst_video_converter_frame (conv, &src, &dst);
+  gst_video_converter_free (conv);
+  gst_video_frame_unmap (&dst);
+  gst_video_frame_unmap (&src);
+  return out;
+}
+
 GstBuffer *
 element_frame_from_rgb (GstVideoFormat format, int w, int h,
     const guint8 * rgb, int rgb_stride, GstVideoInfo * info)
 {
   GstVideoInfo rgb_info;
-  GstVideoFrame src, dst;
+  GstVideoFrame src;
   GstBuffer *src_buf, *dst_buf;
-  GstVideoConverter *conv;
   int y;
 
   gst_video_info_set_format (&rgb_info, GST_VIDEO_FORMAT_RGB, w, h);
@@ -116,26 +145,38 @@ element_frame_from_rgb (GstVideoFormat format, int w, int h,
     memcpy ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&src, 0) +
         y * GST_VIDEO_FRAME_PLANE_STRIDE (&src, 0), rgb + y * rgb_stride,
         (size_t) w * 3);
-
-  gst_video_info_set_format (info, format, w, h);
-  dst_buf = gst_buffer_new_allocate (NULL, info->size, NULL);
-  g_assert_true (gst_video_frame_map (&dst, info, dst_buf, GST_MAP_WRITE));
-
-  /* Alpha opaque, no dithering: the converter's output is the reference
-   * picture in that format. */
-  conv = gst_video_converter_new (&rgb_info, info,
-      gst_structure_new ("options",
-          GST_VIDEO_CONVERTER_OPT_DITHER_METHOD,
-          GST_TYPE_VIDEO_DITHER_METHOD, GST_VIDEO_DITHER_NONE,
-          GST_VIDEO_CONVERTER_OPT_ALPHA_VALUE, G_TYPE_DOUBLE, 1.0, NULL));
-  g_assert_nonnull (conv);
-  gst_video_converter_frame (conv, &src, &dst);
-  gst_video_converter_free (conv);
-
-  gst_video_frame_unmap (&dst);
   gst_video_frame_unmap (&src);
+
+  /* The converter's output is the reference picture in that format. */
+  gst_video_info_set_format (info, format, w, h);
+  dst_buf = convert (src_buf, &rgb_info, 0, 0, w, h, info);
   gst_buffer_unref (src_buf);
   return dst_buf;
+}
+
+GstBuffer *
+element_cut_out (GstBuffer * in, const GstVideoInfo * info, guint x, guint y,
+    guint w, guint h, GstVideoInfo * out_info)
+{
+  gst_video_info_set_format (out_info, GST_VIDEO_INFO_FORMAT (info), w, h);
+  out_info->colorimetry = info->colorimetry;
+  return convert (in, info, x, y, w, h, out_info);
+}
+
+double
+element_result_score (const GstStructure * s, const char *label)
+{
+  const GValue *ls = gst_structure_get_value (s, "labels");
+  const GValue *ss = gst_structure_get_value (s, "scores");
+  guint k;
+
+  g_assert_nonnull (ls);
+  g_assert_nonnull (ss);
+  for (k = 0; k < gst_value_array_get_size (ls); k++)
+    if (strcmp (g_value_get_string (gst_value_array_get_value (ls, k)),
+            label) == 0)
+      return g_value_get_double (gst_value_array_get_value (ss, k));
+  return -1;
 }
 
 GstBuffer *

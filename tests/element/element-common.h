@@ -42,6 +42,16 @@ void element_set_props (GstElement * element, ...) G_GNUC_NULL_TERMINATED;
 GstBuffer *element_frame_from_rgb (GstVideoFormat format, int w, int h,
     const guint8 * rgb, int rgb_stride, GstVideoInfo * info);
 
+/* The (@x, @y, @w, @h) rectangle of @in (@info) cut out by
+ * GstVideoConverter into a frame of its own (same format and colorimetry,
+ * no scaling), described by @out_info. */
+GstBuffer *element_cut_out (GstBuffer * in, const GstVideoInfo * info,
+    guint x, guint y, guint w, guint h, GstVideoInfo * out_info);
+
+/* The score of @label in the "labels"/"scores" arrays of a result
+ * structure (a "clipclassify" message or ROI param); -1 when absent. */
+double element_result_score (const GstStructure * s, const char *label);
+
 /* A @w x @h frame of @format with a smooth pattern depending on @seed. */
 GstBuffer *element_pattern_frame (GstVideoFormat format, int w, int h,
     guint seed, GstVideoInfo * info);

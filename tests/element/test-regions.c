@@ -88,21 +88,6 @@ region_harness (const char *first, ...)
   return h;
 }
 
-/* Probability of label @i in a "scores"/"labels" pair of @s. */
-static double
-structure_prob (const GstStructure * s, int i)
-{
-  const GValue *ls = gst_structure_get_value (s, "labels");
-  const GValue *ss = gst_structure_get_value (s, "scores");
-  guint k;
-
-  for (k = 0; k < gst_value_array_get_size (ls); k++)
-    if (strcmp (g_value_get_string (gst_value_array_get_value (ls, k)),
-            labels[i]) == 0)
-      return g_value_get_double (gst_value_array_get_value (ss, k));
-  return -1;
-}
-
 static double
 meta_prob (GstClipClassifyMeta * meta, guint region, int i)
 {
@@ -179,10 +164,10 @@ test_regions_match_crops (void)
       g_test_message ("region %u %s: %.5f (direct crop %.5f)", r, labels[i],
           meta_prob (meta, r, i), want[i]);
       g_assert_cmpfloat (fabs (meta_prob (meta, r, i) - want[i]), <=, SAME);
-      g_assert_cmpfloat (fabs (structure_prob (param, i) - want[i]), <=,
-          SAME);
-      g_assert_cmpfloat (fabs (structure_prob (entry, i) - want[i]), <=,
-          SAME);
+      g_assert_cmpfloat (fabs (element_result_score (param, labels[i]) -
+              want[i]), <=, SAME);
+      g_assert_cmpfloat (fabs (element_result_score (entry, labels[i]) -
+              want[i]), <=, SAME);
     }
     if (r == 1) {
       /* The whole image: OpenAI's logits for image 0, texts 0..2. */
@@ -200,37 +185,6 @@ test_regions_match_crops (void)
   g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
   gst_buffer_unref (out);
   element_harness_teardown (h);
-}
-
-/* @in's pixels (@x, @y, @w, @h) of @info, cut out by GstVideoConverter
- * into a frame of their own (same format, no scaling), and its @out_info. */
-static GstBuffer *
-cut_out (GstBuffer * in, const GstVideoInfo * info, guint x, guint y, guint w,
-    guint h, GstVideoInfo * out_info)
-{
-  GstVideoFrame src, dst;
-  GstBuffer *out;
-  GstVideoConverter *conv;
-
-  gst_video_info_set_format (out_info, GST_VIDEO_INFO_FORMAT (info), w, h);
-  out_info->colorimetry = info->colorimetry;
-  out = gst_buffer_new_allocate (NULL, out_info->size, NULL);
-  g_assert_true (gst_video_frame_map (&src, info, in, GST_MAP_READ));
-  g_assert_true (gst_video_frame_map (&dst, out_info, out, GST_MAP_WRITE));
-  conv = gst_video_converter_new (info, out_info,
-      gst_structure_new ("options",
-          GST_VIDEO_CONVERTER_OPT_SRC_X, G_TYPE_INT, (gint) x,
-          GST_VIDEO_CONVERTER_OPT_SRC_Y, G_TYPE_INT, (gint) y,
-          GST_VIDEO_CONVERTER_OPT_SRC_WIDTH, G_TYPE_INT, (gint) w,
-          GST_VIDEO_CONVERTER_OPT_SRC_HEIGHT, G_TYPE_INT, (gint) h,
-          GST_VIDEO_CONVERTER_OPT_DITHER_METHOD,
-          GST_TYPE_VIDEO_DITHER_METHOD, GST_VIDEO_DITHER_NONE, NULL));
-  g_assert_nonnull (conv);
-  gst_video_converter_frame (conv, &src, &dst);
-  gst_video_converter_free (conv);
-  gst_video_frame_unmap (&dst);
-  gst_video_frame_unmap (&src);
-  return out;
 }
 
 /* Regions of Y'CbCr frames, at odd coordinates: the element reads the
@@ -258,8 +212,8 @@ test_regions_yuv (void)
     GstBuffer *in = element_frame_from_rgb (formats[f], iw, ih,
         gdk_pixbuf_read_pixels (astronaut),
         gdk_pixbuf_get_rowstride (astronaut), &info);
-    GstBuffer *cut = cut_out (in, &info, x0, y0, rect[2] + rect[0] - x0,
-        rect[3] + rect[1] - y0, &cut_info);
+    GstBuffer *cut = element_cut_out (in, &info, x0, y0,
+        rect[2] + rect[0] - x0, rect[3] + rect[1] - y0, &cut_info);
     GstHarness *h = element_harness_new (NULL, "labels", LABELS, "prompt",
         "{}", "top-k", "0", "inference-region", "roi-list", "label-cache",
         "false", NULL);
@@ -490,8 +444,8 @@ test_facedetect (void)
           gst_structure_get_string (entry, "label"));
       reference_probs (astronaut, x, y, w, hh, want);
       for (i = 0; i < N_LABELS; i++)
-        g_assert_cmpfloat (fabs (structure_prob (entry, i) - want[i]), <=,
-            SAME);
+        g_assert_cmpfloat (fabs (element_result_score (entry, labels[i]) -
+                want[i]), <=, SAME);
       faces++;
     }
     gst_message_unref (msg);
