@@ -125,7 +125,7 @@ run_batch (GstClipBatcher * b, Job * jobs, guint n)
           "could not map a copied frame");
       break;
     }
-    if (!gst_clip_image_from_frame (&jobs[i].frame, &images[i])) {
+    if (!gst_clip_picture_from_frame (&jobs[i].frame, &images[i])) {
       g_set_error (&error, CLIP_ERROR, CLIP_ERROR_INPUT,
           "video format %s is not supported",
           gst_video_format_to_string (GST_VIDEO_FRAME_FORMAT
@@ -251,6 +251,7 @@ gst_clip_batch_client_submit (GstClipBatchClient * c,
   }
   gst_video_frame_copy (&copy, frame);
   gst_video_frame_unmap (&copy);
+  gst_clip_frame_copy_crop (frame, pixels);
 
   g_mutex_lock (&b->lock);
   replaced = c->pending != NULL;

@@ -1,5 +1,6 @@
 /* gstclipframe.c: GstVideoFrame -> ClipImage, so that the engine reads the
- * mapped planes directly with their strides and offsets. */
+ * mapped planes directly with their strides and offsets, and crops of such
+ * views (a buffer's GstVideoCropMeta, regions). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -95,4 +96,120 @@ gst_clip_image_from_frame (const GstVideoFrame * frame, ClipImage * image)
     image->strides[2] = v_stride;
   }
   return TRUE;
+}
+
+/* Bytes per pixel of plane 0 (4:2:2: two pixels in 4 bytes). */
+static guint
+plane0_bpp (ClipPixelFormat format)
+{
+  switch (format) {
+    case CLIP_PIXEL_RGB:
+    case CLIP_PIXEL_BGR:
+      return 3;
+    case CLIP_PIXEL_GRAY8:
+    case CLIP_PIXEL_I420:
+    case CLIP_PIXEL_NV12:
+    case CLIP_PIXEL_NV21:
+      return 1;
+    case CLIP_PIXEL_YUY2:
+    case CLIP_PIXEL_UYVY:
+    case CLIP_PIXEL_YVYU:
+      return 2;
+    default:
+      return 4;
+  }
+}
+
+void
+gst_clip_image_crop (const ClipImage * image, guint x, guint y, guint w,
+    guint h, ClipImage * out)
+{
+  ClipPixelFormat f = image->format;
+  gboolean yuv420 = f == CLIP_PIXEL_I420 || f == CLIP_PIXEL_NV12
+      || f == CLIP_PIXEL_NV21;
+  gboolean yuv422 = f == CLIP_PIXEL_YUY2 || f == CLIP_PIXEL_UYVY
+      || f == CLIP_PIXEL_YVYU;
+
+  *out = *image;
+  /* Onto the chroma grid: even columns in every Y'CbCr format, even rows
+   * too in 4:2:0. */
+  if (yuv420 || yuv422) {
+    guint x0 = x & ~1u;
+
+    w += x - x0;
+    x = x0;
+  }
+  if (yuv420) {
+    guint y0 = y & ~1u;
+
+    h += y - y0;
+    y = y0;
+    if (f == CLIP_PIXEL_I420) {
+      out->planes[1] = image->planes[1] + (gsize) (y / 2) *
+          image->strides[1] + x / 2;
+      out->planes[2] = image->planes[2] + (gsize) (y / 2) *
+          image->strides[2] + x / 2;
+    } else {
+      out->planes[1] = image->planes[1] + (gsize) (y / 2) *
+          image->strides[1] + x;
+    }
+  }
+  out->planes[0] = image->planes[0] + (gsize) y * image->strides[0] +
+      (gsize) x * plane0_bpp (f);
+  out->width = (int) w;
+  out->height = (int) h;
+}
+
+/* The rectangle of @frame's GstVideoCropMeta clipped to the frame; FALSE
+ * without one, or when nothing of it is inside the frame. */
+static gboolean
+crop_rect (const GstVideoFrame * frame, guint * x, guint * y, guint * w,
+    guint * h)
+{
+  GstVideoCropMeta *crop = gst_buffer_get_video_crop_meta (frame->buffer);
+  guint fw = GST_VIDEO_FRAME_WIDTH (frame);
+  guint fh = GST_VIDEO_FRAME_HEIGHT (frame);
+
+  if (!crop || crop->width == 0 || crop->height == 0 || crop->x >= fw ||
+      crop->y >= fh)
+    return FALSE;
+  *x = crop->x;
+  *y = crop->y;
+  *w = MIN (crop->width, fw - crop->x);
+  *h = MIN (crop->height, fh - crop->y);
+  return TRUE;
+}
+
+gboolean
+gst_clip_picture_from_frame (const GstVideoFrame * frame, ClipImage * image)
+{
+  ClipImage whole;
+  guint x, y, w, h;
+
+  if (!gst_clip_image_from_frame (frame, &whole))
+    return FALSE;
+  if (crop_rect (frame, &x, &y, &w, &h))
+    gst_clip_image_crop (&whole, x, y, w, h, image);
+  else
+    *image = whole;
+  return TRUE;
+}
+
+void
+gst_clip_frame_copy_crop (const GstVideoFrame * frame, GstBuffer * copy)
+{
+  GstVideoCropMeta *from = gst_buffer_get_video_crop_meta (frame->buffer);
+  GstVideoCropMeta *to = gst_buffer_get_video_crop_meta (copy);
+
+  if (!from) {
+    if (to)
+      gst_buffer_remove_meta (copy, (GstMeta *) to);
+    return;
+  }
+  if (!to)
+    to = gst_buffer_add_video_crop_meta (copy);
+  to->x = from->x;
+  to->y = from->y;
+  to->width = from->width;
+  to->height = from->height;
 }

@@ -30,10 +30,31 @@ typedef struct
 void gst_clip_stamp_init (GstClipStamp * stamp, GstBuffer * buffer,
     const GstSegment * segment, guint64 frame, guint generation);
 
-/* A borrowed engine view of the planes of @frame (no pixel is copied).
- * FALSE for a format the element does not negotiate. */
+/* A borrowed engine view of all the mapped planes of @frame (no pixel is
+ * copied), the plane that ROI metas place their regions on. FALSE for a
+ * format the element does not negotiate. */
 gboolean gst_clip_image_from_frame (const GstVideoFrame * frame,
     ClipImage * image);
+
+/* The same view of @frame's picture: the rectangle of its buffer's
+ * GstVideoCropMeta (a crop that videocrop or a decoder left to the sink,
+ * with caps of the cropped size), clipped to the frame, as
+ * gst_clip_image_crop() cuts it; the whole frame when the buffer has no
+ * crop meta, or one that leaves nothing inside the frame. */
+gboolean gst_clip_picture_from_frame (const GstVideoFrame * frame,
+    ClipImage * image);
+
+/* Gives @copy, which holds a copy of @frame's whole planes, @frame's
+ * GstVideoCropMeta, or removes the one it has when @frame has none, so
+ * that the copy's picture is @frame's. @copy must be writable. */
+void gst_clip_frame_copy_crop (const GstVideoFrame * frame, GstBuffer * copy);
+
+/* The view of @image inside the rectangle (@x, @y, @w, @h), which must lie
+ * in the image; for the Y'CbCr formats the left edge (and for I420, NV12
+ * and NV21 the top edge too) moves to an even coordinate, the chroma grid,
+ * enlarging the crop by at most a pixel each way. */
+void gst_clip_image_crop (const ClipImage * image, guint x, guint y, guint w,
+    guint h, ClipImage * out);
 
 G_END_DECLS
 

@@ -80,68 +80,6 @@ gst_clip_regions_reset (GstClipRegions * regions)
   g_hash_table_remove_all (regions->carried);
 }
 
-/* Bytes per pixel of plane 0 (4:2:2: two pixels in 4 bytes). */
-static guint
-plane0_bpp (ClipPixelFormat format)
-{
-  switch (format) {
-    case CLIP_PIXEL_RGB:
-    case CLIP_PIXEL_BGR:
-      return 3;
-    case CLIP_PIXEL_GRAY8:
-    case CLIP_PIXEL_I420:
-    case CLIP_PIXEL_NV12:
-    case CLIP_PIXEL_NV21:
-      return 1;
-    case CLIP_PIXEL_YUY2:
-    case CLIP_PIXEL_UYVY:
-    case CLIP_PIXEL_YVYU:
-      return 2;
-    default:
-      return 4;
-  }
-}
-
-void
-gst_clip_image_crop (const ClipImage * image, guint x, guint y, guint w,
-    guint h, ClipImage * out)
-{
-  ClipPixelFormat f = image->format;
-  gboolean yuv420 = f == CLIP_PIXEL_I420 || f == CLIP_PIXEL_NV12
-      || f == CLIP_PIXEL_NV21;
-  gboolean yuv422 = f == CLIP_PIXEL_YUY2 || f == CLIP_PIXEL_UYVY
-      || f == CLIP_PIXEL_YVYU;
-
-  *out = *image;
-  /* Onto the chroma grid: even columns in every Y'CbCr format, even rows
-   * too in 4:2:0. */
-  if (yuv420 || yuv422) {
-    guint x0 = x & ~1u;
-
-    w += x - x0;
-    x = x0;
-  }
-  if (yuv420) {
-    guint y0 = y & ~1u;
-
-    h += y - y0;
-    y = y0;
-    if (f == CLIP_PIXEL_I420) {
-      out->planes[1] = image->planes[1] + (gsize) (y / 2) *
-          image->strides[1] + x / 2;
-      out->planes[2] = image->planes[2] + (gsize) (y / 2) *
-          image->strides[2] + x / 2;
-    } else {
-      out->planes[1] = image->planes[1] + (gsize) (y / 2) *
-          image->strides[1] + x;
-    }
-  }
-  out->planes[0] = image->planes[0] + (gsize) y * image->strides[0] +
-      (gsize) x * plane0_bpp (f);
-  out->width = (int) w;
-  out->height = (int) h;
-}
-
 static gboolean
 wanted_type (const GstClipRegionSettings * settings, GQuark type)
 {

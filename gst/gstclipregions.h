@@ -32,13 +32,6 @@ void gst_clip_regions_free (GstClipRegions * regions);
 /* Forgets the results carried for stable ids (a flush, a label change). */
 void gst_clip_regions_reset (GstClipRegions * regions);
 
-/* The view of @image inside the rectangle (@x, @y, @w, @h), which must lie
- * in the image; for the Y'CbCr formats the left edge (and for I420, NV12
- * and NV21 the top edge too) moves to an even coordinate, the chroma grid,
- * enlarging the crop by at most a pixel each way. */
-void gst_clip_image_crop (const ClipImage * image, guint x, guint y, guint w,
-    guint h, ClipImage * out);
-
 /* Classifies the chosen ROI metas of @frame (mapped, writable buffer) with
  * @encoder and @set: adds a "clipclassify" structure to each ROI meta's
  * params, and returns the element message (NULL when the frame has no

@@ -174,8 +174,9 @@ gst_clip_worker_submit (GstClipWorker * w, const GstVideoFrame * frame,
   GstBuffer *pixels;
   gboolean replaced;
 
-  /* A packed layout of the same picture: the source may have padded
-   * strides or plane offsets from a GstVideoMeta. */
+  /* A packed layout of the same frame: the source may have padded
+   * strides or plane offsets from a GstVideoMeta. Its crop meta goes along
+   * with the copy. */
   gst_video_info_set_format (&info, GST_VIDEO_FRAME_FORMAT (frame),
       GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame));
   info.colorimetry = frame->info.colorimetry;
@@ -186,6 +187,7 @@ gst_clip_worker_submit (GstClipWorker * w, const GstVideoFrame * frame,
   }
   gst_video_frame_copy (&copy, frame);
   gst_video_frame_unmap (&copy);
+  gst_clip_frame_copy_crop (frame, pixels);
 
   g_mutex_lock (&w->lock);
   replaced = w->pending.pixels != NULL;

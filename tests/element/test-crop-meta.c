@@ -1,0 +1,337 @@
+/* test-crop-meta.c: a buffer whose GstVideoCropMeta says which part of it is
+ * the picture (caps of the cropped size, a GstVideoMeta of the whole
+ * buffer) is classified on that part only. videocrop leaves its crop to
+ * downstream this way whenever the sink takes crop metas (xvimagesink,
+ * ximagesink, waylandsink do), and so may decoders whose frames are
+ * padded; clipclassify passes the allocation query on downstream. Every
+ * result must equal the element's result for the same rectangle cut out
+ * by GstVideoConverter and pushed as a frame of its own, in sync, async
+ * and batched mode, and a real videocrop in front must give what it gives
+ * when it copies the crop itself. The bundled demo model, which knows
+ * videotestsrc's patterns, looks at frames of two patterns side by side,
+ * so that the picture and the whole buffer get far apart answers. */
+#include <math.h>
+#include <string.h>
+
+#include "element-common.h"
+
+/* some of the demo model's classes (models/README.md) */
+#define LABELS "colour bars,checkerboard,concentric circles,snow"
+static const char *const labels[] = { "colour bars", "checkerboard",
+  "concentric circles", "snow"
+};
+
+#define N_LABELS 4
+/* The same pixels through the same engine: only the batch a frame ran in
+ * may change the float summation order. */
+#define SAME 1e-5
+/* How far the whole frame's probabilities must be from the crop's, so that
+ * classifying the whole buffer could not pass for classifying the crop. */
+#define APART 0.05
+#define FRAME_W 640
+#define FRAME_H 480
+
+/* the bundled demo model, in the source tree */
+static gchar *demo_model;
+
+/* A @w x @h RGB frame of videotestsrc's @pattern. */
+static GstBuffer *
+pattern (const char *name, int w, int h)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc pattern=%s ! capsfilter "
+      "caps=video/x-raw,format=RGB,width=%d,height=%d", name, w, h);
+  GstHarness *src = gst_harness_new_parse (desc);
+  GstBuffer *buf;
+
+  gst_harness_play (src);
+  buf = gst_harness_pull (src);
+  g_assert_nonnull (buf);
+  gst_harness_teardown (src);
+  g_free (desc);
+  return buf;
+}
+
+/* Colour bars on the left half, a checkerboard on the right, in @format. */
+static GstBuffer *
+two_patterns (GstVideoFormat format, GstVideoInfo * info)
+{
+  GstBuffer *bars = pattern ("smpte", FRAME_W / 2, FRAME_H);
+  GstBuffer *checkers = pattern ("checkers-8", FRAME_W / 2, FRAME_H);
+  guint8 *rgb = g_malloc (FRAME_W * FRAME_H * 3);
+  GstVideoInfo half;
+  GstVideoFrame fb, fc;
+  GstBuffer *out;
+
+  gst_video_info_set_format (&half, GST_VIDEO_FORMAT_RGB, FRAME_W / 2,
+      FRAME_H);
+  g_assert_true (gst_video_frame_map (&fb, &half, bars, GST_MAP_READ));
+  g_assert_true (gst_video_frame_map (&fc, &half, checkers, GST_MAP_READ));
+  for (int y = 0; y < FRAME_H; y++) {
+    guint8 *row = rgb + (gsize) y * FRAME_W * 3;
+
+    memcpy (row, (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&fb, 0) +
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&fb, 0), FRAME_W / 2 * 3);
+    memcpy (row + FRAME_W / 2 * 3, (guint8 *) GST_VIDEO_FRAME_PLANE_DATA
+        (&fc, 0) + y * GST_VIDEO_FRAME_PLANE_STRIDE (&fc, 0),
+        FRAME_W / 2 * 3);
+  }
+  gst_video_frame_unmap (&fb);
+  gst_video_frame_unmap (&fc);
+  out = element_frame_from_rgb (format, FRAME_W, FRAME_H, rgb, FRAME_W * 3,
+      info);
+  gst_buffer_unref (bars);
+  gst_buffer_unref (checkers);
+  g_free (rgb);
+  return out;
+}
+
+/* A harness on @info's caps (@info's size: the picture's) with the extra
+ * ("name", "value") properties of @mode, at most two pairs. */
+static GstHarness *
+harness (const GstVideoInfo * info, const char *const *mode)
+{
+  /* before the harness starts the element: mode and batch-size are read
+   * at start; @mode's NULL ends the list */
+  GstHarness *h = element_harness_new (NULL, "model", demo_model,
+      "labels", LABELS, "top-k", "0", "label-cache", "false", mode[0],
+      mode[1], mode[2], mode[3], NULL);
+  GstCaps *caps = gst_video_info_to_caps (info);
+
+  gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, 30, 1, NULL);
+  gst_harness_set_src_caps (h, caps);
+  return h;
+}
+
+/* Pushes @buf and returns the probabilities of its result message. */
+static void
+classify (GstHarness * h, GstBuffer * buf, double *probs)
+{
+  GstMessage *msg;
+
+  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  msg = element_wait_result (h, ELEMENT_TEST_WAIT / GST_SECOND);
+  g_assert_nonnull (msg);
+  for (int i = 0; i < N_LABELS; i++) {
+    probs[i] = element_result_score (gst_message_get_structure (msg),
+        labels[i]);
+    g_assert_cmpfloat (probs[i], >=, 0.0);
+  }
+  gst_message_unref (msg);
+}
+
+static double
+max_diff (const double *a, const double *b)
+{
+  double d = 0;
+
+  for (int i = 0; i < N_LABELS; i++)
+    d = MAX (d, fabs (a[i] - b[i]));
+  return d;
+}
+
+/* A deep copy of @whole (@whole_info) with a GstVideoMeta of its whole size
+ * and a crop meta of @rect. */
+static GstBuffer *
+cropped_frame (GstBuffer * whole, const GstVideoInfo * whole_info,
+    const guint * rect)
+{
+  GstBuffer *buf = gst_buffer_copy_deep (whole);
+  GstVideoCropMeta *crop;
+
+  gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_INFO_FORMAT (whole_info), GST_VIDEO_INFO_WIDTH (whole_info),
+      GST_VIDEO_INFO_HEIGHT (whole_info), GST_VIDEO_INFO_N_PLANES (whole_info),
+      (gsize *) whole_info->offset, (gint *) whole_info->stride);
+  crop = gst_buffer_add_video_crop_meta (buf);
+  crop->x = rect[0];
+  crop->y = rect[1];
+  crop->width = rect[2];
+  crop->height = rect[3];
+  return buf;
+}
+
+static void
+test_crop_meta_modes (void)
+{
+  static const GstVideoFormat formats[] = {
+    GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_GRAY8,
+    GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_YUY2,
+  };
+  /* sync, async (copies the frame for a worker thread), and a shared
+   * batch (copies it for the batcher) */
+  static const char *const modes[][5] = {
+    {NULL}, {"mode", "async", NULL}, {"batch-size", "2", "batch-timeout",
+        "0", NULL},
+  };
+  /* the checkerboard, on the chroma grid's even coordinates; a crop past
+   * the right edge is clipped to the frame */
+  static const guint rects[][4] = { {352, 96, 256, 240}, {400, 0, 400, 480} };
+
+  for (size_t f = 0; f < G_N_ELEMENTS (formats); f++) {
+    GstVideoInfo whole_info;
+    GstBuffer *whole = two_patterns (formats[f], &whole_info);
+    double uncropped[N_LABELS];
+    GstHarness *hw = harness (&whole_info, modes[0]);
+
+    classify (hw, gst_buffer_ref (whole), uncropped);
+    element_harness_teardown (hw);
+
+    for (size_t r = 0; r < G_N_ELEMENTS (rects); r++) {
+      guint w = MIN (rects[r][2], FRAME_W - rects[r][0]);
+      GstVideoInfo cut_info;
+      GstBuffer *cut = element_cut_out (whole, &whole_info, rects[r][0],
+          rects[r][1], w, rects[r][3], &cut_info);
+      double want[N_LABELS];
+      GstHarness *hc = harness (&cut_info, modes[0]);
+
+      classify (hc, cut, want);
+      element_harness_teardown (hc);
+      g_test_message ("%s crop %u,%u %ux%u: %.6f %.6f %.6f %.6f (whole "
+          "frame %.6f %.6f %.6f %.6f)", gst_video_format_to_string (formats[f]),
+          rects[r][0], rects[r][1], w, rects[r][3], want[0], want[1],
+          want[2], want[3], uncropped[0], uncropped[1], uncropped[2],
+          uncropped[3]);
+      g_assert_cmpfloat (max_diff (want, uncropped), >, APART);
+
+      for (size_t m = 0; m < G_N_ELEMENTS (modes); m++) {
+        GstBuffer *buf = cropped_frame (whole, &whole_info, rects[r]);
+        /* caps of the crop's size (clipped to the frame), as the cut-out's */
+        GstHarness *h = harness (&cut_info, modes[m]);
+        GstCaps *caps = gst_video_info_to_caps (&whole_info);
+        double got[N_LABELS], then[N_LABELS];
+
+        classify (h, buf, got);
+        g_test_message ("  %s: %.6f %.6f %.6f %.6f", modes[m][0] ?
+            modes[m][0] : "sync", got[0], got[1], got[2], got[3]);
+        g_assert_cmpfloat (max_diff (got, want), <=, SAME);
+        /* then the whole buffer with no crop meta, on caps of its size: the
+         * copy, of the same size as the last one, may be the same buffer,
+         * and must not keep the last crop */
+        gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, 30, 1,
+            NULL);
+        gst_harness_set_src_caps (h, caps);
+        classify (h, gst_buffer_ref (whole), then);
+        element_harness_teardown (h);
+        g_assert_cmpfloat (max_diff (then, uncropped), <=, SAME);
+      }
+    }
+    gst_buffer_unref (whole);
+  }
+}
+
+/* The sink's answer to the allocation query, as a sink that takes crop
+ * metas gives it. */
+static GstPadProbeReturn
+offer_crop_meta (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION) {
+    gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+    gst_query_add_allocation_meta (query, GST_VIDEO_CROP_META_API_TYPE, NULL);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+count_crop_metas (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  guint *n = user_data;
+
+  if (gst_buffer_get_video_crop_meta (GST_PAD_PROBE_INFO_BUFFER (info)))
+    (*n)++;
+  return GST_PAD_PROBE_OK;
+}
+
+/* Runs @crop (a videocrop, or an identity) between a test pattern and
+ * clipclassify; the sink offers crop metas when @offer. Returns the
+ * probabilities of the first frame and in @n_metas how many buffers
+ * reached the sink with a crop meta. */
+static void
+run_pipeline (const char *crop, gboolean offer, double *probs, guint * n_metas)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc pattern=smpte num-buffers=2 "
+      "! video/x-raw,format=I420,width=640,height=480,framerate=30/1 ! %s "
+      "! clipclassify name=c model=\"%s\" labels=\"" LABELS "\" "
+      "top-k=0 label-cache=false ! fakesink name=s", crop, demo_model);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  GstBus *bus = gst_element_get_bus (pipe);
+  gboolean got = FALSE;
+
+  g_assert_nonnull (pipe);
+  *n_metas = 0;
+  if (offer)
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+        offer_crop_meta, NULL, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_crop_metas,
+      n_metas, NULL);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, ELEMENT_TEST_WAIT,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT);
+    const GstStructure *s;
+
+    g_assert_nonnull (msg);
+    g_assert_cmpint (GST_MESSAGE_TYPE (msg), !=, GST_MESSAGE_ERROR);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+      gst_message_unref (msg);
+      break;
+    }
+    s = gst_message_get_structure (msg);
+    if (!got && gst_structure_has_name (s, "clipclassify")) {
+      for (int i = 0; i < N_LABELS; i++)
+        probs[i] = element_result_score (s, labels[i]);
+      got = TRUE;
+    }
+    gst_message_unref (msg);
+  }
+  g_assert_true (got);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_free (desc);
+}
+
+static void
+test_videocrop (void)
+{
+  const char *crop = "videocrop left=64 right=96 top=360";
+  double copied[N_LABELS], meta[N_LABELS], uncropped[N_LABELS];
+  guint n_copied, n_meta, n_uncropped;
+
+  run_pipeline (crop, FALSE, copied, &n_copied);
+  run_pipeline (crop, TRUE, meta, &n_meta);
+  run_pipeline ("identity", TRUE, uncropped, &n_uncropped);
+  g_test_message ("videocrop copying: %.6f %.6f %.6f %.6f; leaving a crop "
+      "meta: %.6f %.6f %.6f %.6f; no crop: %.6f %.6f %.6f %.6f", copied[0],
+      copied[1], copied[2], copied[3], meta[0], meta[1], meta[2], meta[3],
+      uncropped[0], uncropped[1], uncropped[2], uncropped[3]);
+  /* videocrop did leave its crop to the sink when offered, and only then */
+  g_assert_cmpuint (n_copied, ==, 0);
+  g_assert_cmpuint (n_meta, ==, 2);
+  g_assert_cmpfloat (max_diff (copied, uncropped), >, APART);
+  g_assert_cmpfloat (max_diff (meta, copied), <=, SAME);
+}
+
+int
+main (int argc, char **argv)
+{
+  int ret;
+
+  element_test_init (&argc, &argv);
+  g_assert_nonnull (g_getenv ("CLIPCLASSIFY_SOURCE_ROOT"));
+  demo_model = g_build_filename (g_getenv ("CLIPCLASSIFY_SOURCE_ROOT"),
+      "models", "clipclassify-demo", NULL);
+
+  g_test_add_func ("/clipclassify/crop-meta/modes", test_crop_meta_modes);
+  g_test_add_func ("/clipclassify/crop-meta/videocrop", test_videocrop);
+  ret = g_test_run ();
+
+  g_free (demo_model);
+  element_test_cleanup ();
+  return ret;
+}
