@@ -167,15 +167,21 @@ typedef struct {
   const uint8_t *planes[3];
   int strides[3];             /* bytes per row of each plane */
   ClipYuvMatrix matrix;       /* for the Y'CbCr formats only */
+  /* A pixel's width over its height, for pictures shown stretched (PAL
+   * 16:9 SD, 720x576 at 64/45). The resize's geometry is then computed on
+   * the picture shown round(width * par_n / par_d) wide, and the columns
+   * go straight to that size. Zero or negative, or equal: square pixels. */
+  int par_n, par_d;
 } ClipImage;
 
 /* A packed RGB view of @pixels. */
 ClipImage clip_image_rgb (const uint8_t *pixels, int width, int height,
     int stride);
 
-/* Resizes the shortest side to R (antialiased bicubic, as PIL), crops the
- * centre R x R, converts to RGB in the same pass and normalises with the
- * model's mean/std into @out ([3, R, R], planar). */
+/* Resizes the shortest side to R (antialiased bicubic, as PIL; of the
+ * picture as shown, with the image's pixel aspect ratio), crops the centre
+ * R x R, converts to RGB in the same pass and normalises with the model's
+ * mean/std into @out ([3, R, R], planar). */
 gboolean clip_preprocess (const ClipModel *model, const ClipImage *image,
     float *out, GError **error);
 

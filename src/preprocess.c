@@ -166,25 +166,42 @@ resized_dims (int width, int height, int size, int *out_w, int *out_h,
   return TRUE;
 }
 
+/* The width @image is shown at: round(width * par_n / par_d), at least 1
+ * (halves up); the width itself for square pixels. */
+static int
+display_width (const ClipImage *image)
+{
+  if (image->par_n <= 0 || image->par_d <= 0 || image->par_n == image->par_d)
+    return image->width;
+  gint64 w = ((gint64) image->width * image->par_n + image->par_d / 2) /
+      image->par_d;
+  return (int) CLAMP (w, 1, G_MAXINT);
+}
+
 /* The filter tables of one frame size: PIL's taps for the crop's columns
  * and rows, and the columns' taps laid out for each pixel size met. */
 typedef struct {
   int width, height;
+  int display_width;          /* what the resize's geometry is computed on */
   ClipTaps htaps, vtaps;
   ClipHTable htables[5];      /* indexed by bytes per pixel: 1, 3, 4 */
 } Plan;
 
+/* The columns go from @width to the size torchvision's Resize gives the
+ * picture shown @display_width wide, in one resampling as PIL's resize()
+ * to that size does. */
 static Plan *
-plan_new (int width, int height, int size, GError **error)
+plan_new (int width, int height, int display_width, int size, GError **error)
 {
   int out_w, out_h;
 
-  if (!resized_dims (width, height, size, &out_w, &out_h, error))
+  if (!resized_dims (display_width, height, size, &out_w, &out_h, error))
     return NULL;
 
   Plan *plan = g_new0 (Plan, 1);
   plan->width = width;
   plan->height = height;
+  plan->display_width = display_width;
   clip_taps_init (&plan->htaps, width, out_w,
       round_half_even_half (out_w - size), size);
   clip_taps_init (&plan->vtaps, height, out_h,
@@ -552,9 +569,12 @@ prep_run (ClipPrep *prep, const ClipImage *image, float *out, uint8_t *out8,
   if (!format)
     return FALSE;
 
+  int shown = display_width (image);
   if (!prep->plan || prep->plan->width != image->width
-      || prep->plan->height != image->height) {
-    Plan *plan = plan_new (image->width, image->height, prep->size, error);
+      || prep->plan->height != image->height
+      || prep->plan->display_width != shown) {
+    Plan *plan = plan_new (image->width, image->height, shown, prep->size,
+        error);
     if (!plan)
       return FALSE;
     plan_free (prep->plan);

@@ -3,10 +3,11 @@
 
 Builds the engine's preprocessing into a temporary shared library, then
 resizes images of many shapes (up- and downscales, odd sizes, 1x1, extreme
-aspect ratios, crops that reach the frame's edges, HD and 4K frames, noise
-and smooth content) in every pixel format the engine accepts, both ways:
-Pillow's Image.resize(BICUBIC) with torchvision's Resize/CenterCrop
-geometry, and the C code, through every kernel set this CPU runs (AVX-512
+aspect ratios, crops that reach the frame's edges, HD and 4K frames, pixels
+that are not square, noise and smooth content) in every pixel format the
+engine accepts, both ways: Pillow's Image.resize(BICUBIC) with
+torchvision's Resize/CenterCrop geometry (computed on the picture as shown
+for non-square pixels), and the C code, through every kernel set this CPU runs (AVX-512
 with VNNI, AVX-512, AVX2 with VNNI, AVX2, portable) and with 1 to 3
 threads. Prints the fraction of identical bytes and the largest
 difference; exits 1 unless every byte matches.
@@ -54,7 +55,8 @@ class ClipImage(ctypes.Structure):
     _fields_ = [("format", ctypes.c_int), ("width", ctypes.c_int),
                 ("height", ctypes.c_int),
                 ("planes", ctypes.c_void_p * 3),
-                ("strides", ctypes.c_int * 3), ("matrix", ctypes.c_int)]
+                ("strides", ctypes.c_int * 3), ("matrix", ctypes.c_int),
+                ("par_n", ctypes.c_int), ("par_d", ctypes.c_int)]
 
 
 def build_library(tmp):
@@ -84,12 +86,24 @@ def build_library(tmp):
     return lib
 
 
-def pil_reference(rgb, size):
-    """OpenAI CLIP's Resize(size, BICUBIC) + CenterCrop(size) on a PIL image."""
+def display_width(w, par):
+    """The width a picture of pixel aspect ratio par = (n, d) is shown at:
+    round(w * n / d), halves up, at least 1; w for square pixels."""
+    n, d = par
+    if n <= 0 or d <= 0 or n == d:
+        return w
+    return max(1, (w * n + d // 2) // d)
+
+
+def pil_reference(rgb, size, par):
+    """OpenAI CLIP's Resize(size, BICUBIC) + CenterCrop(size) on a PIL image
+    shown with pixel aspect ratio par: the geometry is computed on the
+    picture as shown, and Pillow resizes the pixels straight to it."""
     h, w = rgb.shape[:2]
-    short, long = (w, h) if w <= h else (h, w)
+    dw = display_width(w, par)
+    short, long = (dw, h) if dw <= h else (h, dw)
     new_long = int(size * long / short)
-    ow, oh = (size, new_long) if w <= h else (new_long, size)
+    ow, oh = (size, new_long) if dw <= h else (new_long, size)
     resized = Image.fromarray(rgb).resize((ow, oh), Image.BICUBIC)
     top = int(round((oh - size) / 2.0))
     left = int(round((ow - size) / 2.0))
@@ -120,7 +134,7 @@ def yuv_to_rgb(y, u, v, matrix):
     return np.clip((out + 32768) >> 16, 0, 255).astype(np.uint8)
 
 
-def make_frame(rgb, fmt, pad, rng):
+def make_frame(rgb, fmt, pad, par, rng):
     """The frame bytes for @fmt, a ClipImage over them, the RGB Pillow sees."""
     h, w = rgb.shape[:2]
     keep = []
@@ -134,6 +148,7 @@ def make_frame(rgb, fmt, pad, rng):
 
     img = ClipImage()
     img.width, img.height, img.matrix = w, h, 0
+    img.par_n, img.par_d = par
     if fmt in PACKED:
         code, bpp, pos = PACKED[fmt]
         px = rng.integers(0, 256, (h, w, bpp), dtype=np.uint8)  # junk X/A
@@ -245,14 +260,29 @@ def random_case(rng):
     else:              # anything
         w, h = rng.integers(1, 900, 2)
     w, h = int(w), int(h)
-    # Keep Pillow's full resized image within a reasonable memory budget.
-    while (size * max(w, h) / min(w, h)) * size > 2e7:
-        w, h = max(w, h) // 2, min(w, h)
-    return w, h, size, FORMATS[int(rng.integers(len(FORMATS)))]
+    # One case in three with pixels that are not square.
+    par = (PARS[int(rng.integers(len(PARS)))] if rng.integers(3) == 0
+           else (0, 0))
 
+    # Keep Pillow's full resized image within a reasonable memory budget.
+    def too_big():
+        dw = display_width(w, par)
+        return (size * max(dw, h) / min(dw, h)) * size > 2e7
+    while too_big():
+        if display_width(w, par) > h:
+            w = max(1, w // 2)
+        else:
+            h = max(1, h // 2)
+    return w, h, size, FORMATS[int(rng.integers(len(FORMATS)))], par
+
+
+# Pixel aspect ratios of video that is shown stretched: PAL and NTSC SD at
+# 4:3 and 16:9, 4CIF, HDV, and made-up ones, tall and wide.
+PARS = [(16, 15), (64, 45), (8, 9), (32, 27), (12, 11), (4, 3), (2, 1),
+        (1, 2), (3, 7), (40, 33), (59, 54), (10, 11)]
 
 # Video frame sizes (landscape and portrait, odd), 1x1 and other edge
-# cases: (width, height, size, formats).
+# cases: (width, height, size, formats[, pixel aspect ratio]).
 FIXED_CASES = [
     (1920, 1080, 224, ["nv12", "i420", "rgb", "bgrx", "gray8", "yuy2"]),
     (3840, 2160, 224, ["i420", "nv12", "rgbx", "bgr"]),
@@ -272,14 +302,24 @@ FIXED_CASES = [
     (5, 3000, 224, ["rgb", "nv12", "yuy2"]),
     (3000, 5, 224, ["argb", "i420", "yvyu"]),
     (13, 13, 7, FORMATS),
+    (720, 576, 224, ["i420", "yuy2", "rgb"], (64, 45)),   # PAL 16:9
+    (720, 576, 224, ["nv12", "uyvy"], (16, 15)),          # PAL 4:3
+    (720, 480, 224, ["nv12", "bgrx"], (8, 9)),            # NTSC 4:3
+    (704, 576, 336, ["i420"], (12, 11)),                  # 4CIF
+    (1440, 1080, 224, ["nv12", "yuy2"], (4, 3)),          # HDV
+    (300, 200, 224, ["rgb"], (1, 1)),                     # square, said so
+    (300, 200, 224, ["rgb", "gray8"], (3, 2)),            # shown 450 wide
+    (300, 200, 224, ["i420"], (2, 3)),                    # shown square
+    (3, 5, 224, ["rgb", "nv21"], (1, 7)),                 # shown 1 wide
+    (1, 1, 224, ["rgb"], (1000, 1)),                      # shown 1000 wide
 ]
 
 
 def main():
     n_random = int(sys.argv[1]) if len(sys.argv) > 1 else 400
     rng = np.random.default_rng(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
-    cases = [(w, h, size, f) for w, h, size, fmts in FIXED_CASES
-             for f in fmts]
+    cases = [(c[0], c[1], c[2], f, c[4] if len(c) > 4 else (0, 0))
+             for c in FIXED_CASES for f in c[3]]
     cases += [random_case(rng) for _ in range(n_random)]
     with tempfile.TemporaryDirectory() as tmp:
         lib = build_library(tmp)
@@ -288,10 +328,11 @@ def main():
         print(f"kernels: {', '.join(kernel_sets)}")
         total = same = cases_exact = 0
         worst = 0
-        for i, (w, h, size, fmt) in enumerate(cases):
+        for i, (w, h, size, fmt, par) in enumerate(cases):
             img, keep, ref_rgb = make_frame(content(rng, w, h), fmt,
-                                            int(rng.integers(0, 9)), rng)
-            ref = pil_reference(ref_rgb, size)
+                                            int(rng.integers(0, 9)), par,
+                                            rng)
+            ref = pil_reference(ref_rgb, size, par)
             # Alternate the kernel sets and thread counts.
             kernels = kernel_sets[i % len(kernel_sets)]
             threads = 1 + (i // len(kernel_sets)) % 3
@@ -301,7 +342,7 @@ def main():
             same += int((diff == 0).sum())
             cases_exact += int(diff.max() == 0)
             if diff.max() > 0:
-                print(f"  {w}x{h} {fmt} -> {size} "
+                print(f"  {w}x{h} {fmt} par {par[0]}/{par[1]} -> {size} "
                       f"({kernels} kernels, "
                       f"{threads} threads): max diff {diff.max()}")
             worst = max(worst, int(diff.max()))

@@ -270,7 +270,7 @@ test_packed_formats (void)
         d[layouts[f].b] = s[2];
         d[layouts[f].x] = (guint8) (x * 7 + y);
       }
-    ClipImage v = { layouts[f].format, w, h, { buf }, { stride4 }, 0 };
+    ClipImage v = { layouts[f].format, w, h, { buf }, { stride4 }, 0, 0, 0 };
     resize_ok (&v, size, got);
     g_assert_cmpmem (got, size * size * 3, want, size * size * 3);
   }
@@ -282,7 +282,7 @@ test_packed_formats (void)
       for (int c = 0; c < 3; c++)
         buf[(size_t) y * stride3 + x * 3 + c] =
             rgb[((size_t) y * w + x) * 3 + 2 - c];
-  ClipImage bgr = { CLIP_PIXEL_BGR, w, h, { buf }, { stride3 }, 0 };
+  ClipImage bgr = { CLIP_PIXEL_BGR, w, h, { buf }, { stride3 }, 0, 0, 0 };
   resize_ok (&bgr, size, got);
   g_assert_cmpmem (got, size * size * 3, want, size * size * 3);
 
@@ -295,7 +295,7 @@ test_packed_formats (void)
       gray[(size_t) y * (w + pad) + x] = v;
       memset (gray_rgb + ((size_t) y * w + x) * 3, v, 3);
     }
-  ClipImage gim = { CLIP_PIXEL_GRAY8, w, h, { gray }, { w + pad }, 0 };
+  ClipImage gim = { CLIP_PIXEL_GRAY8, w, h, { gray }, { w + pad }, 0, 0, 0 };
   ClipImage grgb = clip_image_rgb (gray_rgb, w, h, w * 3);
   resize_ok (&grgb, size, want);
   resize_ok (&gim, size, got);
@@ -324,7 +324,7 @@ check_yuv (int w, int h, int size, ClipYuvMatrix matrix)
   resize_ok (&im, size, want);
 
   ClipImage i420 = { CLIP_PIXEL_I420, w, h, { yp, up, vp }, { w, cw, cw },
-    matrix };
+    matrix, 0, 0 };
   resize_ok (&i420, size, got);
   int worst = max_diff (got, want, size * size * 3, &mean);
   g_test_message ("I420 %dx%d matrix %d -> %d: max %d levels, mean %.3f",
@@ -333,7 +333,7 @@ check_yuv (int w, int h, int size, ClipYuvMatrix matrix)
   g_assert_cmpfloat (mean, <, 1.0);
 
   ClipImage nv12 = { CLIP_PIXEL_NV12, w, h, { yp, uv }, { w, 2 * cw },
-    matrix };
+    matrix, 0, 0 };
   guint8 *i420_out = g_memdup2 (got, size * size * 3);
   resize_ok (&nv12, size, got);
   /* Same samples, other layout: identical output. */
@@ -347,7 +347,7 @@ check_yuv (int w, int h, int size, ClipYuvMatrix matrix)
     vu[2 * i + 1] = up[i];
   }
   ClipImage nv21 = { CLIP_PIXEL_NV21, w, h, { yp, vu }, { w, 2 * cw },
-    matrix };
+    matrix, 0, 0 };
   resize_ok (&nv21, size, got);
   g_assert_cmpmem (got, size * size * 3, i420_out, size * size * 3);
 
@@ -372,7 +372,7 @@ check_yuv (int w, int h, int size, ClipYuvMatrix matrix)
         p[packed[k].v] = vp[c];
       }
     ClipImage im422 = { packed[k].format, w, h, { pairs }, { cw * 4 },
-      matrix };
+      matrix, 0, 0 };
     resize_ok (&im422, size, got);
     g_assert_cmpmem (got, size * size * 3, i420_out, size * size * 3);
   }
@@ -419,7 +419,7 @@ check_yuv_samples (int side, ClipYuvMatrix matrix)
   g_rand_free (rand);
   const guint8 *yp = planes, *up = planes + side * side, *vp = up + c * c;
   ClipImage im = { CLIP_PIXEL_I420, side, side, { yp, up, vp },
-    { side, c, c }, matrix };
+    { side, c, c }, matrix, 0, 0 };
   resize_ok (&im, side, got);
 
   double worst = 0;
@@ -484,7 +484,7 @@ check_extreme (int w, int h, int size)
 
   ClipImage yuv = { CLIP_PIXEL_I420, w, h,
     { noise, noise + (size_t) w * h, noise + (size_t) w * h + cw * ch },
-    { w, cw, cw }, CLIP_YUV_BT601 };
+    { w, cw, cw }, CLIP_YUV_BT601, 0, 0 };
   g_assert_cmpuint ((size_t) w * h + 2 * (size_t) cw * ch, <=,
       (size_t) w * h * 3);
   g_assert_true (clip_preprocess_image (&yuv, size, mean, std, out, &error));
@@ -537,7 +537,7 @@ test_bad_input (void)
   expect_input_error (&ok, 0);
 
   ClipImage i420 = { CLIP_PIXEL_I420, 7, 5, { pixels, pixels + 64,
-      pixels + 128 }, { 7, 4, 4 }, CLIP_YUV_BT601 };
+      pixels + 128 }, { 7, 4, 4 }, CLIP_YUV_BT601, 0, 0 };
   im = i420, im.planes[2] = NULL;
   expect_input_error (&im, 4);
   im = i420, im.strides[1] = 3;
@@ -545,7 +545,7 @@ test_bad_input (void)
   im = i420, im.matrix = (ClipYuvMatrix) 7;
   expect_input_error (&im, 4);
   ClipImage nv12 = { CLIP_PIXEL_NV12, 7, 5, { pixels, pixels + 64 },
-    { 7, 8 }, CLIP_YUV_BT601 };
+    { 7, 8 }, CLIP_YUV_BT601, 0, 0 };
   im = nv12, im.planes[1] = NULL;
   expect_input_error (&im, 4);
   im = nv12, im.strides[1] = 7;             /* 4 UV pairs need 8 bytes */
@@ -555,7 +555,7 @@ test_bad_input (void)
   im = nv21, im.planes[1] = NULL;
   expect_input_error (&im, 4);
   ClipImage yuy2 = { CLIP_PIXEL_YUY2, 7, 5, { pixels }, { 16 },
-    CLIP_YUV_BT709 };
+    CLIP_YUV_BT709, 0, 0 };
   im = yuy2, im.strides[0] = 15;            /* 4 pairs need 16 bytes */
   expect_input_error (&im, 4);
   im = yuy2, im.format = CLIP_PIXEL_UYVY, im.matrix = (ClipYuvMatrix) 3;
@@ -718,16 +718,21 @@ test_preprocessor (void)
   size_t n = clip_model_input_size (model);
   g_autofree float *want = g_new (float, n), *got = g_new (float, n);
   ClipPreprocessor *pp = clip_preprocessor_new (model, 2);
-  static const int frames[][3] = {
+  /* width, height, format, pixel aspect ratio: the same size with another
+   * ratio needs other filter tables */
+  static const int frames[][5] = {
     { 1920, 1080, CLIP_PIXEL_NV12 }, { 1920, 1080, CLIP_PIXEL_NV12 },
     { 641, 479, CLIP_PIXEL_BGRX }, { 1920, 1080, CLIP_PIXEL_I420 },
-    { 5, 9, CLIP_PIXEL_GRAY8 },
+    { 5, 9, CLIP_PIXEL_GRAY8 }, { 720, 576, CLIP_PIXEL_YUY2, 64, 45 },
+    { 720, 576, CLIP_PIXEL_YUY2, 16, 15 }, { 720, 576, CLIP_PIXEL_YUY2 },
   };
 
   for (size_t i = 0; i < G_N_ELEMENTS (frames); i++) {
     TightFrame f;
     tight_frame_init (&f, (ClipPixelFormat) frames[i][2], frames[i][0],
         frames[i][1], 4, (guint32) i);
+    f.im.par_n = frames[i][3];
+    f.im.par_d = frames[i][4];
     g_assert_true (clip_preprocess (model, &f.im, want, &error));
     g_assert_true (clip_preprocessor_run (pp, &f.im, got, &error));
     g_assert_no_error (error);
@@ -743,6 +748,39 @@ test_preprocessor (void)
   }
   clip_preprocessor_free (pp);
   clip_model_unref (model);
+}
+
+/* Every way of saying "square pixels" gives the square result, and a
+ * ratio that is not square gives another (its bytes are Pillow's:
+ * preprocess_pil_check.py). */
+static void
+test_pixel_aspect (void)
+{
+  static const int square[][2] = { { 0, 0 }, { 1, 1 }, { 7, 7 }, { -3, 2 },
+    { 0, 5 }, { 4, -1 } };
+  int w = 90, h = 60, size = 32;
+  guint8 *rgb = g_malloc ((size_t) w * h * 3);
+  guint8 want[32 * 32 * 3], got[32 * 32 * 3];
+  guint32 x = 1;
+
+  for (int i = 0; i < w * h * 3; i++) {
+    x = x * 1103515245u + 12345u;
+    rgb[i] = (guint8) (x >> 24);
+  }
+  ClipImage im = clip_image_rgb (rgb, w, h, w * 3);
+  resize_ok (&im, size, want);
+  for (size_t k = 0; k < G_N_ELEMENTS (square); k++) {
+    im.par_n = square[k][0];
+    im.par_d = square[k][1];
+    resize_ok (&im, size, got);
+    g_assert_cmpmem (got, sizeof got, want, sizeof want);
+  }
+  /* shown 135 x 60: the crop takes a narrower part of the columns */
+  im.par_n = 3;
+  im.par_d = 2;
+  resize_ok (&im, size, got);
+  g_assert_true (memcmp (got, want, sizeof want) != 0);
+  g_free (rgb);
 }
 
 /* ---------------------------------------------------------------- npy */
@@ -811,6 +849,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preprocess/packed-formats", test_packed_formats);
   g_test_add_func ("/preprocess/yuv-formats", test_yuv_formats);
   g_test_add_func ("/preprocess/extreme-sizes", test_extreme_sizes);
+  g_test_add_func ("/preprocess/pixel-aspect", test_pixel_aspect);
   g_test_add_func ("/preprocess/bad-input", test_bad_input);
   g_test_add_func ("/preprocess/kernels-agree", test_kernels_agree);
   g_test_add_func ("/preprocess/preprocessor", test_preprocessor);
