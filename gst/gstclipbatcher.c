@@ -244,6 +244,8 @@ gst_clip_batch_client_submit (GstClipBatchClient * c,
   gst_video_info_set_format (&info, GST_VIDEO_FRAME_FORMAT (frame),
       GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame));
   info.colorimetry = frame->info.colorimetry;
+  info.par_n = frame->info.par_n;
+  info.par_d = frame->info.par_d;
   pixels = gst_buffer_new_allocate (NULL, info.size, NULL);
   if (!gst_video_frame_map (&copy, &info, pixels, GST_MAP_WRITE)) {
     gst_buffer_unref (pixels);

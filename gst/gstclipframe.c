@@ -79,6 +79,9 @@ gst_clip_image_from_frame (const GstVideoFrame * frame, ClipImage * image)
   image->width = GST_VIDEO_FRAME_WIDTH (frame);
   image->height = GST_VIDEO_FRAME_HEIGHT (frame);
   image->matrix = yuv_matrix (&frame->info);
+  /* resized as shown: a 720x576 frame at 64/45 as 1024x576 */
+  image->par_n = GST_VIDEO_INFO_PAR_N (&frame->info);
+  image->par_d = GST_VIDEO_INFO_PAR_D (&frame->info);
   for (i = 0; i < 3; i++) {
     image->planes[i] = i < n_planes ?
         GST_VIDEO_FRAME_PLANE_DATA (frame, i) : NULL;

@@ -180,6 +180,8 @@ gst_clip_worker_submit (GstClipWorker * w, const GstVideoFrame * frame,
   gst_video_info_set_format (&info, GST_VIDEO_FRAME_FORMAT (frame),
       GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame));
   info.colorimetry = frame->info.colorimetry;
+  info.par_n = frame->info.par_n;
+  info.par_d = frame->info.par_d;
   pixels = take_spare (w, info.size);
   if (!gst_video_frame_map (&copy, &info, pixels, GST_MAP_WRITE)) {
     gst_buffer_unref (pixels);

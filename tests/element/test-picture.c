@@ -1,4 +1,13 @@
-/* test-crop-meta.c: a buffer whose GstVideoCropMeta says which part of it is
+/* test-picture.c: what the element classifies is the picture the sink
+ * shows.
+ *
+ * Pixel aspect ratio: a frame whose caps say its pixels are not square
+ * (PAL 16:9 SD, 720x576 at 64/45) gives the probabilities the engine gives
+ * for it with that ratio (the geometry of the picture as shown, whose
+ * bytes preprocess_pil_check.py compares with Pillow), in sync, async and
+ * batched mode, and not those of square pixels.
+ *
+ * Crop metas: a buffer whose GstVideoCropMeta says which part of it is
  * the picture (caps of the cropped size, a GstVideoMeta of the whole
  * buffer) is classified on that part only. videocrop leaves its crop to
  * downstream this way whenever the sink takes crop metas (xvimagesink,
@@ -13,15 +22,16 @@
 #include <math.h>
 #include <string.h>
 
+#include "clip.h"
 #include "element-common.h"
 
 /* some of the demo model's classes (models/README.md) */
-#define LABELS "colour bars,checkerboard,concentric circles,snow"
+#define LABELS "colour bars,checkerboard,concentric circles,snow,pinwheel"
 static const char *const labels[] = { "colour bars", "checkerboard",
-  "concentric circles", "snow"
+  "concentric circles", "snow", "pinwheel"
 };
 
-#define N_LABELS 4
+#define N_LABELS 5
 /* The same pixels through the same engine: only the batch a frame ran in
  * may change the float summation order. */
 #define SAME 1e-5
@@ -51,34 +61,32 @@ pattern (const char *name, int w, int h)
   return buf;
 }
 
-/* Colour bars on the left half, a checkerboard on the right, in @format. */
+/* Colour bars on the left half, a checkerboard on the right, @w x @h
+ * (@w even) in @format. */
 static GstBuffer *
-two_patterns (GstVideoFormat format, GstVideoInfo * info)
+two_patterns (GstVideoFormat format, int w, int h, GstVideoInfo * info)
 {
-  GstBuffer *bars = pattern ("smpte", FRAME_W / 2, FRAME_H);
-  GstBuffer *checkers = pattern ("checkers-8", FRAME_W / 2, FRAME_H);
-  guint8 *rgb = g_malloc (FRAME_W * FRAME_H * 3);
+  GstBuffer *bars = pattern ("smpte", w / 2, h);
+  GstBuffer *checkers = pattern ("checkers-8", w / 2, h);
+  guint8 *rgb = g_malloc ((gsize) w * h * 3);
   GstVideoInfo half;
   GstVideoFrame fb, fc;
   GstBuffer *out;
 
-  gst_video_info_set_format (&half, GST_VIDEO_FORMAT_RGB, FRAME_W / 2,
-      FRAME_H);
+  gst_video_info_set_format (&half, GST_VIDEO_FORMAT_RGB, w / 2, h);
   g_assert_true (gst_video_frame_map (&fb, &half, bars, GST_MAP_READ));
   g_assert_true (gst_video_frame_map (&fc, &half, checkers, GST_MAP_READ));
-  for (int y = 0; y < FRAME_H; y++) {
-    guint8 *row = rgb + (gsize) y * FRAME_W * 3;
+  for (int y = 0; y < h; y++) {
+    guint8 *row = rgb + (gsize) y * w * 3;
 
     memcpy (row, (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&fb, 0) +
-        y * GST_VIDEO_FRAME_PLANE_STRIDE (&fb, 0), FRAME_W / 2 * 3);
-    memcpy (row + FRAME_W / 2 * 3, (guint8 *) GST_VIDEO_FRAME_PLANE_DATA
-        (&fc, 0) + y * GST_VIDEO_FRAME_PLANE_STRIDE (&fc, 0),
-        FRAME_W / 2 * 3);
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&fb, 0), w / 2 * 3);
+    memcpy (row + w / 2 * 3, (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&fc, 0)
+        + y * GST_VIDEO_FRAME_PLANE_STRIDE (&fc, 0), w / 2 * 3);
   }
   gst_video_frame_unmap (&fb);
   gst_video_frame_unmap (&fc);
-  out = element_frame_from_rgb (format, FRAME_W, FRAME_H, rgb, FRAME_W * 3,
-      info);
+  out = element_frame_from_rgb (format, w, h, rgb, w * 3, info);
   gst_buffer_unref (bars);
   gst_buffer_unref (checkers);
   g_free (rgb);
@@ -93,7 +101,8 @@ harness (const GstVideoInfo * info, const char *const *mode)
   /* before the harness starts the element: mode and batch-size are read
    * at start; @mode's NULL ends the list */
   GstHarness *h = element_harness_new (NULL, "model", demo_model,
-      "labels", LABELS, "top-k", "0", "label-cache", "false", mode[0],
+      "labels", LABELS, "prompt", "{}", "top-k", "0", "label-cache", "false",
+      mode[0],
       mode[1], mode[2], mode[3], NULL);
   GstCaps *caps = gst_video_info_to_caps (info);
 
@@ -127,6 +136,103 @@ max_diff (const double *a, const double *b)
   for (int i = 0; i < N_LABELS; i++)
     d = MAX (d, fabs (a[i] - b[i]));
   return d;
+}
+
+/* Logs @what and the probabilities @p, in label order. */
+static void
+log_probs (const char *what, const double *p)
+{
+  GString *s = g_string_new (what);
+
+  for (int i = 0; i < N_LABELS; i++)
+    g_string_append_printf (s, " %.6f", p[i]);
+  g_test_message ("%s", s->str);
+  g_string_free (s, TRUE);
+}
+
+/* The engine's probabilities (no element code) for the I420 frame @buf of
+ * @info, whose pixels are @par_n / @par_d wide. */
+static void
+engine_probs (GstBuffer * buf, const GstVideoInfo * info, int par_n,
+    int par_d, double *out)
+{
+  const char *tmpl[] = { "{}" };
+  ClipLabelSetParams p = { .templates = tmpl, .n_templates = 1 };
+  ClipModel *model = clip_model_load (demo_model, NULL, NULL);
+  ClipWorkspace *ws = clip_workspace_new (model, 1, NULL);
+  ClipLabelSet *set = clip_label_set_new (model, ws, labels, N_LABELS, &p,
+      NULL);
+  float *input = g_new (float, clip_model_input_size (model));
+  float embed[1024], probs[N_LABELS];
+  GstVideoFrame frame;
+  ClipImage img = { CLIP_PIXEL_I420, GST_VIDEO_INFO_WIDTH (info),
+    GST_VIDEO_INFO_HEIGHT (info), { NULL }, { 0 }, CLIP_YUV_BT601, par_n,
+    par_d
+  };
+
+  g_assert_nonnull (set);
+  g_assert_cmpint (GST_VIDEO_INFO_FORMAT (info), ==, GST_VIDEO_FORMAT_I420);
+  g_assert_cmpint (clip_model_embed_dim (model), <=, 1024);
+  g_assert_true (gst_video_frame_map (&frame, info, buf, GST_MAP_READ));
+  for (int i = 0; i < 3; i++) {
+    img.planes[i] = GST_VIDEO_FRAME_PLANE_DATA (&frame, i);
+    img.strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, i);
+  }
+  g_assert_true (clip_preprocess (model, &img, input, NULL));
+  g_assert_true (clip_vision_encode (ws, input, 1, embed, TRUE, NULL));
+  clip_label_set_score (set, embed, NULL, probs);
+  for (int i = 0; i < N_LABELS; i++)
+    out[i] = probs[i];
+  gst_video_frame_unmap (&frame);
+  g_free (input);
+  clip_label_set_unref (set);
+  clip_workspace_free (ws);
+  clip_model_unref (model);
+}
+
+static void
+test_pixel_aspect (void)
+{
+  static const char *const modes[][5] = {
+    {NULL}, {"mode", "async", NULL}, {"batch-size", "2", "batch-timeout",
+        "0", NULL},
+  };
+  GstBuffer *rgb = pattern ("colors", 720, 576);
+  GstVideoInfo info, rgb_info;
+  GstVideoFrame frame;
+  GstBuffer *buf;
+  double want[N_LABELS], square[N_LABELS];
+
+  /* videotestsrc's rainbow, which none of the labels names: the
+   * probabilities spread, and follow the picture's geometry closely */
+  gst_video_info_set_format (&rgb_info, GST_VIDEO_FORMAT_RGB, 720, 576);
+  g_assert_true (gst_video_frame_map (&frame, &rgb_info, rgb, GST_MAP_READ));
+  buf = element_frame_from_rgb (GST_VIDEO_FORMAT_I420, 720, 576,
+      GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), &info);
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (rgb);
+
+  /* the caps' colorimetry of 720x576 I420 is BT.601 */
+  g_assert_cmpint (info.colorimetry.matrix, ==, GST_VIDEO_COLOR_MATRIX_BT601);
+  engine_probs (buf, &info, 64, 45, want);
+  engine_probs (buf, &info, 1, 1, square);
+  log_probs ("engine, 64/45:", want);
+  log_probs ("engine, square:", square);
+  g_assert_cmpfloat (max_diff (want, square), >, APART);
+
+  info.par_n = 64;
+  info.par_d = 45;
+  for (size_t m = 0; m < G_N_ELEMENTS (modes); m++) {
+    GstHarness *h = harness (&info, modes[m]);
+    double got[N_LABELS];
+
+    classify (h, gst_buffer_ref (buf), got);
+    element_harness_teardown (h);
+    log_probs (modes[m][0] ? modes[m][0] : "sync", got);
+    g_assert_cmpfloat (max_diff (got, want), <=, SAME);
+  }
+  gst_buffer_unref (buf);
 }
 
 /* A deep copy of @whole (@whole_info) with a GstVideoMeta of its whole size
@@ -169,7 +275,8 @@ test_crop_meta_modes (void)
 
   for (size_t f = 0; f < G_N_ELEMENTS (formats); f++) {
     GstVideoInfo whole_info;
-    GstBuffer *whole = two_patterns (formats[f], &whole_info);
+    GstBuffer *whole = two_patterns (formats[f], FRAME_W, FRAME_H,
+        &whole_info);
     double uncropped[N_LABELS];
     GstHarness *hw = harness (&whole_info, modes[0]);
 
@@ -186,11 +293,10 @@ test_crop_meta_modes (void)
 
       classify (hc, cut, want);
       element_harness_teardown (hc);
-      g_test_message ("%s crop %u,%u %ux%u: %.6f %.6f %.6f %.6f (whole "
-          "frame %.6f %.6f %.6f %.6f)", gst_video_format_to_string (formats[f]),
-          rects[r][0], rects[r][1], w, rects[r][3], want[0], want[1],
-          want[2], want[3], uncropped[0], uncropped[1], uncropped[2],
-          uncropped[3]);
+      g_test_message ("%s crop %u,%u %ux%u", gst_video_format_to_string
+          (formats[f]), rects[r][0], rects[r][1], w, rects[r][3]);
+      log_probs ("cut out:", want);
+      log_probs ("whole frame:", uncropped);
       g_assert_cmpfloat (max_diff (want, uncropped), >, APART);
 
       for (size_t m = 0; m < G_N_ELEMENTS (modes); m++) {
@@ -201,8 +307,7 @@ test_crop_meta_modes (void)
         double got[N_LABELS], then[N_LABELS];
 
         classify (h, buf, got);
-        g_test_message ("  %s: %.6f %.6f %.6f %.6f", modes[m][0] ?
-            modes[m][0] : "sync", got[0], got[1], got[2], got[3]);
+        log_probs (modes[m][0] ? modes[m][0] : "sync", got);
         g_assert_cmpfloat (max_diff (got, want), <=, SAME);
         /* then the whole buffer with no crop meta, on caps of its size: the
          * copy, of the same size as the last one, may be the same buffer,
@@ -253,7 +358,8 @@ run_pipeline (const char *crop, gboolean offer, double *probs, guint * n_metas)
   gchar *desc = g_strdup_printf ("videotestsrc pattern=smpte num-buffers=2 "
       "! video/x-raw,format=I420,width=640,height=480,framerate=30/1 ! %s "
       "! clipclassify name=c model=\"%s\" labels=\"" LABELS "\" "
-      "top-k=0 label-cache=false ! fakesink name=s", crop, demo_model);
+      "prompt={} top-k=0 label-cache=false ! fakesink name=s", crop,
+      demo_model);
   GstElement *pipe = gst_parse_launch (desc, NULL);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
   GstPad *pad = gst_element_get_static_pad (sink, "sink");
@@ -306,10 +412,9 @@ test_videocrop (void)
   run_pipeline (crop, FALSE, copied, &n_copied);
   run_pipeline (crop, TRUE, meta, &n_meta);
   run_pipeline ("identity", TRUE, uncropped, &n_uncropped);
-  g_test_message ("videocrop copying: %.6f %.6f %.6f %.6f; leaving a crop "
-      "meta: %.6f %.6f %.6f %.6f; no crop: %.6f %.6f %.6f %.6f", copied[0],
-      copied[1], copied[2], copied[3], meta[0], meta[1], meta[2], meta[3],
-      uncropped[0], uncropped[1], uncropped[2], uncropped[3]);
+  log_probs ("videocrop copying:", copied);
+  log_probs ("videocrop leaving a crop meta:", meta);
+  log_probs ("no crop:", uncropped);
   /* videocrop did leave its crop to the sink when offered, and only then */
   g_assert_cmpuint (n_copied, ==, 0);
   g_assert_cmpuint (n_meta, ==, 2);
@@ -327,8 +432,9 @@ main (int argc, char **argv)
   demo_model = g_build_filename (g_getenv ("CLIPCLASSIFY_SOURCE_ROOT"),
       "models", "clipclassify-demo", NULL);
 
-  g_test_add_func ("/clipclassify/crop-meta/modes", test_crop_meta_modes);
-  g_test_add_func ("/clipclassify/crop-meta/videocrop", test_videocrop);
+  g_test_add_func ("/clipclassify/picture/pixel-aspect", test_pixel_aspect);
+  g_test_add_func ("/clipclassify/picture/crop-meta", test_crop_meta_modes);
+  g_test_add_func ("/clipclassify/picture/videocrop", test_videocrop);
   ret = g_test_run ();
 
   g_free (demo_model);
