@@ -113,6 +113,25 @@ def add_classifier_arguments(parser, labels=None):
                         help="threads per inference (0 = all cores)")
 
 
+# Turns the picture upright as a player shows it: phones store portrait
+# video sideways with an image-orientation tag ("rotate-90"), and CLIP
+# sees what it is given. Passes frames through untouched when there is no
+# such tag.
+UPRIGHT = "videoflip video-direction=auto"
+
+
+def add_orientation_argument(parser):
+    """--no-rotate, for sources whose frames are already upright."""
+    parser.add_argument("--no-rotate", action="store_true",
+                        help="classify the frames as stored, ignoring the "
+                        "source's image-orientation tag")
+
+
+def upright(args):
+    """The gst-launch piece that applies the orientation tag, or none."""
+    return "" if args.no_rotate else f"{UPRIGHT} ! "
+
+
 def configure_classifier(element, args, **extra):
     """Sets the properties given on the command line (and @extra)."""
     props = {

@@ -11,7 +11,9 @@ frame:
   frame     0  face 175,64 97x97  smiling 0.81
 
 --source replaces "filesrc location=FILE ! decodebin" by any gst-launch
-source description. --json prints the bus messages as JSON lines.
+source description. --json prints the bus messages as JSON lines. Frames
+are turned upright as players show them, from the source's
+image-orientation tag; --no-rotate detects on them as stored.
 """
 
 import argparse
@@ -29,7 +31,8 @@ def build_pipeline(args):
     source = args.source or "filesrc name=file ! decodebin"
     # imagefreeze turns a still picture into a short stream; videorate is
     # harmless on video.
-    description = (f"{source} ! videoconvert ! facedetect display=false "
+    description = (f"{source} ! videoconvert ! {clipresults.upright(args)}"
+                   "facedetect display=false "
                    f"min-size-width={args.min_face} "
                    f"min-size-height={args.min_face} ! "
                    "clipclassify name=classify inference-region=roi-list "
@@ -52,6 +55,7 @@ def main():
                         help="smallest face in pixels (default 30)")
     parser.add_argument("--json", action="store_true",
                         help="print the messages as JSON lines")
+    clipresults.add_orientation_argument(parser)
     clipresults.add_classifier_arguments(
         parser, labels="smiling,frowning,wearing glasses")
     args = parser.parse_args()

@@ -12,6 +12,9 @@ message as one JSON object per line (see docs/messages.md):
 
 --source replaces "filesrc location=VIDEO ! decodebin" by any gst-launch
 source description, e.g. --source "videotestsrc num-buffers=300".
+Frames are turned upright as players show them (a phone's portrait video
+is stored sideways with an image-orientation tag); --no-rotate classifies
+them as stored.
 """
 
 import argparse
@@ -30,8 +33,8 @@ def build_pipeline(args):
         source = args.source
     else:
         source = "filesrc name=file ! decodebin"
-    description = (f"{source} ! videoconvert ! clipclassify name=classify ! "
-                   "fakesink sync=false")
+    description = (f"{source} ! videoconvert ! {clipresults.upright(args)}"
+                   "clipclassify name=classify ! fakesink sync=false")
     pipeline = Gst.parse_launch(description)
     if not args.source:
         pipeline.get_by_name("file").set_property("location", args.video)
@@ -53,6 +56,7 @@ def main():
                         "video")
     parser.add_argument("-o", "--output", help="JSON lines file "
                         "(default: standard output)")
+    clipresults.add_orientation_argument(parser)
     clipresults.add_classifier_arguments(parser)
     args = parser.parse_args()
     if not args.video and not args.source:

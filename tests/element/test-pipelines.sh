@@ -70,6 +70,34 @@ check tag-video-source sh -c "$PY '$PIPELINES/tag-video.py' \
   --labels 'person,car,tree' --interval 10 -o '$TMP/tags.jsonl'"
 check tag-video-source-json json_lines "$TMP/tags.jsonl" 5
 
+# A phone's portrait video is stored sideways with an orientation tag:
+# tag-video turns it upright first, so it must score what the upright
+# source scores, to the bit (a quarter turn and back loses nothing in
+# I420), and with --no-rotate what the sideways frames score. Labels that
+# do not name the picture (videotestsrc's rainbow) keep the scores apart.
+UPRIGHT_SRC='videotestsrc num-buffers=2 pattern=colors ! video/x-raw,format=I420,width=320,height=240'
+SIDEWAYS_SRC="$UPRIGHT_SRC ! videoflip video-direction=90l ! taginject tags=image-orientation=rotate-90"
+ROT_LABELS='checkerboard,concentric circles,snow,pinwheel'
+for run in upright:"$UPRIGHT_SRC": sideways:"$SIDEWAYS_SRC": \
+    stored:"$SIDEWAYS_SRC":--no-rotate; do
+  name=${run%%:*}; rest=${run#*:}; src=${rest%:*}; opt=${rest##*:}
+  check "tag-video-$name" sh -c "$PY '$PIPELINES/tag-video.py' --source '$src' \
+    --labels '$ROT_LABELS' --top-k 0 $opt -o '$TMP/$name.jsonl'"
+done
+check tag-video-orientation $PY - "$TMP/upright.jsonl" "$TMP/sideways.jsonl" \
+  "$TMP/stored.jsonl" <<'PYEOF'
+import json, sys
+def scores(path):
+    lines = [json.loads(l) for l in open(path).read().splitlines()]
+    assert len(lines) == 2, f"{path}: {len(lines)} results, want 2"
+    return [dict(zip(r["labels"], r["scores"])) for r in lines]
+upright, sideways, stored = (scores(p) for p in sys.argv[1:])
+print("upright", upright[0], "sideways", sideways[0], "stored", stored[0])
+assert sideways == upright, "the tagged sideways video was not turned upright"
+gap = max(abs(stored[0][k] - upright[0][k]) for k in upright[0])
+assert gap > 0.05, f"sideways frames scored as upright ones ({gap})"
+PYEOF
+
 check make-video gst-launch-1.0 -q videotestsrc num-buffers=40 ! \
   video/x-raw,width=320,height=240,framerate=30/1 ! jpegenc ! avimux ! \
   filesink location="$TMP/clip.avi"
