@@ -3,8 +3,8 @@
  *
  *   build/bench/bench-prepkernels [FRAMES]
  *
- * For 1920x1080 NV12, 3840x2160 I420, 1920x1080 RGB and 1280x720 GRAY8
- * frames of synthetic content, to 224 x 224 with CLIP's normalisation,
+ * For 1920x1080 NV12, 3840x2160 I420, 1920x1080 RGB, 1280x720 GRAY8 and
+ * 1280x720 YUY2 (a USB camera's) frames of synthetic content, to 224 x 224 with CLIP's normalisation,
  * runs FRAMES frames (default 40) per kernel set, the sets taking turns
  * frame by frame, and prints each set's median and fastest milliseconds
  * per frame. */
@@ -27,6 +27,7 @@ static const struct {
   { 3840, 2160, CLIP_PIXEL_I420, "i420" },
   { 1920, 1080, CLIP_PIXEL_RGB, "rgb" },
   { 1280, 720, CLIP_PIXEL_GRAY8, "gray8" },
+  { 1280, 720, CLIP_PIXEL_YUY2, "yuy2" },
 };
 
 static int
@@ -55,6 +56,8 @@ frame_init (ClipImage *im, guint8 *buf, int w, int h, ClipPixelFormat format)
     } else {
       im->strides[1] = 2 * cw;
     }
+  } else if (format == CLIP_PIXEL_YUY2) {
+    im->strides[0] = 4 * ((w + 1) / 2);
   } else {
     im->strides[0] = w * (format == CLIP_PIXEL_RGB ? 3 : 1);
   }
