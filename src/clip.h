@@ -154,10 +154,14 @@ typedef enum {
   CLIP_PIXEL_YUY2, CLIP_PIXEL_UYVY, CLIP_PIXEL_YVYU,
 } ClipPixelFormat;
 
+/* Y'CbCr -> R'G'B': the matrix's Kr and Kb, and the range. */
 typedef enum {
   CLIP_YUV_BT601,             /* limited range, SD video */
   CLIP_YUV_BT709,             /* limited range, HD video */
   CLIP_YUV_BT601_FULL,        /* full range (JPEG) */
+  CLIP_YUV_BT709_FULL,        /* full range HD (screen capture, cameras) */
+  CLIP_YUV_BT2020,            /* limited range, UHD and HDR video */
+  CLIP_YUV_BT2020_FULL,
 } ClipYuvMatrix;
 
 /* A borrowed view of an 8-bit frame in memory: nothing is copied. */

@@ -87,7 +87,7 @@ image_format (const ClipImage *image, GError **error)
       min_stride[0] = (gint64) w * f->bpp;
       break;
   }
-  if (f->yuv && (unsigned) image->matrix > CLIP_YUV_BT601_FULL) {
+  if (f->yuv && (unsigned) image->matrix > CLIP_YUV_BT2020_FULL) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
         "unknown YUV matrix %d", (int) image->matrix);
     return NULL;
@@ -113,10 +113,18 @@ image_format (const ClipImage *image, GError **error)
 static ClipYuvCoeffs
 yuv_coeffs (ClipYuvMatrix matrix)
 {
-  double kr = matrix == CLIP_YUV_BT709 ? 0.2126 : 0.299;
-  double kb = matrix == CLIP_YUV_BT709 ? 0.0722 : 0.114;
+  double kr = 0.299, kb = 0.114;        /* BT.601 */
+  gboolean full = matrix == CLIP_YUV_BT601_FULL
+      || matrix == CLIP_YUV_BT709_FULL || matrix == CLIP_YUV_BT2020_FULL;
+
+  if (matrix == CLIP_YUV_BT709 || matrix == CLIP_YUV_BT709_FULL) {
+    kr = 0.2126;
+    kb = 0.0722;
+  } else if (matrix == CLIP_YUV_BT2020 || matrix == CLIP_YUV_BT2020_FULL) {
+    kr = 0.2627;
+    kb = 0.0593;
+  }
   double kg = 1.0 - kr - kb;
-  gboolean full = matrix == CLIP_YUV_BT601_FULL;
   double ys = full ? 1.0 : 255.0 / 219.0;
   double cs = full ? 1.0 : 255.0 / 224.0;
   const double one = 65536.0;

@@ -110,12 +110,18 @@ def pil_reference(rgb, size, par):
     return np.asarray(resized.crop((left, top, left + size, top + size)))
 
 
+# ClipYuvMatrix: Kr, Kb and full range of BT.601, BT.709, BT.601 full
+# range, BT.709 full range, BT.2020 and BT.2020 full range.
+MATRICES = [(0.299, 0.114, False), (0.2126, 0.0722, False),
+            (0.299, 0.114, True), (0.2126, 0.0722, True),
+            (0.2627, 0.0593, False), (0.2627, 0.0593, True)]
+
+
 def yuv_to_rgb(y, u, v, matrix):
     """The engine's Y'CbCr -> RGB: 16.16 fixed point from Kr, Kb, range.
     Chroma halved across, and down too unless @u has a row per luma row."""
-    kr, kb = (0.2126, 0.0722) if matrix == 1 else (0.299, 0.114)
+    kr, kb, full = MATRICES[matrix]
     kg = 1.0 - kr - kb
-    full = matrix == 2
     ys, cs = (1.0, 1.0) if full else (255.0 / 219.0, 255.0 / 224.0)
     one = 65536.0
     cy = int(ys * one + 0.5)
@@ -166,7 +172,7 @@ def make_frame(rgb, fmt, pad, par, rng):
     # matter, only that the reference sees the same samples).
     cw, ch = (w + 1) // 2, (h + 1) // 2
     y = rgb[:, :, 0].copy()
-    img.matrix = int(rng.integers(0, 3))
+    img.matrix = int(rng.integers(0, len(MATRICES)))
     if fmt in YUV422:
         code, order = YUV422[fmt]
         u = np.ascontiguousarray(rgb[:, ::2, 1])

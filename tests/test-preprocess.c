@@ -379,8 +379,8 @@ check_yuv (int w, int h, int size, ClipYuvMatrix matrix)
   g_free (i420_out);
 }
 
-/* Textbook Y'CbCr -> RGB (3-decimal coefficients as printed in the usual
- * references) for one sample. */
+/* Textbook Y'CbCr -> RGB (3- or 4-decimal coefficients as printed in the
+ * usual references) for one sample. */
 static void
 textbook_yuv_to_rgb (ClipYuvMatrix matrix, int y, int u, int v, double rgb[3])
 {
@@ -395,6 +395,21 @@ textbook_yuv_to_rgb (ClipYuvMatrix matrix, int y, int u, int v, double rgb[3])
       rgb[0] = 1.164 * (y - 16) + 1.793 * cr;
       rgb[1] = 1.164 * (y - 16) - 0.213 * cb - 0.533 * cr;
       rgb[2] = 1.164 * (y - 16) + 2.112 * cb;
+      break;
+    case CLIP_YUV_BT2020:
+      rgb[0] = 1.1644 * (y - 16) + 1.6787 * cr;
+      rgb[1] = 1.1644 * (y - 16) - 0.1873 * cb - 0.6504 * cr;
+      rgb[2] = 1.1644 * (y - 16) + 2.1418 * cb;
+      break;
+    case CLIP_YUV_BT709_FULL:
+      rgb[0] = y + 1.5748 * cr;
+      rgb[1] = y - 0.1873 * cb - 0.4681 * cr;
+      rgb[2] = y + 1.8556 * cb;
+      break;
+    case CLIP_YUV_BT2020_FULL:
+      rgb[0] = y + 1.4746 * cr;
+      rgb[1] = y - 0.1646 * cb - 0.5714 * cr;
+      rgb[2] = y + 1.8814 * cb;
       break;
     default:
       rgb[0] = y + 1.402 * cr;
@@ -444,6 +459,9 @@ test_yuv_formats (void)
   check_yuv_samples (31, CLIP_YUV_BT601);
   check_yuv_samples (31, CLIP_YUV_BT709);
   check_yuv_samples (32, CLIP_YUV_BT601_FULL);
+  check_yuv_samples (33, CLIP_YUV_BT709_FULL);
+  check_yuv_samples (34, CLIP_YUV_BT2020);
+  check_yuv_samples (35, CLIP_YUV_BT2020_FULL);
   check_yuv (161, 121, 64, CLIP_YUV_BT601);
   check_yuv (161, 121, 64, CLIP_YUV_BT709);
   check_yuv (161, 121, 64, CLIP_YUV_BT601_FULL);
@@ -558,7 +576,9 @@ test_bad_input (void)
     CLIP_YUV_BT709, 0, 0 };
   im = yuy2, im.strides[0] = 15;            /* 4 pairs need 16 bytes */
   expect_input_error (&im, 4);
-  im = yuy2, im.format = CLIP_PIXEL_UYVY, im.matrix = (ClipYuvMatrix) 3;
+  im = yuy2, im.format = CLIP_PIXEL_UYVY, im.matrix = (ClipYuvMatrix) 6;
+  expect_input_error (&im, 4);
+  im = yuy2, im.matrix = (ClipYuvMatrix) -1;
   expect_input_error (&im, 4);
 
   /* The valid ones pass. */
@@ -595,7 +615,7 @@ tight_frame_init (TightFrame *f, ClipPixelFormat format, int w, int h,
   f->im.format = format;
   f->im.width = w;
   f->im.height = h;
-  f->im.matrix = (ClipYuvMatrix) (seed % 3);
+  f->im.matrix = (ClipYuvMatrix) (seed % 6);
   for (int i = 0; i < n_planes; i++) {
     int row = i > 0 ? (semi ? 2 * cw : cw)
         : format >= CLIP_PIXEL_YUY2 ? 4 * cw : w * bpp[format];
