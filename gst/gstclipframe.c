@@ -54,18 +54,23 @@ pixel_format (GstVideoFormat format, ClipPixelFormat * out)
   }
 }
 
-/* The caps' colorimetry decides the YUV matrix: a full-range stream is
- * JPEG-style BT.601 whatever it claims, BT.709 is HD, the rest SD. */
+/* The caps' colorimetry decides the YUV matrix and range: BT.709 and
+ * BT.2020 as they say, anything else (BT.601, SMPTE 240M, unknown) as
+ * BT.601; full range only when the caps say 0-255. */
 static ClipYuvMatrix
 yuv_matrix (const GstVideoInfo * info)
 {
   const GstVideoColorimetry *cm = &GST_VIDEO_INFO_COLORIMETRY (info);
+  gboolean full = cm->range == GST_VIDEO_COLOR_RANGE_0_255;
 
-  if (cm->range == GST_VIDEO_COLOR_RANGE_0_255)
-    return CLIP_YUV_BT601_FULL;
-  if (cm->matrix == GST_VIDEO_COLOR_MATRIX_BT709)
-    return CLIP_YUV_BT709;
-  return CLIP_YUV_BT601;
+  switch (cm->matrix) {
+    case GST_VIDEO_COLOR_MATRIX_BT709:
+      return full ? CLIP_YUV_BT709_FULL : CLIP_YUV_BT709;
+    case GST_VIDEO_COLOR_MATRIX_BT2020:
+      return full ? CLIP_YUV_BT2020_FULL : CLIP_YUV_BT2020;
+    default:
+      return full ? CLIP_YUV_BT601_FULL : CLIP_YUV_BT601;
+  }
 }
 
 gboolean

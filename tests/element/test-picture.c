@@ -151,10 +151,10 @@ log_probs (const char *what, const double *p)
 }
 
 /* The engine's probabilities (no element code) for the I420 frame @buf of
- * @info, whose pixels are @par_n / @par_d wide. */
+ * @info, read with @matrix, whose pixels are @par_n / @par_d wide. */
 static void
-engine_probs (GstBuffer * buf, const GstVideoInfo * info, int par_n,
-    int par_d, double *out)
+engine_probs (GstBuffer * buf, const GstVideoInfo * info,
+    ClipYuvMatrix matrix, int par_n, int par_d, double *out)
 {
   const char *tmpl[] = { "{}" };
   ClipLabelSetParams p = { .templates = tmpl, .n_templates = 1 };
@@ -166,8 +166,7 @@ engine_probs (GstBuffer * buf, const GstVideoInfo * info, int par_n,
   float embed[1024], probs[N_LABELS];
   GstVideoFrame frame;
   ClipImage img = { CLIP_PIXEL_I420, GST_VIDEO_INFO_WIDTH (info),
-    GST_VIDEO_INFO_HEIGHT (info), { NULL }, { 0 }, CLIP_YUV_BT601, par_n,
-    par_d
+    GST_VIDEO_INFO_HEIGHT (info), { NULL }, { 0 }, matrix, par_n, par_d
   };
 
   g_assert_nonnull (set);
@@ -190,6 +189,26 @@ engine_probs (GstBuffer * buf, const GstVideoInfo * info, int par_n,
   clip_model_unref (model);
 }
 
+/* videotestsrc's rainbow as a @w x @h I420 frame: none of the labels
+ * names it, so the probabilities spread, and follow the picture's
+ * geometry and colours closely. */
+static GstBuffer *
+rainbow (int w, int h, GstVideoInfo * info)
+{
+  GstBuffer *rgb = pattern ("colors", w, h), *buf;
+  GstVideoInfo rgb_info;
+  GstVideoFrame frame;
+
+  gst_video_info_set_format (&rgb_info, GST_VIDEO_FORMAT_RGB, w, h);
+  g_assert_true (gst_video_frame_map (&frame, &rgb_info, rgb, GST_MAP_READ));
+  buf = element_frame_from_rgb (GST_VIDEO_FORMAT_I420, w, h,
+      GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), info);
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (rgb);
+  return buf;
+}
+
 static void
 test_pixel_aspect (void)
 {
@@ -197,26 +216,14 @@ test_pixel_aspect (void)
     {NULL}, {"mode", "async", NULL}, {"batch-size", "2", "batch-timeout",
         "0", NULL},
   };
-  GstBuffer *rgb = pattern ("colors", 720, 576);
-  GstVideoInfo info, rgb_info;
-  GstVideoFrame frame;
-  GstBuffer *buf;
+  GstVideoInfo info;
+  GstBuffer *buf = rainbow (720, 576, &info);
   double want[N_LABELS], square[N_LABELS];
-
-  /* videotestsrc's rainbow, which none of the labels names: the
-   * probabilities spread, and follow the picture's geometry closely */
-  gst_video_info_set_format (&rgb_info, GST_VIDEO_FORMAT_RGB, 720, 576);
-  g_assert_true (gst_video_frame_map (&frame, &rgb_info, rgb, GST_MAP_READ));
-  buf = element_frame_from_rgb (GST_VIDEO_FORMAT_I420, 720, 576,
-      GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
-      GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), &info);
-  gst_video_frame_unmap (&frame);
-  gst_buffer_unref (rgb);
 
   /* the caps' colorimetry of 720x576 I420 is BT.601 */
   g_assert_cmpint (info.colorimetry.matrix, ==, GST_VIDEO_COLOR_MATRIX_BT601);
-  engine_probs (buf, &info, 64, 45, want);
-  engine_probs (buf, &info, 1, 1, square);
+  engine_probs (buf, &info, CLIP_YUV_BT601, 64, 45, want);
+  engine_probs (buf, &info, CLIP_YUV_BT601, 1, 1, square);
   log_probs ("engine, 64/45:", want);
   log_probs ("engine, square:", square);
   g_assert_cmpfloat (max_diff (want, square), >, APART);
@@ -231,6 +238,62 @@ test_pixel_aspect (void)
     element_harness_teardown (h);
     log_probs (modes[m][0] ? modes[m][0] : "sync", got);
     g_assert_cmpfloat (max_diff (got, want), <=, SAME);
+  }
+  gst_buffer_unref (buf);
+}
+
+/* The caps' colorimetry picks the matrix and range the frame is read with:
+ * the element's probabilities are the engine's with that matrix, and not
+ * those of BT.601 in the same range (the same bytes, only the caps
+ * differ). */
+static void
+test_colorimetry (void)
+{
+  static const struct
+  {
+    GstVideoColorRange range;
+    GstVideoColorMatrix matrix;
+    ClipYuvMatrix want, other;
+  } cases[] = {
+    {GST_VIDEO_COLOR_RANGE_16_235, GST_VIDEO_COLOR_MATRIX_BT709,
+        CLIP_YUV_BT709, CLIP_YUV_BT601},
+    {GST_VIDEO_COLOR_RANGE_0_255, GST_VIDEO_COLOR_MATRIX_BT709,
+        CLIP_YUV_BT709_FULL, CLIP_YUV_BT601_FULL},
+    {GST_VIDEO_COLOR_RANGE_16_235, GST_VIDEO_COLOR_MATRIX_BT2020,
+        CLIP_YUV_BT2020, CLIP_YUV_BT601},
+    {GST_VIDEO_COLOR_RANGE_0_255, GST_VIDEO_COLOR_MATRIX_BT2020,
+        CLIP_YUV_BT2020_FULL, CLIP_YUV_BT601_FULL},
+    {GST_VIDEO_COLOR_RANGE_0_255, GST_VIDEO_COLOR_MATRIX_BT601,
+        CLIP_YUV_BT601_FULL, CLIP_YUV_BT601},
+    {GST_VIDEO_COLOR_RANGE_16_235, GST_VIDEO_COLOR_MATRIX_SMPTE240M,
+        CLIP_YUV_BT601, CLIP_YUV_BT709},
+  };
+  GstVideoInfo info;
+  GstBuffer *buf = rainbow (320, 240, &info);
+
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
+    static const char *const sync[] = { NULL };
+    double want[N_LABELS], other[N_LABELS], got[N_LABELS];
+    GstHarness *h;
+    gchar *name;
+
+    info.colorimetry.range = cases[i].range;
+    info.colorimetry.matrix = cases[i].matrix;
+    name = gst_video_colorimetry_to_string (&info.colorimetry);
+    engine_probs (buf, &info, cases[i].want, 1, 1, want);
+    engine_probs (buf, &info, cases[i].other, 1, 1, other);
+    h = harness (&info, sync);
+    classify (h, gst_buffer_ref (buf), got);
+    element_harness_teardown (h);
+    g_test_message ("colorimetry %s", name);
+    log_probs ("  element:", got);
+    log_probs ("  engine, its matrix:", want);
+    log_probs ("  engine, the other:", other);
+    g_assert_cmpfloat (max_diff (got, want), <=, SAME);
+    /* the range alone (BT.601 full against limited) moves them least:
+     * 0.0185 */
+    g_assert_cmpfloat (max_diff (want, other), >, APART / 5);
+    g_free (name);
   }
   gst_buffer_unref (buf);
 }
@@ -433,6 +496,7 @@ main (int argc, char **argv)
       "models", "clipclassify-demo", NULL);
 
   g_test_add_func ("/clipclassify/picture/pixel-aspect", test_pixel_aspect);
+  g_test_add_func ("/clipclassify/picture/colorimetry", test_colorimetry);
   g_test_add_func ("/clipclassify/picture/crop-meta", test_crop_meta_modes);
   g_test_add_func ("/clipclassify/picture/videocrop", test_videocrop);
   ret = g_test_run ();
