@@ -12,12 +12,19 @@ Then clip-search: the H.264 file tagged with --embeddings is searched for
 must lie in the right interval, and searching with another model is an
 error.
 
+Last, orientation: a lossless H.264 MP4 of frames stored a quarter turn
+round, whose track matrix says (as a phone's does) to show them turned
+back, must give exactly the scores of the same frames stored upright, and
+with --no-rotate those of the sideways frames; its search thumbnail is
+upright.
+
 Usage: test-clip-tag.py CLIP_TAG CLIP_SEARCH CLIP_EMBED"""
 import hashlib
 import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -273,6 +280,87 @@ def read_safetensors(path):
     return header["__metadata__"], tensors
 
 
+def rotated_copy(path, out_path):
+    """A copy of the MP4 @path whose video track is to be shown turned a
+    quarter clockwise, as a phone marks portrait video: the tkhd matrix
+    (0 1 0 / -1 0 0 / 0 0 1), which demuxers read as rotate-90."""
+    data = bytearray(open(path, "rb").read())
+    i = data.find(b"tkhd")
+    version = data[i + 4]
+    # after version and flags: times, track id, reserved, duration; then 8
+    # reserved bytes, layer, group, volume, reserved
+    m = i + 8 + (32 if version == 1 else 20) + 8 + 8
+    assert struct.unpack(">9i", data[m:m + 36]) == (
+        0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000), "no identity matrix"
+    struct.pack_into(">9I", data, m, 0, 0x10000, 0, 0xFFFF0000, 0, 0, 0, 0,
+                     0x40000000)
+    open(out_path, "wb").write(data)
+
+
+def test_orientation():
+    labels = "checkerboard,concentric circles,snow,pinwheel"
+    src = ["videotestsrc", "pattern=colors", "num-buffers=30", "!",
+           "video/x-raw,format=I420,width=320,height=240,framerate=30/1", "!"]
+    # quantizer 0: lossless, so the frames decode exactly as encoded
+    enc = ["x264enc", "pass=quant", "quantizer=0", "speed-preset=ultrafast",
+           "!", "mp4mux", "!", "filesink"]
+    upright = os.path.join(TMP, "upright.mp4")
+    sideways = os.path.join(TMP, "sideways.mp4")
+    phone = os.path.join(TMP, "phone.mp4")
+    subprocess.run(["gst-launch-1.0", "-q"] + src + enc +
+                   [f"location={upright}"], check=True)
+    subprocess.run(["gst-launch-1.0", "-q"] + src +
+                   ["videoflip", "video-direction=90l", "!"] + enc +
+                   [f"location={sideways}"], check=True)
+    rotated_copy(sideways, phone)
+
+    def run(video, *extra):
+        out = os.path.join(TMP, "out-rot-" + "-".join(("x",) + extra))
+        r = subprocess.run([CLIP_TAG, "--model", MODEL, "--labels", labels,
+                            "--interval", "15", "-o", out, video] +
+                           list(extra), capture_output=True, text=True,
+                           timeout=300)
+        base = os.path.join(out, os.path.basename(video))
+        lines = ([json.loads(x) for x in open(base + ".jsonl")]
+                 if r.returncode == 0 else [])
+        return r.returncode, lines, out, base
+
+    rc_u, up, _, _ = run(upright)
+    rc_p, turned, _, base = run(phone)
+    rc_s, stored, _, base_s = run(phone, "--no-rotate")
+    scores = [[dict(zip(x["labels"], x["scores"])) for x in v]
+              for v in (up, turned, stored)]
+    ok(rc_u == rc_p == rc_s == 0 and len(up) == 2 and scores[1] == scores[0]
+       and all(x["resolution"] == {"width": 320, "height": 240}
+               for x in turned),
+       f"a phone's sideways video is classified upright: the upright "
+       f"file's scores exactly ({scores[1][:1]} {scores[0][:1]})")
+    gap = (max(abs(a[k] - b[k]) for a, b in zip(scores[2], scores[0])
+               for k in a) if len(scores[2]) == len(scores[0]) else 0)
+    ok(gap > 0.05 and stored and
+       stored[0]["resolution"] == {"width": 240, "height": 320},
+       f"--no-rotate classifies the frames as stored (scores {gap:.3f} "
+       f"away)")
+    seg_u = json.load(open(base + ".segments.json"))["settings"]
+    seg_s = json.load(open(base_s + ".segments.json"))["settings"]
+    ok(seg_u["upright"] is True and seg_s["upright"] is False,
+       "segments.json records whether frames were turned upright")
+
+    out = os.path.join(TMP, "out-rot-emb")
+    rc, _, err = tag("--every", "0.5", "--embeddings", "-o", out, phone)
+    emb = os.path.join(out, "phone.mp4.embeddings.safetensors")
+    thumbs = os.path.join(TMP, "thumbs-rot")
+    rc2, stdout, err2 = search("--model", MODEL, "--json", "--top", "1",
+                               "--thumbnails", thumbs, "a rainbow", emb)
+    png = json.loads(stdout)[0].get("thumbnail", "") if rc2 == 0 else ""
+    head = open(png, "rb").read(24) if png and os.path.exists(png) else b""
+    size = (int.from_bytes(head[16:20], "big"),
+            int.from_bytes(head[20:24], "big")) if head else None
+    ok(rc == 0 and size == (320, 240),
+       f"the thumbnail of a phone's video is upright: {size} "
+       f"({err.strip()} {err2.strip()})")
+
+
 def search(*args):
     r = subprocess.run([CLIP_SEARCH] + list(args), capture_output=True,
                        text=True, timeout=300)
@@ -392,6 +480,7 @@ def test_search(h264):
 try:
     main()
     test_search(os.path.join(TMP, "h264.mp4"))
+    test_orientation()
 finally:
     shutil.rmtree(TMP, ignore_errors=True)
 print(f"{failures} failed")

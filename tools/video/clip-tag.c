@@ -28,7 +28,7 @@ typedef struct
   gchar *text_embeddings, *precision, *output_dir, *decode;
   gdouble threshold, every, min_segment;
   gint interval, threads, jobs;
-  gboolean resume, embeddings, quiet;
+  gboolean resume, embeddings, quiet, no_rotate;
   gchar **files;
 } Options;
 
@@ -121,6 +121,9 @@ parse_options (Options * o, int *argc, char ***argv, GError ** error)
         "One inference per SECONDS of stream time (default 1)", "SECONDS"},
     {"interval", 'i', 0, G_OPTION_ARG_INT, &o->interval,
         "One inference every N frames instead of --every", "N"},
+    {"no-rotate", 0, 0, G_OPTION_ARG_NONE, &o->no_rotate,
+          "Classify frames as stored, not turned by the file's orientation "
+          "tag (a phone's portrait video is stored sideways)", NULL},
     {"decode", 0, 0, G_OPTION_ARG_STRING, &o->decode,
           "all (default) or keyframes (key frames only; with --every)",
         "MODE"},
@@ -249,6 +252,8 @@ settings_json (const Options * o)
   json_builder_add_double_value (b, o->min_segment);
   json_builder_set_member_name (b, "embeddings");
   json_builder_add_boolean_value (b, o->embeddings);
+  json_builder_set_member_name (b, "upright");
+  json_builder_add_boolean_value (b, !o->no_rotate);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
@@ -483,6 +488,7 @@ main (int argc, char **argv)
         .text_embeddings = o.text_embeddings,.precision = o.precision,
         .threshold = o.threshold,.threads = o.threads,.every = o.every,
         .interval = (guint) o.interval,.embedder = run.embedder,
+        .upright = !o.no_rotate,
         .decode = o.decode && !strcmp (o.decode, "keyframes") ?
         TAG_DECODE_KEYFRAMES : TAG_DECODE_ALL,};
   run.settings_json = settings_json (&o);

@@ -80,8 +80,10 @@ gboolean
 search_write_thumbnail (const gchar * video, GstClockTime pts, gint width,
     const gchar * png, GError ** error)
 {
+  /* upright, as a player shows the frame */
   gchar *desc = g_strdup_printf ("filesrc name=src ! decodebin ! "
-      "videoconvert ! videoscale ! video/x-raw,format=%s,width=%d,"
+      "videoconvert ! videoflip video-direction=auto ! videoconvert ! "
+      "videoscale ! video/x-raw,format=%s,width=%d,"
       "pixel-aspect-ratio=1/1 ! fakesink name=sink enable-last-sample=true",
       G_BYTE_ORDER == G_LITTLE_ENDIAN ? "BGRx" : "xRGB", width);
   GstElement *pipeline = gst_parse_launch (desc, error), *src, *sink;

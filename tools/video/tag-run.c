@@ -249,7 +249,7 @@ tag_run_file (const gchar * path, const TagSettings * s,
   GstBus *bus;
   GstPad *pad;
   GError *err = NULL;
-  gchar *dbg = NULL;
+  gchar *dbg = NULL, *desc;
   gboolean done = FALSE;
   gint64 duration;
 
@@ -258,9 +258,22 @@ tag_run_file (const gchar * path, const TagSettings * s,
         "%s: no such file", path);
     return NULL;
   }
-  pipeline = gst_parse_launch ("filesrc name=src ! decodebin name=dec "
-      "videoconvert name=conv ! clipclassify name=c mode=sync top-k=0 "
-      "! fakesink name=sink sync=false", &err);
+  /* upright: frames turned as players show them (a phone stores portrait
+   * video sideways, with an image-orientation tag) */
+  if (s->upright && !gst_registry_check_feature_version (gst_registry_get (),
+          "videoflip", 1, 0, 0)) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+        "the videoflip element (gstreamer1.0-plugins-good), which turns "
+        "sideways video upright, is missing: install it, or pass "
+        "--no-rotate");
+    return NULL;
+  }
+  desc = g_strdup_printf ("filesrc name=src ! decodebin name=dec "
+      "videoconvert name=conv ! %s clipclassify name=c mode=sync top-k=0 "
+      "! fakesink name=sink sync=false",
+      s->upright ? "videoflip video-direction=auto !" : "");
+  pipeline = gst_parse_launch (desc, &err);
+  g_free (desc);
   if (!pipeline) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
         "cannot build the pipeline: %s", err->message);

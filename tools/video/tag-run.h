@@ -23,6 +23,7 @@ typedef struct
   gdouble every;                /* > 0: one inference per this many s */
   guint interval;               /* > 0: one inference per this many frames */
   TagDecode decode;
+  gboolean upright;             /* apply the image-orientation tag */
   TagEmbedder *embedder;        /* non-NULL: embed every inferred frame */
 } TagSettings;
 
