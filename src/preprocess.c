@@ -151,22 +151,30 @@ round_half_even_half (int twice_offset)
   return k % 2 == 0 ? k : k + 1;
 }
 
-/* torchvision's Resize(size) output for an int size: the short side becomes
- * @size, the long one int(size * long / short), truncated. */
+/* torchvision's Resize(size) output for an int size, on the picture as
+ * shown (@shown wide, @height high): the short side becomes @size, the
+ * long one int(size * long / short), truncated. @width, the stored width,
+ * only names the image in the error. */
 static gboolean
-resized_dims (int width, int height, int size, int *out_w, int *out_h,
-    GError **error)
+resized_dims (int width, int shown, int height, int size, int *out_w,
+    int *out_h, GError **error)
 {
-  gboolean width_short = width <= height;
-  int s = width_short ? width : height;
-  int l = width_short ? height : width;
+  gboolean width_short = shown <= height;
+  int s = width_short ? shown : height;
+  int l = width_short ? height : shown;
   double scaled = (double) ((gint64) size * l) / s;
 
   /* Keep every index and PIL-style int computation far from overflow. */
   if (scaled > G_MAXINT / 4) {
-    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
-        "image size %dx%d: aspect ratio too extreme to resize to %d",
-        width, height, size);
+    if (shown != width)
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+          "image size %dx%d, shown %dx%d by its pixel aspect ratio: aspect "
+          "ratio too extreme to resize to %d", width, height, shown, height,
+          size);
+    else
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+          "image size %dx%d: aspect ratio too extreme to resize to %d",
+          width, height, size);
     return FALSE;
   }
   *out_w = width_short ? size : (int) scaled;
@@ -203,7 +211,8 @@ plan_new (int width, int height, int display_width, int size, GError **error)
 {
   int out_w, out_h;
 
-  if (!resized_dims (display_width, height, size, &out_w, &out_h, error))
+  if (!resized_dims (width, display_width, height, size, &out_w, &out_h,
+          error))
     return NULL;
 
   Plan *plan = g_new0 (Plan, 1);

@@ -800,6 +800,16 @@ test_pixel_aspect (void)
   im.par_d = 2;
   resize_ok (&im, size, got);
   g_assert_true (memcmp (got, want, sizeof want) != 0);
+
+  /* shown 2^31 - 1 wide: refused, naming both sizes */
+  GError *error = NULL;
+  im.par_n = G_MAXINT;
+  im.par_d = 1;
+  g_assert_false (clip_resize_crop_rgb8 (&im, size, got, &error));
+  g_assert_error (error, CLIP_ERROR, CLIP_ERROR_INPUT);
+  g_test_message ("rejected: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "90x60, shown 2147483647x60"));
+  g_clear_error (&error);
   g_free (rgb);
 }
 
