@@ -335,6 +335,8 @@ test_crop_meta_modes (void)
   /* the checkerboard, on the chroma grid's even coordinates; a crop past
    * the right edge is clipped to the frame */
   static const guint rects[][4] = { {352, 96, 256, 240}, {400, 0, 400, 480} };
+  static const guint outside[][4] = { {FRAME_W, 0, 64, 64}, {0, FRAME_H, 64,
+      64}, {10, 10, 0, 64}, {10, 10, 64, 0} };
 
   for (size_t f = 0; f < G_N_ELEMENTS (formats); f++) {
     GstVideoInfo whole_info;
@@ -382,6 +384,16 @@ test_crop_meta_modes (void)
         element_harness_teardown (h);
         g_assert_cmpfloat (max_diff (then, uncropped), <=, SAME);
       }
+    }
+    /* crop metas that leave nothing inside the frame (an upstream bug):
+     * the whole frame, no error */
+    for (size_t r = 0; r < G_N_ELEMENTS (outside); r++) {
+      GstHarness *h = harness (&whole_info, modes[0]);
+      double got[N_LABELS];
+
+      classify (h, cropped_frame (whole, &whole_info, outside[r]), got);
+      element_harness_teardown (h);
+      g_assert_cmpfloat (max_diff (got, uncropped), <=, SAME);
     }
     gst_buffer_unref (whole);
   }
