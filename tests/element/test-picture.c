@@ -16,9 +16,15 @@
  * result must equal the element's result for the same rectangle cut out
  * by GstVideoConverter and pushed as a frame of its own, in sync, async
  * and batched mode, and a real videocrop in front must give what it gives
- * when it copies the crop itself. The bundled demo model, which knows
- * videotestsrc's patterns, looks at frames of two patterns side by side,
- * so that the picture and the whole buffer get far apart answers. */
+ * when it copies the crop itself.
+ *
+ * Colorimetry: the caps' matrix and range pick the Y'CbCr matrix the
+ * frame is read with.
+ *
+ * The bundled demo model, which knows videotestsrc's patterns, looks at
+ * frames of two patterns side by side (crops) or at a rainbow none of the
+ * labels names (ratio, colours), so that the right reading and the wrong
+ * one get far apart answers. */
 #include <math.h>
 #include <string.h>
 
@@ -43,6 +49,13 @@ static const char *const labels[] = { "colour bars", "checkerboard",
 
 /* the bundled demo model, in the source tree */
 static gchar *demo_model;
+
+/* sync, async (copies the frame for a worker thread), and a shared batch
+ * (copies it for the batcher): properties for harness() */
+static const char *const modes[][5] = {
+  {NULL}, {"mode", "async", NULL}, {"batch-size", "2", "batch-timeout", "0",
+      NULL},
+};
 
 /* A @w x @h RGB frame of videotestsrc's @pattern. */
 static GstBuffer *
@@ -212,10 +225,6 @@ rainbow (int w, int h, GstVideoInfo * info)
 static void
 test_pixel_aspect (void)
 {
-  static const char *const modes[][5] = {
-    {NULL}, {"mode", "async", NULL}, {"batch-size", "2", "batch-timeout",
-        "0", NULL},
-  };
   GstVideoInfo info;
   GstBuffer *buf = rainbow (720, 576, &info);
   double want[N_LABELS], square[N_LABELS];
@@ -244,8 +253,9 @@ test_pixel_aspect (void)
 
 /* The caps' colorimetry picks the matrix and range the frame is read with:
  * the element's probabilities are the engine's with that matrix, and not
- * those of BT.601 in the same range (the same bytes, only the caps
- * differ). */
+ * those of another reading of the same bytes (BT.601 in the same range;
+ * limited range for BT.601 full range; BT.709 for SMPTE 240M, read as
+ * BT.601). */
 static void
 test_colorimetry (void)
 {
@@ -272,7 +282,6 @@ test_colorimetry (void)
   GstBuffer *buf = rainbow (320, 240, &info);
 
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
-    static const char *const sync[] = { NULL };
     double want[N_LABELS], other[N_LABELS], got[N_LABELS];
     GstHarness *h;
     gchar *name;
@@ -282,7 +291,7 @@ test_colorimetry (void)
     name = gst_video_colorimetry_to_string (&info.colorimetry);
     engine_probs (buf, &info, cases[i].want, 1, 1, want);
     engine_probs (buf, &info, cases[i].other, 1, 1, other);
-    h = harness (&info, sync);
+    h = harness (&info, modes[0]);
     classify (h, gst_buffer_ref (buf), got);
     element_harness_teardown (h);
     g_test_message ("colorimetry %s", name);
@@ -325,12 +334,6 @@ test_crop_meta_modes (void)
   static const GstVideoFormat formats[] = {
     GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_GRAY8,
     GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_YUY2,
-  };
-  /* sync, async (copies the frame for a worker thread), and a shared
-   * batch (copies it for the batcher) */
-  static const char *const modes[][5] = {
-    {NULL}, {"mode", "async", NULL}, {"batch-size", "2", "batch-timeout",
-        "0", NULL},
   };
   /* the checkerboard, on the chroma grid's even coordinates; a crop past
    * the right edge is clipped to the frame */
