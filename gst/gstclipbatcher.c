@@ -237,23 +237,15 @@ gst_clip_batch_client_submit (GstClipBatchClient * c,
   GstClipBatcher *b = c->batcher;
   gint64 started = g_get_monotonic_time ();
   GstVideoInfo info;
-  GstVideoFrame copy;
   GstBuffer *pixels;
   gboolean replaced;
 
-  gst_video_info_set_format (&info, GST_VIDEO_FRAME_FORMAT (frame),
-      GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame));
-  info.colorimetry = frame->info.colorimetry;
-  info.par_n = frame->info.par_n;
-  info.par_d = frame->info.par_d;
+  gst_clip_frame_copy_info (frame, &info);
   pixels = gst_buffer_new_allocate (NULL, info.size, NULL);
-  if (!gst_video_frame_map (&copy, &info, pixels, GST_MAP_WRITE)) {
+  if (!gst_clip_frame_copy (frame, &info, pixels)) {
     gst_buffer_unref (pixels);
     return FALSE;
   }
-  gst_video_frame_copy (&copy, frame);
-  gst_video_frame_unmap (&copy);
-  gst_clip_frame_copy_crop (frame, pixels);
 
   g_mutex_lock (&b->lock);
   replaced = c->pending != NULL;

@@ -1,6 +1,7 @@
 /* gstclipframe.c: GstVideoFrame -> ClipImage, so that the engine reads the
  * mapped planes directly with their strides and offsets, and crops of such
- * views (a buffer's GstVideoCropMeta, regions). */
+ * views (a buffer's GstVideoCropMeta, regions), and packed copies that
+ * keep the picture (async and batched mode). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -204,7 +205,19 @@ gst_clip_picture_from_frame (const GstVideoFrame * frame, ClipImage * image)
 }
 
 void
-gst_clip_frame_copy_crop (const GstVideoFrame * frame, GstBuffer * copy)
+gst_clip_frame_copy_info (const GstVideoFrame * frame, GstVideoInfo * info)
+{
+  gst_video_info_set_format (info, GST_VIDEO_FRAME_FORMAT (frame),
+      GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame));
+  info->colorimetry = frame->info.colorimetry;
+  info->par_n = frame->info.par_n;
+  info->par_d = frame->info.par_d;
+}
+
+/* @copy gets @frame's crop meta, or loses the one it has (a recycled
+ * copy) when @frame has none. */
+static void
+copy_crop (const GstVideoFrame * frame, GstBuffer * copy)
 {
   GstVideoCropMeta *from = gst_buffer_get_video_crop_meta (frame->buffer);
   GstVideoCropMeta *to = gst_buffer_get_video_crop_meta (copy);
@@ -220,4 +233,18 @@ gst_clip_frame_copy_crop (const GstVideoFrame * frame, GstBuffer * copy)
   to->y = from->y;
   to->width = from->width;
   to->height = from->height;
+}
+
+gboolean
+gst_clip_frame_copy (const GstVideoFrame * frame, const GstVideoInfo * info,
+    GstBuffer * copy)
+{
+  GstVideoFrame dst;
+
+  if (!gst_video_frame_map (&dst, info, copy, GST_MAP_WRITE))
+    return FALSE;
+  gst_video_frame_copy (&dst, frame);
+  gst_video_frame_unmap (&dst);
+  copy_crop (frame, copy);
+  return TRUE;
 }

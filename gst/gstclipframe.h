@@ -44,10 +44,18 @@ gboolean gst_clip_image_from_frame (const GstVideoFrame * frame,
 gboolean gst_clip_picture_from_frame (const GstVideoFrame * frame,
     ClipImage * image);
 
-/* Gives @copy, which holds a copy of @frame's whole planes, @frame's
+/* The layout of a packed copy of all of @frame (the source may have padded
+ * strides or plane offsets from a GstVideoMeta): its format, size,
+ * colorimetry and pixel aspect ratio. */
+void gst_clip_frame_copy_info (const GstVideoFrame * frame,
+    GstVideoInfo * info);
+
+/* Copies @frame's planes into @copy (writable, laid out as
+ * gst_clip_frame_copy_info() says in @info) and gives it @frame's
  * GstVideoCropMeta, or removes the one it has when @frame has none, so
- * that the copy's picture is @frame's. @copy must be writable. */
-void gst_clip_frame_copy_crop (const GstVideoFrame * frame, GstBuffer * copy);
+ * that the copy's picture is @frame's. FALSE when @copy cannot be mapped. */
+gboolean gst_clip_frame_copy (const GstVideoFrame * frame,
+    const GstVideoInfo * info, GstBuffer * copy);
 
 /* The view of @image inside the rectangle (@x, @y, @w, @h), which must lie
  * in the image; for the Y'CbCr formats the left edge (and for I420, NV12

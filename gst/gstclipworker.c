@@ -170,26 +170,15 @@ gst_clip_worker_submit (GstClipWorker * w, const GstVideoFrame * frame,
 {
   gint64 started = g_get_monotonic_time ();
   GstVideoInfo info;
-  GstVideoFrame copy;
   GstBuffer *pixels;
   gboolean replaced;
 
-  /* A packed layout of the same frame: the source may have padded
-   * strides or plane offsets from a GstVideoMeta. Its crop meta goes along
-   * with the copy. */
-  gst_video_info_set_format (&info, GST_VIDEO_FRAME_FORMAT (frame),
-      GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame));
-  info.colorimetry = frame->info.colorimetry;
-  info.par_n = frame->info.par_n;
-  info.par_d = frame->info.par_d;
+  gst_clip_frame_copy_info (frame, &info);
   pixels = take_spare (w, info.size);
-  if (!gst_video_frame_map (&copy, &info, pixels, GST_MAP_WRITE)) {
+  if (!gst_clip_frame_copy (frame, &info, pixels)) {
     gst_buffer_unref (pixels);
     return FALSE;
   }
-  gst_video_frame_copy (&copy, frame);
-  gst_video_frame_unmap (&copy);
-  gst_clip_frame_copy_crop (frame, pixels);
 
   g_mutex_lock (&w->lock);
   replaced = w->pending.pixels != NULL;
