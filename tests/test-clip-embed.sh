@@ -140,6 +140,47 @@ def manifest(golden, tmp):
                         f"{model['text_embeds']}\t{model['text_embeds_norm']}\t"
                         f"{m['token_ids']}\n")
 
+def oriented_jpegs(tmp, side):
+    """The same random picture, (side + 16) x side, as eight JPEG files that
+    differ only in their EXIF orientation tag (1 to 8)."""
+    from PIL import Image
+    side = int(side)
+    rng = np.random.default_rng(3)
+    im = Image.fromarray(rng.integers(0, 256, (side, side + 16, 3), np.uint8))
+    for o in range(1, 9):
+        exif = Image.Exif()
+        exif[0x0112] = o
+        im.save(os.path.join(tmp, f"o{o}.jpg"), quality=95, subsampling=0,
+                exif=exif.tobytes())
+
+def orientation(upright, stored):
+    """Each orientation's picture is shown at least side on its short side,
+    so resizing leaves it alone and the centre square is what is kept: the
+    upright pixels of tag o must be the stored centre square moved as
+    PIL's ImageOps.exif_transpose moves a picture with that tag."""
+    from PIL import Image, ImageOps
+    up = load(upright, "float32")
+    st = load(stored, "float32")
+    if not (st == st[0]).all():
+        sys.exit("--no-rotate: the tags changed the pixels")
+    if not (up[0] == st[0]).all():
+        sys.exit("orientation 1 changed the pixels")
+    side = up.shape[-1]
+    for o in range(2, 9):
+        # A new picture each time: PIL keeps the EXIF it has read.
+        index = Image.fromarray(np.arange(side * side, dtype=np.int32).reshape(side, side))
+        exif = Image.Exif()
+        exif[0x0112] = o
+        index.info["exif"] = exif.tobytes()
+        moved = np.asarray(ImageOps.exif_transpose(index)).reshape(-1)
+        want = st[0].reshape(3, -1)[:, moved].reshape(st[0].shape)
+        if (up[o - 1] == st[0]).all():
+            sys.exit(f"orientation {o}: pixels as stored")
+        if not (up[o - 1] == want).all():
+            sys.exit(f"orientation {o}: not the picture exif_transpose shows")
+    print("tags 2-8 turn or mirror the picture as PIL's exif_transpose does; "
+          "--no-rotate keeps it as stored")
+
 def image_size(pixels_path):
     print(np.load(pixels_path, mmap_mode="r").shape[-1])
 
@@ -233,6 +274,19 @@ fi
 IFS=$'\t' read -r name layout rel pixels _ < "$tmp/models"
 model="$golden/$rel"
 side=$("$python" "$tmp/check.py" image-size "$golden/$pixels")
+
+# ------------------------------------------------------ EXIF orientation
+"$python" "$tmp/check.py" oriented-jpegs "$tmp" "$side" || exit 1
+oriented=()
+for o in 1 2 3 4 5 6 7 8; do
+  oriented+=(--image "$tmp/o$o.jpg")
+done
+if run_ok "JPEGs with orientation tags" --model "$model" "${oriented[@]}" \
+      --pixels-out "$tmp/upright.npy" \
+    && run_ok "JPEGs with orientation tags, --no-rotate" --model "$model" \
+      "${oriented[@]}" --no-rotate --pixels-out "$tmp/stored.npy"; then
+  check "EXIF orientation" orientation "$tmp/upright.npy" "$tmp/stored.npy"
+fi
 E="$tmp/error-out"    # where failing runs are asked to write; must stay empty
 
 expect_error () {  # description, text the message must hold, arguments...
@@ -304,6 +358,8 @@ expect_error "missing --texts-json" "$tmp/no-such.json" \
   --model "$model" --texts-json "$tmp/no-such.json" --text-out "$E/t.npy"
 expect_error "--image with --pixels" "--pixels" \
   --model "$model" --image "${images[0]}" --pixels "$golden/$pixels" --image-out "$E/i.npy"
+expect_error "--no-rotate without --image" "--no-rotate" \
+  --model "$model" --pixels "$golden/$pixels" --no-rotate --image-out "$E/i.npy"
 expect_error "--image-out without images" "--image-out" \
   --model "$model" --text "a cat" --image-out "$E/i.npy" --text-out "$E/t.npy"
 expect_error "no --model" "--model" \
@@ -359,7 +415,7 @@ expect_error "--labels without --label-set-out" "go with --label-set-out" \
 if "$clip_embed" --help > "$tmp/help" 2>&1; then
   missing=""
   for flag in --model --image --pixels --pixels-out --text --texts-json \
-      --image-out --text-out --tokens-out --normalize --threads \
+      --image-out --text-out --tokens-out --normalize --threads --no-rotate \
       --labels --labels-file --prompt --prompt-file --label-set-out; do
     grep -q -- "$flag" "$tmp/help" || missing="$missing $flag"
   done

@@ -343,7 +343,7 @@ test_end_to_end (gconstpointer data)
     char *rel = g_build_filename ("images",
         jsondoc_string (golden_element (images, i)), NULL);
     char *path = golden_path (rel);
-    g_assert_true (image_file_preprocess (m, path, input, &err));
+    g_assert_true (image_file_preprocess (m, path, TRUE, input, &err));
     g_assert_true (clip_vision_encode (ws, input, 1, out + i * e, TRUE, &err));
     g_assert_no_error (err);
     g_free (path);

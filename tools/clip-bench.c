@@ -205,7 +205,7 @@ run (const Options *o, GArray *batches, GArray *text_batches, GError **error)
   input_size = clip_model_input_size (model);
   pixels = g_new (float, input_size * max_batch);
   if (o->image_path) {
-    if (!image_file_preprocess (model, o->image_path, pixels, error))
+    if (!image_file_preprocess (model, o->image_path, TRUE, pixels, error))
       goto out;
   } else {
     synthetic_input (model, pixels, NULL);

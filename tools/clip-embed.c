@@ -43,6 +43,7 @@ typedef struct {
   char *prompt_file;
   char *label_set_out;
   gboolean normalize;
+  gboolean no_rotate;
   int threads;
   ModelOptions model;
   gboolean verbose;
@@ -98,9 +99,10 @@ results_clear (Results *r)
 static const char description[] =
     "Inputs (at least one kind):\n"
     "  Images are decoded with GdkPixbuf (PNG, JPEG and the other formats it\n"
-    "  reads; alpha is ignored, grayscale and palette images become RGB, EXIF\n"
-    "  orientation is not applied), resized and centre-cropped to the model's\n"
-    "  input size and normalised. --pixels instead takes input already in that\n"
+    "  reads; alpha is ignored, grayscale and palette images become RGB),\n"
+    "  turned upright as a JPEG's EXIF or a TIFF's orientation tag says (not\n"
+    "  with --no-rotate), resized and centre-cropped to the model's input\n"
+    "  size and normalised. --pixels instead takes input already in that\n"
     "  form: a float32 array [N, 3, R, R] with R the model's image size\n"
     "  (float64 is accepted and converted to float32). --image and --pixels\n"
     "  cannot be combined. Texts from --text come first, in the order given,\n"
@@ -174,6 +176,9 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
       "Write the label set of --labels/--labels-file (text embeddings, "
       "labels, templates, model fingerprint) as a safetensors file",
       "FILE.safetensors" },
+    { "no-rotate", 0, 0, G_OPTION_ARG_NONE, &o->no_rotate,
+      "Take --image pixels as stored, ignoring an orientation tag (as "
+      "PIL's Image.open reads them)", NULL },
     { "normalize", 'n', 0, G_OPTION_ARG_NONE, &o->normalize,
       "Write L2-normalised embeddings (unit-length rows)", NULL },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &o->threads,
@@ -228,6 +233,8 @@ check_options (const Options *o, GError **error)
     what = "--image-out needs images (--image or --pixels)";
   else if (o->pixels_out && !o->image_paths)
     what = "--pixels-out needs --image";
+  else if (o->no_rotate && !o->image_paths)
+    what = "--no-rotate goes with --image (--pixels are taken as given)";
   else if (o->text_out && !have_texts)
     what = "--text-out needs texts (--text or --texts-json)";
   else if (o->tokens_out && !have_texts)
@@ -405,8 +412,8 @@ load_pixels (const ClipModel *model, const char *path, Results *r,
 }
 
 static gboolean
-preprocess_images (const ClipModel *model, char **paths, Results *r,
-    GError **error)
+preprocess_images (const ClipModel *model, char **paths, gboolean upright,
+    Results *r, GError **error)
 {
   size_t input_size = clip_model_input_size (model);
   size_t i;
@@ -414,8 +421,8 @@ preprocess_images (const ClipModel *model, char **paths, Results *r,
   r->n_images = g_strv_length (paths);
   r->pixels = g_new (float, r->n_images * input_size);
   for (i = 0; i < r->n_images; i++)
-    if (!image_file_preprocess (model, paths[i], r->pixels + i * input_size,
-            error))
+    if (!image_file_preprocess (model, paths[i], upright,
+            r->pixels + i * input_size, error))
       return FALSE;
   return TRUE;
 }
@@ -558,8 +565,8 @@ run (const Options *o, const char **file_at_fault, GError **error)
   *file_at_fault = NULL;
   if (o->pixels_path && !load_pixels (model, o->pixels_path, &r, error))
     goto out;
-  if (o->image_paths && !preprocess_images (model, o->image_paths, &r,
-          error))
+  if (o->image_paths && !preprocess_images (model, o->image_paths,
+          !o->no_rotate, &r, error))
     goto out;
   if (!tokenize_texts (model, &r, error))
     goto out;

@@ -39,8 +39,8 @@ set_decode_error (const char *path, const GError *err, GError **error)
 }
 
 gboolean
-image_file_preprocess (const ClipModel *model, const char *path, float *out,
-    GError **error)
+image_file_preprocess (const ClipModel *model, const char *path,
+    gboolean upright, float *out, GError **error)
 {
   GError *err = NULL;
   GStatBuf st;
@@ -78,6 +78,19 @@ image_file_preprocess (const ClipModel *model, const char *path, float *out,
     set_decode_error (path, err, error);
     g_error_free (err);
     return FALSE;
+  }
+  if (upright) {
+    /* A new pixbuf turned or mirrored as the tag says (rows and columns
+     * moved, no pixel changed), or the same one with a reference more. */
+    GdkPixbuf *turned = gdk_pixbuf_apply_embedded_orientation (pixbuf);
+
+    g_object_unref (pixbuf);
+    if (!turned) {
+      g_set_error (error, CLIP_ERROR, CLIP_ERROR_FORMAT,
+          "%s: out of memory turning the image upright", path);
+      return FALSE;
+    }
+    pixbuf = turned;
   }
 
   n_channels = gdk_pixbuf_get_n_channels (pixbuf);
