@@ -85,7 +85,7 @@ tag_embedder_embed (TagEmbedder * e, const GstVideoFrame * frame,
     clip_workspace_set_threads (ws, 1);
   }
   ClipImage image;
-  if (!gst_clip_image_from_frame (frame, &image)) {
+  if (!gst_clip_picture_from_frame (frame, &image)) {
     g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
         "video format %s is not supported",
         gst_video_format_to_string (GST_VIDEO_FRAME_FORMAT (frame)));
