@@ -8,9 +8,9 @@ sampling, key-frame decoding and the errors for a truncated and a
 non-video file are checked too.
 
 Then clip-search: the H.264 file tagged with --embeddings is searched for
-"static noise", "colour bars" and "a bouncing ball"; the top moment of each
-must lie in the right interval, and searching with another model is an
-error.
+"static noise", "colour bars" and "a bouncing ball", and with pictures of
+the bars and the ball (--image); the top moment of each must lie in the
+right interval, and searching with another model is an error.
 
 Last, orientation: a lossless H.264 MP4 of frames stored a quarter turn
 round, whose track matrix says (as a phone's does) to show them turned
@@ -409,6 +409,42 @@ def test_search(h264):
         ok(hits and abs(best["score"] - cos.max()) < 1e-4,
            f"search \"{query}\": score {best.get('score')} = max cosine "
            f"{cos.max():.4f}")
+    # --image: a picture as the query, made apart from the video (another
+    # size, PNG); the top moment must be its pattern's interval, and the
+    # score the best cosine with clip-embed's embedding of the picture
+    for pattern, (name, start, end) in (("smpte", SWITCHES[0]),
+                                        ("ball", SWITCHES[2])):
+        png = os.path.join(TMP, f"query-{pattern}.png")
+        subprocess.run(["gst-launch-1.0", "-q", "videotestsrc",
+                        f"pattern={pattern}", "num-buffers=1", "!",
+                        "video/x-raw,width=200,height=150", "!",
+                        "videoconvert", "!", "pngenc", "!", "filesink",
+                        f"location={png}"], check=True)
+        rc, stdout, err = search("--model", MODEL, "--json", "--top", "1",
+                                 "--image", png, emb_path)
+        hits = json.loads(stdout) if rc == 0 else []
+        best = hits[0] if hits else {}
+        ok(rc == 0 and len(hits) == 1 and start <= best["peak"] < end,
+           f"search --image ({name}): top moment {best.get('start')}-"
+           f"{best.get('end')}, peak {best.get('peak')} in {start}-{end} "
+           f"({err.strip()})")
+        img = os.path.join(TMP, "q-img.npy")
+        subprocess.run([CLIP_EMBED, "--model", MODEL, "--image", png,
+                        "--normalize", "--image-out", img], check=True,
+                       capture_output=True)
+        cos = e @ np.load(img)[0]
+        ok(hits and abs(best["score"] - cos.max()) < 1e-4,
+           f"search --image ({name}): score {best.get('score')} = max "
+           f"cosine {cos.max():.4f}")
+    rc, _, err = search("--model", MODEL, "--image", png, "--prompt",
+                        "a {}", emb_path)
+    ok(rc == 2 and "--prompt" in err, f"--image with --prompt is refused "
+       f"({err.strip()})")
+    rc, _, err = search("--model", MODEL, "--image",
+                        os.path.join(TMP, "no-such.png"), emb_path)
+    ok(rc == 1 and err.startswith("clip-search: ") and "no-such.png" in err,
+       f"a missing --image is a clear error ({err.strip()})")
+
     rc, stdout, _ = search("--model", MODEL, "a bouncing ball", emb_path)
     first = stdout.splitlines()[0].split() if rc == 0 and stdout else []
     ok(len(first) == 3 and first[0] == h264 and "-" in first[1],
@@ -474,7 +510,7 @@ def test_search(h264):
     r = subprocess.run([CLIP_SEARCH, "--help"], capture_output=True, text=True)
     ok(r.returncode == 0 and all(w in r.stdout for w in (
         "--top", "--json", "--thumbnails", "--model", "--prompt",
-        "START-END")), "clip-search --help is a manual")
+        "--image", "START-END")), "clip-search --help is a manual")
 
 
 try:

@@ -1,11 +1,13 @@
-/* clip-search: find moments in tagged videos by text.
+/* clip-search: find moments in tagged videos by text or by a picture.
  *
  *   clip-search --model M "a red car at night" out/CLIP.embeddings.safetensors
+ *   clip-search --model M --image car.jpg out/CLIP.embeddings.safetensors
  *
  * Embeds the query with the model's text tower (through the same prompt
- * template as the element), ranks every sampled frame of every file by
- * cosine similarity with it, merges neighbouring frames into moments and
- * prints the best. Files made with another model are refused. */
+ * template as the element), or the picture with its vision tower, ranks
+ * every sampled frame of every file by cosine similarity with it, merges
+ * neighbouring frames into moments and prints the best. Files made with
+ * another model are refused. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "clip.h"
+#include "image-file.h"
 #include "model-fingerprint.h"
 #include "safetensors.h"
 #include "search-thumbnail.h"
@@ -52,6 +55,11 @@ static const gchar description[] =
     "score} instead. The query is embedded as the element embeds a label:\n"
     "through --prompt (default \"a photo of a {}.\").\n"
     "\n"
+    "--image FILE takes a picture as the query instead (PNG, JPEG, ...;\n"
+    "turned upright as its orientation tag says, then preprocessed as the\n"
+    "element preprocesses a frame): every argument is then an embeddings\n"
+    "file, and the moments are those that look most like the picture.\n"
+    "\n"
     "Every file must have been made with the same model as --model (their\n"
     "fingerprints are compared); a file made with another model is an error\n"
     "naming both.\n"
@@ -65,6 +73,8 @@ static const gchar description[] =
     "  clip-tag --model clip-vit-base-patch32/ --labels person,car --embeddings \\\n"
     "      -o out/ *.mp4\n"
     "  clip-search --model clip-vit-base-patch32/ \"a red car at night\" \\\n"
+    "      out/*.embeddings.safetensors\n"
+    "  clip-search --model clip-vit-base-patch32/ --image our-van.jpg \\\n"
     "      out/*.embeddings.safetensors";
 
 static void
@@ -238,7 +248,7 @@ moment_end (const Moment * m)
 int
 main (int argc, char **argv)
 {
-  gchar *model_path = NULL, *prompt = NULL, *thumbs = NULL;
+  gchar *model_path = NULL, *prompt = NULL, *thumbs = NULL, *image = NULL;
   gint top = 5, thumb_width = 320;
   gdouble merge = 0.05;
   gboolean json = FALSE;
@@ -250,6 +260,9 @@ main (int argc, char **argv)
     {"prompt", 'p', 0, G_OPTION_ARG_STRING, &prompt,
         "Prompt template, {} standing for the query (default \"a photo of "
           "a {}.\", as the element)", "TEMPLATE"},
+    {"image", 'i', 0, G_OPTION_ARG_FILENAME, &image,
+        "Search for frames that look like this picture instead of a text "
+          "query", "FILE"},
     {"top", 'n', 0, G_OPTION_ARG_INT, &top, "Moments printed (default 5)",
         "N"},
     {"merge", 0, 0, G_OPTION_ARG_DOUBLE, &merge,
@@ -261,7 +274,7 @@ main (int argc, char **argv)
     {"thumbnail-width", 0, 0, G_OPTION_ARG_INT, &thumb_width,
         "Width of the thumbnails in pixels (default 320)", "PIXELS"},
     {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
-        "QUERY FILE.embeddings.safetensors..."},
+        "QUERY FILE.embeddings.safetensors... (no QUERY with --image)"},
     {NULL}
   };
   GOptionContext *ctx;
@@ -270,6 +283,8 @@ main (int argc, char **argv)
   ClipWorkspace *ws = NULL;
   ClipLabelSet *set = NULL;
   ClipLabelSetParams lp = clip_label_set_default_params ();
+  float *pixels = NULL, *picture = NULL;
+  const float *target;
   GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify)
       emb_file_free);
   GArray *moments = g_array_new (FALSE, FALSE, sizeof (Moment));
@@ -277,11 +292,12 @@ main (int argc, char **argv)
   const gchar *query, *templates[1];
   Moment m;
   int status = 1;
-  guint i;
+  guint i, first_file;
 
   setlocale (LC_ALL, "");
   gst_init (&argc, &argv);
-  ctx = g_option_context_new ("- find moments in tagged videos by text");
+  ctx = g_option_context_new ("- find moments in tagged videos by text or "
+      "by a picture");
   g_option_context_set_description (ctx, description);
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
@@ -289,9 +305,15 @@ main (int argc, char **argv)
     return 2;
   }
   g_option_context_free (ctx);
-  if (!rest || !rest[0] || !rest[1]) {
-    g_printerr ("%s: give a query and at least one embeddings file (see "
-        "--help)\n", PROG);
+  first_file = image ? 0 : 1;
+  if (!rest || g_strv_length (rest) <= first_file) {
+    g_printerr ("%s: give %s at least one embeddings file (see --help)\n",
+        PROG, image ? "--image and" : "a query and");
+    return 2;
+  }
+  if (image && prompt) {
+    g_printerr ("%s: --prompt shapes a text query; --image takes none\n",
+        PROG);
     return 2;
   }
   if (top < 1 || merge < 0 || thumb_width < 16) {
@@ -299,7 +321,7 @@ main (int argc, char **argv)
         "--thumbnail-width at least 16\n", PROG);
     return 2;
   }
-  query = rest[0];
+  query = image ? NULL : rest[0];
   canon = g_canonicalize_filename (model_path ? model_path :
       CLIP_DEFAULT_MODEL_DIR, NULL);
 
@@ -307,17 +329,27 @@ main (int argc, char **argv)
   if (!fingerprint || !(model = clip_model_load (canon, NULL, &error)) ||
       !(ws = clip_workspace_new (model, 1, &error)))
     goto failed;
-  templates[0] = prompt ? prompt : "a photo of a {}.";
-  lp.templates = templates;
-  lp.n_templates = 1;
-  set = clip_label_set_new (model, ws, &query, 1, &lp, &error);
-  if (!set)
-    goto failed;
+  if (image) {
+    /* Normalised, as clip-tag's frame embeddings are. */
+    pixels = g_new (float, clip_model_input_size (model));
+    picture = g_new (float, clip_model_embed_dim (model));
+    if (!image_file_preprocess (model, image, TRUE, pixels, &error) ||
+        !clip_vision_encode (ws, pixels, 1, picture, TRUE, &error))
+      goto failed;
+    target = picture;
+  } else {
+    templates[0] = prompt ? prompt : "a photo of a {}.";
+    lp.templates = templates;
+    lp.n_templates = 1;
+    set = clip_label_set_new (model, ws, &query, 1, &lp, &error);
+    if (!set)
+      goto failed;
+    target = clip_label_set_embeddings (set);
+  }
 
-  for (i = 1; rest[i]; i++) {
-    EmbFile *f = load_file (rest[i], fingerprint, canon,
-        clip_label_set_embeddings (set), clip_model_embed_dim (model),
-        &error);
+  for (i = first_file; rest[i]; i++) {
+    EmbFile *f = load_file (rest[i], fingerprint, canon, target,
+        clip_model_embed_dim (model), &error);
     if (!f)
       goto failed;
     g_ptr_array_add (files, f);
@@ -414,5 +446,8 @@ done:
   g_free (model_path);
   g_free (prompt);
   g_free (thumbs);
+  g_free (image);
+  g_free (pixels);
+  g_free (picture);
   return status;
 }
