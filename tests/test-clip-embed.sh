@@ -140,9 +140,10 @@ def manifest(golden, tmp):
                         f"{model['text_embeds']}\t{model['text_embeds_norm']}\t"
                         f"{m['token_ids']}\n")
 
-def oriented_jpegs(tmp, side):
+def oriented_files(tmp, side):
     """The same random picture, (side + 16) x side, as eight JPEG files that
-    differ only in their EXIF orientation tag (1 to 8)."""
+    differ only in their EXIF orientation tag (1 to 8), and as eight TIFF
+    files with that tag."""
     from PIL import Image
     side = int(side)
     rng = np.random.default_rng(3)
@@ -152,15 +153,18 @@ def oriented_jpegs(tmp, side):
         exif[0x0112] = o
         im.save(os.path.join(tmp, f"o{o}.jpg"), quality=95, subsampling=0,
                 exif=exif.tobytes())
+        im.save(os.path.join(tmp, f"o{o}.tif"), tiffinfo={0x0112: o})
 
 def orientation(upright, stored):
     """Each orientation's picture is shown at least side on its short side,
     so resizing leaves it alone and the centre square is what is kept: the
     upright pixels of tag o must be the stored centre square moved as
-    PIL's ImageOps.exif_transpose moves a picture with that tag."""
+    PIL's ImageOps.exif_transpose moves a picture with that tag. Without
+    stored (TIFF: libtiff itself mirrors some orientations as it decodes),
+    tag 1 stands for the stored pixels."""
     from PIL import Image, ImageOps
     up = load(upright, "float32")
-    st = load(stored, "float32")
+    st = load(stored, "float32") if stored else up[:1]
     if not (st == st[0]).all():
         sys.exit("--no-rotate: the tags changed the pixels")
     if not (up[0] == st[0]).all():
@@ -178,8 +182,8 @@ def orientation(upright, stored):
             sys.exit(f"orientation {o}: pixels as stored")
         if not (up[o - 1] == want).all():
             sys.exit(f"orientation {o}: not the picture exif_transpose shows")
-    print("tags 2-8 turn or mirror the picture as PIL's exif_transpose does; "
-          "--no-rotate keeps it as stored")
+    print("tags 2-8 turn or mirror the picture as PIL's exif_transpose does"
+          + ("; --no-rotate keeps it as stored" if stored else ""))
 
 def image_size(pixels_path):
     print(np.load(pixels_path, mmap_mode="r").shape[-1])
@@ -276,16 +280,22 @@ model="$golden/$rel"
 side=$("$python" "$tmp/check.py" image-size "$golden/$pixels")
 
 # ------------------------------------------------------ EXIF orientation
-"$python" "$tmp/check.py" oriented-jpegs "$tmp" "$side" || exit 1
+"$python" "$tmp/check.py" oriented-files "$tmp" "$side" || exit 1
 oriented=()
+tiffs=()
 for o in 1 2 3 4 5 6 7 8; do
   oriented+=(--image "$tmp/o$o.jpg")
+  tiffs+=(--image "$tmp/o$o.tif")
 done
 if run_ok "JPEGs with orientation tags" --model "$model" "${oriented[@]}" \
       --pixels-out "$tmp/upright.npy" \
     && run_ok "JPEGs with orientation tags, --no-rotate" --model "$model" \
       "${oriented[@]}" --no-rotate --pixels-out "$tmp/stored.npy"; then
   check "EXIF orientation" orientation "$tmp/upright.npy" "$tmp/stored.npy"
+fi
+if run_ok "TIFFs with orientation tags" --model "$model" "${tiffs[@]}" \
+      --pixels-out "$tmp/upright-tiff.npy"; then
+  check "TIFF orientation" orientation "$tmp/upright-tiff.npy" ""
 fi
 E="$tmp/error-out"    # where failing runs are asked to write; must stay empty
 
