@@ -76,9 +76,9 @@ def embeds(out, ref_path, unit):
             sys.exit(f"row norms from {norms.min()} to {norms.max()}, expected 1")
     print(f"min cosine {cos.min():.8f}, max |diff| {diff:.1e} of max |ref|")
 
-def end_to_end(out, ref_path):
+def end_to_end(out, ref_path, repeat="1"):
     a = load(out, "float32").astype(np.float64)
-    ref = np.load(ref_path)
+    ref = np.tile(np.load(ref_path), (int(repeat), 1))
     same_shape(a, ref, out)
     cos = (a * ref).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(ref, axis=1)
     if cos.min() < 0.999:
@@ -251,6 +251,12 @@ while IFS=$'\t' read -r name layout rel pixels img img_norm txt txt_norm ids; do
     check "$label --pixels-out from the PNGs" pixels "$out/pixels.npy" "$golden/$pixels" "$model"
     check "$label PNG to normalized embedding" end-to-end "$out/img-png.npy" "$golden/$img_norm"
   fi
+  # Without --pixels-out the files are read a batch at a time as they are
+  # embedded: twice the list, so that batches straddle its end.
+  if run_ok "$label images, streamed" --model "$model" "${image_args[@]}" \
+      "${image_args[@]}" --normalize --image-out "$out/img-stream.npy"; then
+    check "$label PNGs read batch by batch" end-to-end "$out/img-stream.npy" "$golden/$img_norm" 2
+  fi
 
   # Only --text: the tokens of those texts alone.
   if run_ok "$label --text only" --model "$model" "${text_args[@]}" \
@@ -344,6 +350,12 @@ expect_error "missing image file" "$tmp/no-such-image.png" \
   --image-out "$E/i.npy" --pixels-out "$E/p.npy"
 expect_error "a file that is not an image" "$tmp/not-an-image.png" \
   --model "$model" --image "$tmp/not-an-image.png" --image-out "$E/i.npy"
+# Read as they are embedded: the bad file comes after whole batches, and
+# the label set, computed by then, must not be written either.
+expect_error "a bad image after whole batches" "$tmp/not-an-image.png" \
+  --model "$model" "${image_args[@]}" "${image_args[@]}" \
+  --image "$tmp/not-an-image.png" --image-out "$E/i.npy" \
+  --labels "cat" --label-set-out "$E/set.safetensors"
 expect_error "an empty image file" "$tmp/empty.jpg" \
   --model "$model" --image "$tmp/empty.jpg" --image-out "$E/i.npy"
 expect_error "a directory as image" "$tmp" \

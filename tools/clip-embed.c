@@ -54,7 +54,8 @@ typedef struct {
   GPtrArray *texts;           /* const char *, borrowed from argv / JSON */
   GArray *text_lens;          /* size_t bytes of each */
   JsonNode *texts_doc;
-  float *pixels;              /* [n_images, 3, R, R] */
+  float *pixels;              /* [n_images, 3, R, R]: --pixels, or the
+                                 --image files when --pixels-out wants them */
   size_t n_images;
   float *image_embeds;        /* [n_images, E] */
   float *text_embeds;         /* [n_texts, E] */
@@ -449,6 +450,40 @@ tokenize_texts (const ClipModel *model, Results *r, GError **error)
   return TRUE;
 }
 
+/* Decodes, preprocesses and embeds the --image files a batch at a time,
+ * so that memory does not grow with their number; with --verbose, says
+ * how far it has got about once a second. */
+static gboolean
+encode_image_files (const ClipModel *model, ClipWorkspace *ws,
+    const Options *o, Results *r, GError **error)
+{
+  size_t input_size = clip_model_input_size (model);
+  size_t embed_dim = (size_t) clip_model_embed_dim (model);
+  size_t batch = MIN (r->n_images, MAX_IMAGE_BATCH);
+  float *pixels = g_new (float, batch * input_size);
+  gint64 said = g_get_monotonic_time ();
+  gboolean ok = TRUE;
+  size_t i, j, k;
+
+  for (i = 0; ok && i < r->n_images; i += k) {
+    k = MIN (batch, r->n_images - i);
+    for (j = 0; ok && j < k; j++)
+      ok = image_file_preprocess (model, o->image_paths[i + j],
+          !o->no_rotate, pixels + j * input_size, error);
+    if (ok)
+      ok = clip_vision_encode (ws, pixels, (int) k,
+          r->image_embeds + i * embed_dim, o->normalize, error);
+    if (ok && o->verbose && (i + k == r->n_images ||
+            g_get_monotonic_time () - said >= G_USEC_PER_SEC)) {
+      g_printerr ("%s: %zu of %zu images embedded\n", PROG, i + k,
+          r->n_images);
+      said = g_get_monotonic_time ();
+    }
+  }
+  g_free (pixels);
+  return ok;
+}
+
 static gboolean
 encode_all (ClipModel *model, const Options *o, Results *r, GError **error)
 {
@@ -464,8 +499,11 @@ encode_all (ClipModel *model, const Options *o, Results *r, GError **error)
 
   if (r->n_images > 0) {
     r->image_embeds = g_new (float, r->n_images * embed_dim);
-    ok = clip_vision_encode (ws, r->pixels, (int) r->n_images,
-        r->image_embeds, o->normalize, error);
+    if (r->pixels)
+      ok = clip_vision_encode (ws, r->pixels, (int) r->n_images,
+          r->image_embeds, o->normalize, error);
+    else
+      ok = encode_image_files (model, ws, o, r, error);
   }
   /* An empty --texts-json array still gives a (0, E) output. */
   r->text_embeds = g_new0 (float, (size_t) MAX (r->texts->len, 1) * embed_dim);
@@ -546,7 +584,7 @@ run (const Options *o, const char **file_at_fault, GError **error)
 {
   ClipModel *model = NULL;
   Results r = { 0 };
-  gboolean ok = FALSE;
+  gboolean have_inputs, ok = FALSE;
 
   *file_at_fault = o->texts_json;
   if (!collect_texts (o, &r, error))
@@ -565,27 +603,29 @@ run (const Options *o, const char **file_at_fault, GError **error)
   *file_at_fault = NULL;
   if (o->pixels_path && !load_pixels (model, o->pixels_path, &r, error))
     goto out;
-  if (o->image_paths && !preprocess_images (model, o->image_paths,
-          !o->no_rotate, &r, error))
-    goto out;
+  /* The files are read as they are embedded, unless all their pixels are
+   * to be saved. */
+  if (o->image_paths) {
+    r.n_images = g_strv_length (o->image_paths);
+    if (o->pixels_out && !preprocess_images (model, o->image_paths,
+            !o->no_rotate, &r, error))
+      goto out;
+  }
   if (!tokenize_texts (model, &r, error))
     goto out;
 
-  if (o->label_set_out && !write_label_set (model, o, error)) {
-    *file_at_fault = NULL;
+  have_inputs = r.n_images > 0 || o->texts || o->texts_json;
+  if (have_inputs && !encode_all (model, o, &r, error))
     goto out;
-  }
-  if (r.n_images == 0 && !o->texts && !o->texts_json) {
-    if (o->label_set_out) {
-      ok = TRUE;
-      goto out;
-    }
-    g_print ("%s\n", clip_model_describe (model));
+  /* Only once everything is computed is anything written. */
+  if (o->label_set_out && !write_label_set (model, o, error))
+    goto out;
+  if (!have_inputs) {
+    if (!o->label_set_out)
+      g_print ("%s\n", clip_model_describe (model));
     ok = TRUE;
     goto out;
   }
-  if (!encode_all (model, o, &r, error))
-    goto out;
   ok = save_outputs (model, o, &r, error);
   if (!ok && o->label_set_out)
     g_unlink (o->label_set_out);
