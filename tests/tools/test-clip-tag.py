@@ -467,6 +467,38 @@ def test_search(h264):
         ok(im.shape[1] == 320 and im.std() > 30 and d > 15,
            f"the thumbnail shows snow (std {im.std():.0f}, mean |dx| {d:.0f})")
 
+    # --sheet: the frames of --thumbnails side by side, each with its
+    # caption under it, in the layout the manual gives
+    sheet = os.path.join(TMP, "sheet.png")
+    thumbs3 = os.path.join(TMP, "thumbs3")
+    rc, stdout, err = search("--model", MODEL, "--json", "--top", "3",
+                             "--thumbnails", thumbs3, "--sheet", sheet,
+                             "static noise", emb_path)
+    hits = json.loads(stdout) if rc == 0 else []
+    placed = []
+    if hits and os.path.exists(sheet):
+        from PIL import Image
+        im = np.asarray(Image.open(sheet).convert("RGB"))
+        cells = [np.asarray(Image.open(h["thumbnail"]).convert("RGB"))
+                 for h in hits]
+        row = max(c.shape[0] for c in cells)
+        want = (8 + row + 36 + 8, 8 + len(cells) * (320 + 8))
+        for k, c in enumerate(cells):
+            x = 8 + k * (320 + 8)
+            caption = im[8 + row:8 + row + 36, x:x + 320]
+            placed.append(bool(im.shape[:2] == want and
+                               (im[8:8 + c.shape[0], x:x + 320] == c).all()
+                               and (caption.max(axis=2) > 200).sum() > 50))
+    ok(rc == 0 and len(hits) >= 2 and all(placed),
+       f"--sheet: {len(hits)} best frames in a row, each over its caption "
+       f"({placed} {err.strip()})")
+    rc, stdout, err = search("--model", MODEL, "--sheet",
+                             os.path.join(TMP, "no-dir", "s.png"), "snow",
+                             emb_path)
+    ok(rc == 1 and stdout == "" and "no-dir" in err,
+       f"a --sheet that cannot be written: an error, nothing printed "
+       f"({err.strip()})")
+
     other = os.path.join(os.environ.get("CLIP_GOLDEN_DIR") or
                          os.environ.get("CLIP_GOLDEN_DEFAULT", ""),
                          "tiny-quickgelu-p32-f32", "hf")
@@ -510,7 +542,7 @@ def test_search(h264):
     r = subprocess.run([CLIP_SEARCH, "--help"], capture_output=True, text=True)
     ok(r.returncode == 0 and all(w in r.stdout for w in (
         "--top", "--json", "--thumbnails", "--model", "--prompt",
-        "--image", "START-END")), "clip-search --help is a manual")
+        "--image", "--sheet", "START-END")), "clip-search --help is a manual")
 
 
 try:

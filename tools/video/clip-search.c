@@ -22,6 +22,8 @@
 #include "image-file.h"
 #include "model-fingerprint.h"
 #include "safetensors.h"
+#include "png-file.h"
+#include "search-sheet.h"
 #include "search-thumbnail.h"
 #include "tag-embeddings.h"
 
@@ -66,6 +68,9 @@ static const gchar description[] =
     "\n"
     "--thumbnails DIR writes a PNG of each moment's best frame (seek and\n"
     "decode that one frame of the video) as DIR/RANK-VIDEO-SECONDS.png.\n"
+    "--sheet FILE.png puts those frames side by side in one picture, four\n"
+    "to a row, best first, each captioned with its rank, video, score and\n"
+    "times. Pictures are written before anything is printed.\n"
     "\n"
     "Exit status: 0 on success, 1 on an error, 2 for bad options.\n"
     "\n"
@@ -245,10 +250,46 @@ moment_end (const Moment * m)
   return MAX (f->duration, f->pts[m->last] / 1e9);
 }
 
+static const gchar *
+moment_video (const Moment * m)
+{
+  return m->file->video ? m->file->video : m->file->path;
+}
+
+/* One picture of every moment's best frame (@frames, in rank order). */
+static gboolean
+write_sheet (GArray * moments, GPtrArray * frames, const gchar * path,
+    GError ** error)
+{
+  SearchSheetCell *cells = g_new0 (SearchSheetCell, MAX (moments->len, 1));
+  gboolean ok;
+  guint i;
+
+  for (i = 0; i < moments->len; i++) {
+    const Moment *mo = &g_array_index (moments, Moment, i);
+    gchar *base = g_path_get_basename (moment_video (mo));
+
+    cells[i].frame = frames->pdata[i];
+    cells[i].title = g_strdup_printf ("%u. %s", i + 1, base);
+    /* the score first: narrow cells cut the end of the line */
+    cells[i].detail = g_strdup_printf ("%.3f   %.2f-%.2f s", mo->score,
+        mo->file->pts[mo->first] / 1e9, moment_end (mo));
+    g_free (base);
+  }
+  ok = search_write_sheet (cells, moments->len, path, error);
+  for (i = 0; i < moments->len; i++) {
+    g_free ((gchar *) cells[i].title);
+    g_free ((gchar *) cells[i].detail);
+  }
+  g_free (cells);
+  return ok;
+}
+
 int
 main (int argc, char **argv)
 {
   gchar *model_path = NULL, *prompt = NULL, *thumbs = NULL, *image = NULL;
+  gchar *sheet = NULL;
   gint top = 5, thumb_width = 320;
   gdouble merge = 0.05;
   gboolean json = FALSE;
@@ -271,6 +312,9 @@ main (int argc, char **argv)
     {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL},
     {"thumbnails", 0, 0, G_OPTION_ARG_FILENAME, &thumbs,
         "Write a PNG of each moment's best frame into DIR", "DIR"},
+    {"sheet", 0, 0, G_OPTION_ARG_FILENAME, &sheet,
+        "Write one PNG of all the moments, best first, each best frame "
+          "captioned with its rank, video, times and score", "FILE.png"},
     {"thumbnail-width", 0, 0, G_OPTION_ARG_INT, &thumb_width,
         "Width of the thumbnails in pixels (default 320)", "PIXELS"},
     {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
@@ -288,6 +332,9 @@ main (int argc, char **argv)
   GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify)
       emb_file_free);
   GArray *moments = g_array_new (FALSE, FALSE, sizeof (Moment));
+  GPtrArray *frames = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      cairo_surface_destroy);
+  GPtrArray *pngs = g_ptr_array_new_with_free_func (g_free);
   gchar *fingerprint = NULL, *canon;
   const gchar *query, *templates[1];
   Moment m;
@@ -362,29 +409,43 @@ main (int argc, char **argv)
         "%s: cannot make the directory: %s", thumbs, g_strerror (errno));
     goto failed;
   }
+  /* Pictures first, so that nothing is printed when one fails. */
+  for (i = 0; (thumbs || sheet) && i < moments->len; i++) {
+    Moment *mo = &g_array_index (moments, Moment, i);
+    gdouble peak = mo->file->pts[mo->peak] / 1e9;
+    cairo_surface_t *frame = search_grab_frame (moment_video (mo),
+        (GstClockTime) mo->file->pts[mo->peak], thumb_width, &error);
+
+    if (!frame) {
+      g_prefix_error (&error, "%s: frame at %.3f s: ", moment_video (mo),
+          peak);
+      goto failed;
+    }
+    g_ptr_array_add (frames, frame);
+    if (thumbs) {
+      gchar *base = g_path_get_basename (moment_video (mo));
+      gchar *name = g_strdup_printf ("%u-%s-%.3f.png", i + 1, base, peak);
+      gchar *png = g_build_filename (thumbs, name, NULL);
+
+      g_free (name);
+      g_free (base);
+      g_ptr_array_add (pngs, png);
+      if (!png_file_write (frame, png, &error))
+        goto failed;
+    }
+  }
+  if (sheet && !write_sheet (moments, frames, sheet, &error))
+    goto failed;
+
   if (json)
     g_print ("[");
   for (i = 0; i < moments->len; i++) {
     Moment *mo = &g_array_index (moments, Moment, i);
     gdouble start = mo->file->pts[mo->first] / 1e9, end = moment_end (mo);
     gdouble peak = mo->file->pts[mo->peak] / 1e9;
-    const gchar *video = mo->file->video ? mo->file->video : mo->file->path;
-    gchar *png = NULL;
+    const gchar *video = moment_video (mo);
+    const gchar *png = thumbs ? pngs->pdata[i] : NULL;
 
-    if (thumbs) {
-      gchar *base = g_path_get_basename (video);
-      gchar *name = g_strdup_printf ("%u-%s-%.3f.png", i + 1, base, peak);
-
-      png = g_build_filename (thumbs, name, NULL);
-      g_free (name);
-      g_free (base);
-      if (!search_write_thumbnail (video, (GstClockTime)
-              mo->file->pts[mo->peak], thumb_width, png, &error)) {
-        g_prefix_error (&error, "%s: thumbnail at %.3f s: ", video, peak);
-        g_free (png);
-        goto failed;
-      }
-    }
     if (json) {
       JsonBuilder *b = json_builder_new ();
       JsonGenerator *gen = json_generator_new ();
@@ -421,7 +482,6 @@ main (int argc, char **argv)
       g_print ("%s  %.2f-%.2f  %.3f%s%s\n", video, start, end, mo->score,
           png ? "  " : "", png ? png : "");
     }
-    g_free (png);
   }
   if (json)
     g_print ("]\n");
@@ -442,6 +502,9 @@ done:
   g_free (canon);
   g_ptr_array_unref (files);
   g_array_unref (moments);
+  g_ptr_array_unref (frames);
+  g_ptr_array_unref (pngs);
+  g_free (sheet);
   g_strfreev (rest);
   g_free (model_path);
   g_free (prompt);

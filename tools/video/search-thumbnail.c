@@ -1,11 +1,9 @@
-/* search-thumbnail.c: seek + decode one frame, save it with cairo. */
+/* search-thumbnail.c: seek + decode one frame, keep or save it with cairo. */
 #include "search-thumbnail.h"
+#include "png-file.h"
 
-#include <cairo.h>
-#include <errno.h>
-#include <glib/gstdio.h>
 #include <gst/video/video.h>
-#include <unistd.h>
+#include <string.h>
 
 static gboolean
 wait_preroll (GstElement * pipeline, GError ** error)
@@ -29,56 +27,51 @@ wait_preroll (GstElement * pipeline, GError ** error)
   return ok;
 }
 
-static gboolean
-save_png (GstSample * sample, const gchar * png, GError ** error)
+/* A copy of the frame of @sample as a cairo surface of its own. */
+static cairo_surface_t *
+sample_surface (GstSample * sample, GError ** error)
 {
   GstVideoInfo info;
   GstVideoFrame frame;
   cairo_surface_t *surface;
-  cairo_status_t status;
-  gchar *tmp;
-  gint fd;
+  guint8 *dst;
+  gint y, w, h, dst_stride;
 
   if (!gst_video_info_from_caps (&info, gst_sample_get_caps (sample)) ||
       !gst_video_frame_map (&frame, &info, gst_sample_get_buffer (sample),
           GST_MAP_READ)) {
     g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
         "cannot map the decoded frame");
-    return FALSE;
+    return NULL;
+  }
+  w = GST_VIDEO_FRAME_WIDTH (&frame);
+  h = GST_VIDEO_FRAME_HEIGHT (&frame);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, h);
+  if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
+        "%dx%d picture: %s", w, h,
+        cairo_status_to_string (cairo_surface_status (surface)));
+    cairo_surface_destroy (surface);
+    gst_video_frame_unmap (&frame);
+    return NULL;
   }
   /* BGRx in memory is cairo's RGB24 on little-endian machines; caps ask
    * for the one matching this machine */
-  surface = cairo_image_surface_create_for_data (
-      GST_VIDEO_FRAME_PLANE_DATA (&frame, 0), CAIRO_FORMAT_RGB24,
-      GST_VIDEO_FRAME_WIDTH (&frame), GST_VIDEO_FRAME_HEIGHT (&frame),
-      GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0));
-  tmp = g_strdup_printf ("%s.XXXXXX", png);
-  fd = g_mkstemp (tmp);
-  if (fd < 0) {
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-        "%s: %s", png, g_strerror (errno));
-    status = CAIRO_STATUS_WRITE_ERROR;
-  } else {
-    close (fd);
-    g_chmod (tmp, 0644);
-    status = cairo_surface_write_to_png (surface, tmp);
-    if (status != CAIRO_STATUS_SUCCESS || g_rename (tmp, png) != 0) {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO, "%s: %s", png,
-          status != CAIRO_STATUS_SUCCESS ? cairo_status_to_string (status)
-          : g_strerror (errno));
-      g_unlink (tmp);
-      status = CAIRO_STATUS_WRITE_ERROR;
-    }
-  }
-  cairo_surface_destroy (surface);
+  cairo_surface_flush (surface);
+  dst = cairo_image_surface_get_data (surface);
+  dst_stride = cairo_image_surface_get_stride (surface);
+  for (y = 0; y < h; y++)
+    memcpy (dst + (gsize) y * dst_stride,
+        (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) +
+        (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), (gsize) w * 4);
+  cairo_surface_mark_dirty (surface);
   gst_video_frame_unmap (&frame);
-  g_free (tmp);
-  return status == CAIRO_STATUS_SUCCESS;
+  return surface;
 }
 
-gboolean
-search_write_thumbnail (const gchar * video, GstClockTime pts, gint width,
-    const gchar * png, GError ** error)
+cairo_surface_t *
+search_grab_frame (const gchar * video, GstClockTime pts, gint width,
+    GError ** error)
 {
   /* upright, as a player shows the frame */
   gchar *desc = g_strdup_printf ("filesrc name=src ! decodebin ! "
@@ -88,7 +81,7 @@ search_write_thumbnail (const gchar * video, GstClockTime pts, gint width,
       G_BYTE_ORDER == G_LITTLE_ENDIAN ? "BGRx" : "xRGB", width);
   GstElement *pipeline = gst_parse_launch (desc, error), *src, *sink;
   GstSample *sample = NULL;
-  gboolean ok = FALSE;
+  cairo_surface_t *surface = NULL;
 
   g_free (desc);
   if (!pipeline)
@@ -108,7 +101,7 @@ search_write_thumbnail (const gchar * video, GstClockTime pts, gint width,
         g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
             "no frame decoded");
       else
-        ok = save_png (sample, png, error);
+        surface = sample_surface (sample, error);
     }
   }
   if (sample)
@@ -117,5 +110,19 @@ search_write_thumbnail (const gchar * video, GstClockTime pts, gint width,
   gst_object_unref (src);
   gst_object_unref (sink);
   gst_object_unref (pipeline);
+  return surface;
+}
+
+gboolean
+search_write_thumbnail (const gchar * video, GstClockTime pts, gint width,
+    const gchar * png, GError ** error)
+{
+  cairo_surface_t *surface = search_grab_frame (video, pts, width, error);
+  gboolean ok;
+
+  if (!surface)
+    return FALSE;
+  ok = png_file_write (surface, png, error);
+  cairo_surface_destroy (surface);
   return ok;
 }

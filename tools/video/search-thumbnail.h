@@ -2,10 +2,16 @@
 #ifndef CLIP_SEARCH_THUMBNAIL_H
 #define CLIP_SEARCH_THUMBNAIL_H
 
+#include <cairo.h>
 #include <gst/gst.h>
 
-/* Seeks @video to @pts, decodes that frame, scales it to @width pixels
- * wide (square pixels) and writes it to @png atomically. */
+/* Seeks @video to @pts, decodes that frame, turns it upright as a player
+ * shows it and scales it to @width pixels wide (square pixels): a new
+ * RGB24 surface, or NULL with @error set. */
+cairo_surface_t *search_grab_frame (const gchar * video, GstClockTime pts,
+    gint width, GError ** error);
+
+/* search_grab_frame(), written to @png atomically. */
 gboolean search_write_thumbnail (const gchar * video, GstClockTime pts,
     gint width, const gchar * png, GError ** error);
 

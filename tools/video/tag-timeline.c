@@ -3,12 +3,10 @@
  * label as the intensity of its stretch of the row, and the segments
  * outlined in the row of their label. Drawn with cairo. */
 #include "tag-outputs.h"
+#include "png-file.h"
 
 #include <cairo.h>
-#include <glib/gstdio.h>
-#include <errno.h>
 #include <math.h>
-#include <unistd.h>
 
 #define WIDTH 1200
 #define LEFT 200                /* label column */
@@ -61,10 +59,8 @@ tag_write_timeline (const gchar * path, const gchar * title,
   cairo_surface_t *surface =
       cairo_image_surface_create (CAIRO_FORMAT_RGB24, WIDTH, height);
   cairo_t *cr = cairo_create (surface);
-  cairo_status_t status;
-  gchar *tmp;
+  gboolean ok;
   guint i, l;
-  gint fd;
 
   if (end <= 0)
     end = 1;
@@ -114,28 +110,7 @@ tag_write_timeline (const gchar * path, const gchar * title,
   draw_axis (cr, end, plot_w, TOP + ROW * r->n_labels + 2);
   cairo_destroy (cr);
 
-  /* atomic: write a temporary file beside it, then rename */
-  tmp = g_strdup_printf ("%s.XXXXXX", path);
-  fd = g_mkstemp (tmp);
-  if (fd < 0) {
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-        "%s: %s", tmp, g_strerror (errno));
-    g_free (tmp);
-    cairo_surface_destroy (surface);
-    return FALSE;
-  }
-  close (fd);
-  g_chmod (tmp, 0644);          /* mkstemp made it 0600 */
-  status = cairo_surface_write_to_png (surface, tmp);
+  ok = png_file_write (surface, path, error);
   cairo_surface_destroy (surface);
-  if (status != CAIRO_STATUS_SUCCESS || g_rename (tmp, path) != 0) {
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO, "%s: %s", path,
-        status != CAIRO_STATUS_SUCCESS ? cairo_status_to_string (status) :
-        g_strerror (errno));
-    g_unlink (tmp);
-    g_free (tmp);
-    return FALSE;
-  }
-  g_free (tmp);
-  return TRUE;
+  return ok;
 }
