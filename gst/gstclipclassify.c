@@ -112,7 +112,7 @@ finish_inference (GstClipClassify * self, const GstClipStamp * stamp,
   float *probs = g_new (float, clip_label_set_size (set));
   guint top_k;
   gdouble threshold, ms, smoothing, hold;
-  gboolean post, changed;
+  gboolean post, attach, changed;
   GstBuffer *result;
   GstClipChange change = { NULL, };
 
@@ -123,6 +123,7 @@ finish_inference (GstClipClassify * self, const GstClipStamp * stamp,
   top_k = self->top_k;
   threshold = self->threshold;
   post = self->post_messages;
+  attach = self->attach_embedding;
   smoothing = self->smoothing;
   hold = self->hold;
   self->inferences++;
@@ -137,6 +138,9 @@ finish_inference (GstClipClassify * self, const GstClipStamp * stamp,
       probs, stamp->stream_time, smoothing, hold, threshold, &change);
 
   result = gst_clip_result_new (set, probs, top_k, threshold, stamp, ms);
+  if (attach)
+    gst_clip_classify_meta_set_embedding (gst_clip_result_get_meta (result),
+        embed, (guint) clip_label_set_embed_dim (set));
   g_free (probs);
   clip_label_set_unref (set);
 

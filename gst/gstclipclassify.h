@@ -57,6 +57,7 @@ struct _GstClipClassify
   ClipPrecision precision;
   ClipBackend backend;
   gboolean post_messages;
+  gboolean attach_embedding;
   GstClipClassifyRegion inference_region;
   gchar *object_class;
   guint min_roi_size;

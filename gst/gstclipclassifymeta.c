@@ -29,6 +29,8 @@ typedef struct
   gchar **labels;               /* n_results + 1, NULL-terminated */
   gdouble *scores;              /* n_results */
   GArray *regions;              /* RegionEntry; NULL until the first */
+  gfloat *embedding;            /* embed_dim; NULL unless asked for */
+  guint embed_dim;
 } ResultBlock;
 
 static void
@@ -49,6 +51,7 @@ result_block_clear (gpointer data)
   g_free (block->scores);
   if (block->regions)
     g_array_unref (block->regions);
+  g_free (block->embedding);
 }
 
 static ResultBlock *
@@ -380,4 +383,35 @@ gst_clip_classify_meta_get_region_top_label (const GstClipClassifyMeta *
   if (!r || !r->matched || r->n_results == 0)
     return NULL;
   return r->labels[0];
+}
+
+/* ---------------------------------------------------------- embedding */
+
+void
+gst_clip_classify_meta_set_embedding (GstClipClassifyMeta * meta,
+    const gfloat * embedding, guint dim)
+{
+  ResultBlock *block;
+
+  g_return_if_fail (meta != NULL && meta->priv != NULL);
+  g_return_if_fail (dim == 0 || embedding != NULL);
+
+  block = meta->priv;
+  g_free (block->embedding);
+  block->embedding = dim ? g_memdup2 (embedding, dim * sizeof (gfloat)) : NULL;
+  block->embed_dim = dim;
+}
+
+const gfloat *
+gst_clip_classify_meta_get_embedding (const GstClipClassifyMeta * meta,
+    guint * dim)
+{
+  const ResultBlock *block;
+
+  g_return_val_if_fail (meta != NULL, NULL);
+
+  block = meta->priv;
+  if (dim)
+    *dim = block ? block->embed_dim : 0;
+  return block ? block->embedding : NULL;
 }

@@ -251,6 +251,38 @@ GST_CLIP_CLASSIFY_META_API
 const gchar *gst_clip_classify_meta_get_region_top_label (const
     GstClipClassifyMeta * meta, guint index);
 
+/**
+ * gst_clip_classify_meta_set_embedding: (skip)
+ * @meta: a #GstClipClassifyMeta just made by
+ *     gst_buffer_add_clip_classify_meta() and not yet passed on
+ * @embedding: (array length=dim): the image embedding
+ * @dim: its length
+ *
+ * Keeps a copy of the L2-normalised image embedding the result was scored
+ * from (clipclassify attach-embedding=true), replacing one set before.
+ */
+GST_CLIP_CLASSIFY_META_API
+void gst_clip_classify_meta_set_embedding (GstClipClassifyMeta * meta,
+    const gfloat * embedding, guint dim);
+
+/**
+ * gst_clip_classify_meta_get_embedding:
+ * @meta: a #GstClipClassifyMeta
+ * @dim: (out): the length of the embedding (0 when there is none)
+ *
+ * The L2-normalised image embedding of the inferred frame, in the space
+ * of the model's text embeddings, when the element was asked for it
+ * (attach-embedding=true, full-frame mode): for search indexes,
+ * near-duplicate detection or labels added later. It is shared, like the
+ * scores, by every frame that carries the same result.
+ *
+ * Returns: (array length=dim) (transfer none) (nullable): the embedding,
+ *     or %NULL
+ */
+GST_CLIP_CLASSIFY_META_API
+const gfloat *gst_clip_classify_meta_get_embedding (const GstClipClassifyMeta *
+    meta, guint * dim);
+
 G_END_DECLS
 
 #endif /* __GST_CLIP_CLASSIFY_META_H__ */

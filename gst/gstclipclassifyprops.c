@@ -22,6 +22,7 @@
 #define DEFAULT_PROP_PRECISION CLIP_PRECISION_FP32
 #define DEFAULT_PROP_BACKEND CLIP_BACKEND_AUTO
 #define DEFAULT_PROP_POST_MESSAGES TRUE
+#define DEFAULT_PROP_ATTACH_EMBEDDING FALSE
 #define DEFAULT_PROP_TEXT_EMBEDDINGS NULL
 #define DEFAULT_PROP_LABEL_CACHE TRUE
 #define DEFAULT_PROP_INFERENCE_REGION GST_CLIP_CLASSIFY_REGION_FULL_FRAME
@@ -50,6 +51,7 @@ enum
   PROP_PRECISION,
   PROP_BACKEND,
   PROP_POST_MESSAGES,
+  PROP_ATTACH_EMBEDDING,
   PROP_FRAMES_SEEN,
   PROP_INFERENCES,
   PROP_FRAMES_SKIPPED,
@@ -158,6 +160,9 @@ gst_clip_classify_set_property (GObject * object, guint prop_id,
     case PROP_POST_MESSAGES:
       self->post_messages = g_value_get_boolean (value);
       break;
+    case PROP_ATTACH_EMBEDDING:
+      self->attach_embedding = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -250,6 +255,9 @@ gst_clip_classify_get_property (GObject * object, guint prop_id,
       break;
     case PROP_BACKEND:
       g_value_set_enum (value, self->backend);
+      break;
+    case PROP_ATTACH_EMBEDDING:
+      g_value_set_boolean (value, self->attach_embedding);
       break;
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, self->post_messages);
@@ -416,6 +424,14 @@ gst_clip_classify_install_properties (GObjectClass * gobject_class)
       g_param_spec_boolean ("post-messages", "Post messages",
           "Post a \"clipclassify\" element message per inference",
           DEFAULT_PROP_POST_MESSAGES, PLAYING_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_ATTACH_EMBEDDING,
+      g_param_spec_boolean ("attach-embedding", "Attach embedding",
+          "Keep the frame's L2-normalised image embedding in the "
+          "classification meta (gst_clip_classify_meta_get_embedding), for "
+          "search indexes and labels chosen later, at no extra inference "
+          "(full-frame mode; E floats per inference, shared by the frames "
+          "that carry the result)",
+          DEFAULT_PROP_ATTACH_EMBEDDING, PLAYING_FLAGS));
   g_object_class_install_property (gobject_class, PROP_FRAMES_SEEN,
       g_param_spec_uint64 ("frames-seen", "Frames seen",
           "Frames received since start", 0, G_MAXUINT64, 0, COUNTER_FLAGS));
@@ -449,6 +465,7 @@ gst_clip_classify_init_properties (GstClipClassify * self)
   self->precision = DEFAULT_PROP_PRECISION;
   self->backend = DEFAULT_PROP_BACKEND;
   self->post_messages = DEFAULT_PROP_POST_MESSAGES;
+  self->attach_embedding = DEFAULT_PROP_ATTACH_EMBEDDING;
   self->inference_region = DEFAULT_PROP_INFERENCE_REGION;
   self->min_roi_size = DEFAULT_PROP_MIN_ROI_SIZE;
   self->reclassify_interval = DEFAULT_PROP_RECLASSIFY_INTERVAL;
