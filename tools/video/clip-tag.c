@@ -19,6 +19,7 @@
 #include "tag-outputs.h"
 #include "tag-run.h"
 #include "tag-embeddings.h"
+#include "model-fingerprint.h"
 
 #define PROG "clip-tag"
 
@@ -46,7 +47,7 @@ typedef struct
   Options *o;
   TagSettings settings;
   gchar *settings_json;
-  TagEmbedder *embedder;        /* --embeddings */
+  gchar *fingerprint;           /* --embeddings: the model's */
   gchar *model_path;            /* --model or the element's default */
   GAsyncQueue *lines;           /* gchar *: finished-file lines for stderr */
   gint failed;                  /* atomic */
@@ -322,8 +323,8 @@ write_outputs (Run * run, Job * job, TagResult * res, GError ** error)
   gboolean ok = tag_write_jsonl (p[0], res, error) &&
       tag_write_vtt (p[1], res, segs, error) &&
       tag_write_timeline (p[2], title, res, segs, error) &&
-      (!run->embedder || tag_write_embeddings (p[4], job->input, res,
-          tag_embedder_fingerprint (run->embedder), run->model_path,
+      (!run->fingerprint || tag_write_embeddings (p[4], job->input, res,
+          run->fingerprint, run->model_path,
           run->settings_json, error)) &&
       tag_write_segments_json (p[3], job->input, res, segs,
       run->settings_json, error);
@@ -451,15 +452,20 @@ main (int argc, char **argv)
   /* options that map to properties newer elements have */
   {
     GstElement *probe = gst_element_factory_make ("clipclassify", NULL);
-    const gchar *names[] = { "text-embeddings", "precision" };
-    const gchar *values[] = { o.text_embeddings, o.precision };
+    const gchar *flags[] = { "text-embeddings", "precision", "embeddings" };
+    const gchar *names[] = { "text-embeddings", "precision",
+      "attach-embedding"
+    };
+    const gboolean given[] = { o.text_embeddings != NULL, o.precision != NULL,
+      o.embeddings
+    };
     guint k;
 
     for (k = 0; k < G_N_ELEMENTS (names); k++) {
-      if (values[k] && !g_object_class_find_property (G_OBJECT_GET_CLASS
+      if (given[k] && !g_object_class_find_property (G_OBJECT_GET_CLASS
               (probe), names[k])) {
         g_printerr ("%s: --%s: this clipclassify has no %s property "
-            "(too old)\n", PROG, names[k], names[k]);
+            "(too old)\n", PROG, flags[k], names[k]);
         gst_object_unref (probe);
         return 2;
       }
@@ -476,8 +482,8 @@ main (int argc, char **argv)
   run.model_path = g_canonicalize_filename (o.model ? o.model :
       CLIP_DEFAULT_MODEL_DIR, NULL);
   if (o.embeddings) {
-    run.embedder = tag_embedder_new (run.model_path, o.precision, &error);
-    if (!run.embedder) {
+    run.fingerprint = tools_model_fingerprint (run.model_path, &error);
+    if (!run.fingerprint) {
       g_printerr ("%s: %s\n", PROG, error->message);
       return 1;
     }
@@ -487,7 +493,7 @@ main (int argc, char **argv)
         .prompt = o.prompt,.prompt_file = o.prompt_file,
         .text_embeddings = o.text_embeddings,.precision = o.precision,
         .threshold = o.threshold,.threads = o.threads,.every = o.every,
-        .interval = (guint) o.interval,.embedder = run.embedder,
+        .interval = (guint) o.interval,.embed = o.embeddings,
         .upright = !o.no_rotate,
         .decode = o.decode && !strcmp (o.decode, "keyframes") ?
         TAG_DECODE_KEYFRAMES : TAG_DECODE_ALL,};
@@ -547,6 +553,6 @@ main (int argc, char **argv)
   g_async_queue_unref (run.lines);
   g_free (run.settings_json);
   g_free (run.model_path);
-  tag_embedder_free (run.embedder);
+  g_free (run.fingerprint);
   return status;
 }

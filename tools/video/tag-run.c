@@ -20,7 +20,7 @@ typedef struct
   GstElement *pipeline;
   GstElement *convert;
   gboolean linked_video;
-  TagEmbedder *embedder;
+  gboolean embed;
   GError *embed_error;
   GMutex lock;                  /* result, while the pipeline runs */
 } RunState;
@@ -100,24 +100,19 @@ on_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer data)
     if (idx)
       rec.scores[idx - 1] = meta->scores[i];
   }
-  if (st->embedder && meta->from_this_frame && !st->embed_error) {
-    GstCaps *caps = gst_pad_get_current_caps (pad);
-    GstVideoInfo vinfo;
-    GstVideoFrame vframe;
+  /* the embedding the element scored the frame from (attach-embedding) */
+  if (st->embed && meta->from_this_frame && !st->embed_error) {
+    guint dim;
+    const gfloat *e = gst_clip_classify_meta_get_embedding (meta, &dim);
 
-    rec.embedding = g_new (float, tag_embedder_dim (st->embedder));
-    if (!caps || !gst_video_info_from_caps (&vinfo, caps) ||
-        !gst_video_frame_map (&vframe, &vinfo, buf, GST_MAP_READ)) {
+    if (!e || (res->embed_dim && dim != (guint) res->embed_dim))
       g_set_error (&st->embed_error, GST_STREAM_ERROR,
-          GST_STREAM_ERROR_FORMAT, "cannot map frame %" G_GUINT64_FORMAT,
-          meta->inferred_frame);
-    } else {
-      tag_embedder_embed (st->embedder, &vframe, rec.embedding,
-          &st->embed_error);
-      gst_video_frame_unmap (&vframe);
+          GST_STREAM_ERROR_FAILED, "frame %" G_GUINT64_FORMAT " carries "
+          "no image embedding of the model's width", meta->inferred_frame);
+    else {
+      res->embed_dim = (gint) dim;
+      rec.embedding = g_memdup2 (e, dim * sizeof (gfloat));
     }
-    if (caps)
-      gst_caps_unref (caps);
   }
   ctx.width = res->width;
   ctx.height = res->height;
@@ -287,7 +282,7 @@ tag_run_file (const gchar * path, const TagSettings * s,
   st.pipeline = pipeline;
   st.path = path;
   st.progress = progress;
-  st.embedder = s->embedder;
+  st.embed = s->embed;
   st.label_index = g_hash_table_new (g_str_hash, g_str_equal);
   g_mutex_init (&st.lock);
   st.result = g_new0 (TagResult, 1);
@@ -313,6 +308,8 @@ tag_run_file (const gchar * path, const TagSettings * s,
     g_object_set (classify, "max-rate", 1.0 / s->every, NULL);
   g_object_set (classify, "interval", s->interval > 0 ? s->interval : 1,
       NULL);
+  if (s->embed)
+    g_object_set (classify, "attach-embedding", TRUE, NULL);
   g_signal_connect (dec, "pad-added", G_CALLBACK (on_pad_added), &st);
   g_signal_connect (dec, "no-more-pads", G_CALLBACK (on_no_more_pads), &st);
   pad = gst_element_get_static_pad (classify, "src");
@@ -382,8 +379,6 @@ stopped:
     g_clear_error (&st.embed_error);
     goto cleanup_fail;
   }
-  if (st.embedder)
-    st.result->embed_dim = tag_embedder_dim (st.embedder);
   if (st.result->records->len == 0) {
     g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
         "%s: no frame could be decoded", path);

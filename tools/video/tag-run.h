@@ -5,7 +5,6 @@
 
 #include <gst/gst.h>
 
-#include "tag-embedder.h"
 
 typedef enum
 {
@@ -24,7 +23,7 @@ typedef struct
   guint interval;               /* > 0: one inference per this many frames */
   TagDecode decode;
   gboolean upright;             /* apply the image-orientation tag */
-  TagEmbedder *embedder;        /* non-NULL: embed every inferred frame */
+  gboolean embed;               /* keep every inferred frame's embedding */
 } TagSettings;
 
 typedef struct
