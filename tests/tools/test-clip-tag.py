@@ -12,6 +12,9 @@ Then clip-search: the H.264 file tagged with --embeddings is searched for
 the bars and the ball (--image); the top moment of each must lie in the
 right interval, and searching with another model is an error.
 
+The model fingerprint must be cached, and recomputed when a model file
+changes.
+
 Last, orientation: a lossless H.264 MP4 of frames stored a quarter turn
 round, whose track matrix says (as a phone's does) to show them turned
 back, must give exactly the scores of the same frames stored upright, and
@@ -545,9 +548,45 @@ def test_search(h264):
         "--image", "--sheet", "START-END")), "clip-search --help is a manual")
 
 
+def test_fingerprint_cache(h264):
+    """The model fingerprint is kept in the cache with the files' sizes,
+    times and inodes: it must be the one computed here from the bytes, and
+    be computed again when a file of the model changes."""
+    copy = os.path.join(TMP, "model-copy")
+    shutil.copytree(MODEL, copy)
+    env = dict(os.environ, XDG_CACHE_HOME=os.path.join(TMP, "xdg"))
+    cache_dir = os.path.join(TMP, "xdg", "clipclassify", "fingerprints")
+
+    def tagged_fingerprint(out):
+        r = subprocess.run([CLIP_TAG, "--model", copy, "--labels", LABELS,
+                            "--embeddings", "-q", "-o", out, h264],
+                           capture_output=True, text=True, timeout=300,
+                           env=env)
+        if r.returncode != 0:
+            return f"clip-tag failed: {r.stderr.strip()}"
+        meta, _ = read_safetensors(os.path.join(
+            out, "h264.mp4.embeddings.safetensors"))
+        return meta["model_fingerprint"]
+
+    first = tagged_fingerprint(os.path.join(TMP, "fp1"))
+    cached = [open(os.path.join(cache_dir, f)).readline().strip()
+              for f in os.listdir(cache_dir)] if os.path.isdir(cache_dir) else []
+    again = tagged_fingerprint(os.path.join(TMP, "fp2"))
+    ok(first == fingerprint(copy) and cached == [first] and again == first,
+       f"the fingerprint is cached as computed from the bytes ({first}, "
+       f"cache {cached}, again {again})")
+    # the same model, one byte more: another fingerprint
+    with open(os.path.join(copy, "config.json"), "a") as f:
+        f.write("\n")
+    changed = tagged_fingerprint(os.path.join(TMP, "fp3"))
+    ok(changed == fingerprint(copy) and changed != first,
+       f"a changed model file is hashed again ({changed})")
+
+
 try:
     main()
     test_search(os.path.join(TMP, "h264.mp4"))
+    test_fingerprint_cache(os.path.join(TMP, "h264.mp4"))
     test_orientation()
 finally:
     shutil.rmtree(TMP, ignore_errors=True)

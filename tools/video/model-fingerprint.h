@@ -14,7 +14,10 @@
 
 /* "sha256:HEX" over the checkpoint: for a .safetensors file its bytes; for
  * a directory the name and bytes of each of its .safetensors, .json and
- * .txt files in name order (weights, config, vocabulary, merges). */
+ * .txt files in name order (weights, config, vocabulary, merges). A ViT-L
+ * takes seconds to hash, so the result is kept in
+ * $XDG_CACHE_HOME/clipclassify/fingerprints/ with each file's size, times,
+ * inode and device, and reused while none of those has changed. */
 gchar *tools_model_fingerprint (const gchar * path, GError ** error);
 
 #endif
