@@ -10,7 +10,8 @@ for p in model labels labels-file prompt prompt-file interval max-rate \
     top-k threshold mode threads post-messages frames-seen inferences \
     frames-skipped last-inference-ms text-embeddings label-cache \
     inference-region object-class min-roi-size reclassify-interval \
-    smoothing hold batch-size batch-timeout; do
+    smoothing hold batch-size batch-timeout precision backend \
+    attach-embedding; do
   echo "$out" | grep -q "^  $p  *:" || { echo "no property $p"; missing=1; }
 done
 # clippublish too
