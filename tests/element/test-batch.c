@@ -1,8 +1,9 @@
 /* test-batch.c: batch-size / batch-timeout. Four instances on one model
  * share one batch; each must get exactly the result the engine gives for
- * its own picture fed alone (no element code), in sync and async mode, and
- * a lone stream must not wait for partners that never come. That batches
- * really formed is read from the batcher's debug log. */
+ * its own picture fed alone (no element code), in sync and async mode,
+ * and with attach-embedding its own picture's embedding, and a lone
+ * stream must not wait for partners that never come. That batches really
+ * formed is read from the batcher's debug log. */
 #include <math.h>
 #include <string.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -27,6 +28,8 @@ static const char *names[N_STREAMS] = { "astronaut.png", "chelsea.png",
 
 static GdkPixbuf *pics[N_STREAMS];
 static double want[N_STREAMS][N_LABELS];
+static float want_embed[N_STREAMS][1024];
+static int embed_dim;
 static gint full_batches;
 
 static void
@@ -65,6 +68,9 @@ load_pictures (void)
     g_assert_true (clip_preprocess (m, &img, input, NULL));
     g_assert_true (clip_vision_encode (ws, input, 1, embed, TRUE, NULL));
     clip_label_set_score (set, embed, NULL, probs);
+    embed_dim = clip_model_embed_dim (m);
+    g_assert_cmpint (embed_dim, <=, 1024);
+    memcpy (want_embed[i], embed, embed_dim * sizeof (float));
     for (k = 0; k < N_LABELS; k++)
       want[i][k] = probs[k];
     g_free (rel);
@@ -92,15 +98,23 @@ picture_frame (guint i, GstCaps ** caps)
   return b;
 }
 
+/* The scores and, attached, the embedding of picture @pic. */
 static void
 assert_probs (GstClipClassifyMeta * meta, guint pic)
 {
+  const gfloat *embed;
+  guint dim;
   int k;
 
   g_assert_nonnull (meta);
   for (k = 0; k < N_LABELS; k++)
     g_assert_cmpfloat (fabs (gst_clip_classify_meta_get_score (meta,
                 labels[k]) - want[pic][k]), <=, TOLERANCE);
+  embed = gst_clip_classify_meta_get_embedding (meta, &dim);
+  g_assert_nonnull (embed);
+  g_assert_cmpuint (dim, ==, (guint) embed_dim);
+  for (k = 0; k < embed_dim; k++)
+    g_assert_cmpfloat (fabs (embed[k] - want_embed[pic][k]), <=, TOLERANCE);
 }
 
 typedef struct
@@ -127,7 +141,7 @@ stream_harness (guint pic, const char *mode, const char *timeout)
 {
   GstHarness *h = element_harness_new (NULL, "labels", LABELS, "prompt",
       "{}", "top-k", "0", "mode", mode, "batch-size", "4", "batch-timeout",
-      timeout, "label-cache", "false", NULL);
+      timeout, "label-cache", "false", "attach-embedding", "true", NULL);
   GstCaps *caps;
 
   gst_buffer_unref (picture_frame (pic, &caps));
