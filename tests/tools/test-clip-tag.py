@@ -242,6 +242,9 @@ def main():
 
     rc, _, err = tag("--every", "1", "--interval", "3", h264)
     ok(rc == 2 and "alternatives" in err, "bad options: exit status 2")
+    rc, _, err = tag("--precision", "fp16", "-o", out_e, h264)
+    ok(rc == 2 and "fp32, bf16, int8" in err, f"an unknown --precision is "
+       f"refused, naming the ones there are ({err.strip()})")
     # options for element properties that may not exist yet
     inspect = subprocess.run(["gst-inspect-1.0", "clipclassify"],
                              capture_output=True, text=True).stdout

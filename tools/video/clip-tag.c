@@ -425,6 +425,32 @@ draw_progress (Job * jobs, guint n, guint finished)
   g_string_free (s, TRUE);
 }
 
+/* Whether @value names one of the values of @element's enum property
+ * @name; if not, says which names there are. */
+static gboolean
+known_nick (GstElement * element, const gchar * name, const gchar * value)
+{
+  GParamSpec *ps = g_object_class_find_property (G_OBJECT_GET_CLASS (element),
+      name);
+  GEnumClass *ec;
+  GString *nicks;
+  guint i;
+
+  if (!G_IS_PARAM_SPEC_ENUM (ps))
+    return TRUE;
+  ec = G_PARAM_SPEC_ENUM (ps)->enum_class;
+  if (g_enum_get_value_by_nick (ec, value))
+    return TRUE;
+  nicks = g_string_new (NULL);
+  for (i = 0; i < ec->n_values; i++)
+    g_string_append_printf (nicks, "%s%s", i ? ", " : "",
+        ec->values[i].value_nick);
+  g_printerr ("%s: --%s: \"%s\" is not one of %s\n", PROG, name, value,
+      nicks->str);
+  g_string_free (nicks, TRUE);
+  return FALSE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -469,6 +495,10 @@ main (int argc, char **argv)
         gst_object_unref (probe);
         return 2;
       }
+    }
+    if (o.precision && !known_nick (probe, "precision", o.precision)) {
+      gst_object_unref (probe);
+      return 2;
     }
     gst_object_unref (probe);
   }
