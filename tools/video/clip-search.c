@@ -421,6 +421,7 @@ main (int argc, char **argv)
           peak);
       goto failed;
     }
+    /* held for the sheet only: thumbnails alone need one at a time */
     g_ptr_array_add (frames, frame);
     if (thumbs) {
       gchar *base = g_path_get_basename (moment_video (mo));
@@ -433,6 +434,8 @@ main (int argc, char **argv)
       if (!png_file_write (frame, png, &error))
         goto failed;
     }
+    if (!sheet)
+      g_ptr_array_remove_index (frames, frames->len - 1);
   }
   if (sheet && !write_sheet (moments, frames, sheet, &error))
     goto failed;
