@@ -406,7 +406,9 @@ gst_clip_classify_install_properties (GObjectClass * gobject_class)
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
           "Threads per inference, this element's own (0 = one for small "
-          "models, all cores otherwise; more than the cores is clamped)", 0,
+          "models, all cores otherwise; more than the cores is clamped). "
+          "Instances sharing batches (batch-size > 1) run them with the "
+          "threads of the first to start", 0,
           1024, DEFAULT_PROP_THREADS, READY_FLAGS));
   g_object_class_install_property (gobject_class, PROP_PRECISION,
       g_param_spec_enum ("precision", "Precision",
