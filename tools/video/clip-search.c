@@ -314,7 +314,7 @@ main (int argc, char **argv)
         "Write a PNG of each moment's best frame into DIR", "DIR"},
     {"sheet", 0, 0, G_OPTION_ARG_FILENAME, &sheet,
         "Write one PNG of all the moments, best first, each best frame "
-          "captioned with its rank, video, times and score", "FILE.png"},
+          "captioned with its rank, video, score and times", "FILE.png"},
     {"thumbnail-width", 0, 0, G_OPTION_ARG_INT, &thumb_width,
         "Width of the thumbnails in pixels (default 320)", "PIXELS"},
     {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,

@@ -1,6 +1,5 @@
-/* search-thumbnail.c: seek + decode one frame, keep or save it with cairo. */
+/* search-thumbnail.c: seek + decode one frame into a cairo surface. */
 #include "search-thumbnail.h"
-#include "png-file.h"
 
 #include <gst/video/video.h>
 #include <string.h>
@@ -111,18 +110,4 @@ search_grab_frame (const gchar * video, GstClockTime pts, gint width,
   gst_object_unref (sink);
   gst_object_unref (pipeline);
   return surface;
-}
-
-gboolean
-search_write_thumbnail (const gchar * video, GstClockTime pts, gint width,
-    const gchar * png, GError ** error)
-{
-  cairo_surface_t *surface = search_grab_frame (video, pts, width, error);
-  gboolean ok;
-
-  if (!surface)
-    return FALSE;
-  ok = png_file_write (surface, png, error);
-  cairo_surface_destroy (surface);
-  return ok;
 }

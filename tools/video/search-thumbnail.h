@@ -1,4 +1,4 @@
-/* search-thumbnail.h: one decoded frame of a video as a small PNG. */
+/* search-thumbnail.h: one decoded frame of a video as a small picture. */
 #ifndef CLIP_SEARCH_THUMBNAIL_H
 #define CLIP_SEARCH_THUMBNAIL_H
 
@@ -10,9 +10,5 @@
  * RGB24 surface, or NULL with @error set. */
 cairo_surface_t *search_grab_frame (const gchar * video, GstClockTime pts,
     gint width, GError ** error);
-
-/* search_grab_frame(), written to @png atomically. */
-gboolean search_write_thumbnail (const gchar * video, GstClockTime pts,
-    gint width, const gchar * png, GError ** error);
 
 #endif
