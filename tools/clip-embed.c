@@ -55,7 +55,8 @@ typedef struct {
   GArray *text_lens;          /* size_t bytes of each */
   JsonNode *texts_doc;
   float *pixels;              /* [n_images, 3, R, R]: --pixels, or the
-                                 --image files when --pixels-out wants them */
+                                 --image files when --pixels-out wants them
+                                 (filled as they are embedded) */
   size_t n_images;
   float *image_embeds;        /* [n_images, E] */
   float *text_embeds;         /* [n_texts, E] */
@@ -413,22 +414,6 @@ load_pixels (const ClipModel *model, const char *path, Results *r,
 }
 
 static gboolean
-preprocess_images (const ClipModel *model, char **paths, gboolean upright,
-    Results *r, GError **error)
-{
-  size_t input_size = clip_model_input_size (model);
-  size_t i;
-
-  r->n_images = g_strv_length (paths);
-  r->pixels = g_new (float, r->n_images * input_size);
-  for (i = 0; i < r->n_images; i++)
-    if (!image_file_preprocess (model, paths[i], upright,
-            r->pixels + i * input_size, error))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 tokenize_texts (const ClipModel *model, Results *r, GError **error)
 {
   size_t context = (size_t) clip_model_context_length (model);
@@ -451,8 +436,9 @@ tokenize_texts (const ClipModel *model, Results *r, GError **error)
 }
 
 /* Decodes, preprocesses and embeds the --image files a batch at a time,
- * so that memory does not grow with their number; with --verbose, says
- * how far it has got about once a second. */
+ * so that memory does not grow with their number (unless --pixels-out
+ * keeps every file's pixels in r->pixels); with --verbose, says how far
+ * it has got about once a second. */
 static gboolean
 encode_image_files (const ClipModel *model, ClipWorkspace *ws,
     const Options *o, Results *r, GError **error)
@@ -460,13 +446,18 @@ encode_image_files (const ClipModel *model, ClipWorkspace *ws,
   size_t input_size = clip_model_input_size (model);
   size_t embed_dim = (size_t) clip_model_embed_dim (model);
   size_t batch = MIN (r->n_images, MAX_IMAGE_BATCH);
-  float *pixels = g_new (float, batch * input_size);
+  float *scratch = NULL, *pixels;
   gint64 said = g_get_monotonic_time ();
   gboolean ok = TRUE;
   size_t i, j, k;
 
+  if (o->pixels_out)
+    r->pixels = g_new (float, r->n_images * input_size);
+  else
+    scratch = g_new (float, batch * input_size);
   for (i = 0; ok && i < r->n_images; i += k) {
     k = MIN (batch, r->n_images - i);
+    pixels = scratch ? scratch : r->pixels + i * input_size;
     for (j = 0; ok && j < k; j++)
       ok = image_file_preprocess (model, o->image_paths[i + j],
           !o->no_rotate, pixels + j * input_size, error);
@@ -480,7 +471,7 @@ encode_image_files (const ClipModel *model, ClipWorkspace *ws,
       said = g_get_monotonic_time ();
     }
   }
-  g_free (pixels);
+  g_free (scratch);
   return ok;
 }
 
@@ -499,11 +490,11 @@ encode_all (ClipModel *model, const Options *o, Results *r, GError **error)
 
   if (r->n_images > 0) {
     r->image_embeds = g_new (float, r->n_images * embed_dim);
-    if (r->pixels)
+    if (o->image_paths)
+      ok = encode_image_files (model, ws, o, r, error);
+    else
       ok = clip_vision_encode (ws, r->pixels, (int) r->n_images,
           r->image_embeds, o->normalize, error);
-    else
-      ok = encode_image_files (model, ws, o, r, error);
   }
   /* An empty --texts-json array still gives a (0, E) output. */
   r->text_embeds = g_new0 (float, (size_t) MAX (r->texts->len, 1) * embed_dim);
@@ -603,14 +594,9 @@ run (const Options *o, const char **file_at_fault, GError **error)
   *file_at_fault = NULL;
   if (o->pixels_path && !load_pixels (model, o->pixels_path, &r, error))
     goto out;
-  /* The files are read as they are embedded, unless all their pixels are
-   * to be saved. */
-  if (o->image_paths) {
+  /* The files are read as they are embedded (encode_image_files). */
+  if (o->image_paths)
     r.n_images = g_strv_length (o->image_paths);
-    if (o->pixels_out && !preprocess_images (model, o->image_paths,
-            !o->no_rotate, &r, error))
-      goto out;
-  }
   if (!tokenize_texts (model, &r, error))
     goto out;
 
