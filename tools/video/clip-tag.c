@@ -425,22 +425,32 @@ draw_progress (Job * jobs, guint n, guint finished)
   g_string_free (s, TRUE);
 }
 
-/* Whether @value names one of the values of @element's enum property
- * @name; if not, says which names there are. */
+/* Whether @element's property @name takes @value as tag-run sets it
+ * (gst_util_set_object_arg, which only logs a warning for a value it cannot
+ * parse); if not, says so, naming an enum's values. */
 static gboolean
-known_nick (GstElement * element, const gchar * name, const gchar * value)
+property_accepts (GstElement * element, const gchar * name,
+    const gchar * value)
 {
   GParamSpec *ps = g_object_class_find_property (G_OBJECT_GET_CLASS (element),
       name);
-  GEnumClass *ec;
+  GValue v = G_VALUE_INIT;
   GString *nicks;
+  GEnumClass *ec;
+  gboolean ok;
   guint i;
 
-  if (!G_IS_PARAM_SPEC_ENUM (ps))
+  g_value_init (&v, ps->value_type);
+  ok = gst_value_deserialize_with_pspec (&v, value, ps);
+  g_value_unset (&v);
+  if (ok)
     return TRUE;
+  if (!G_IS_PARAM_SPEC_ENUM (ps)) {
+    g_printerr ("%s: --%s: \"%s\" is not a valid value\n", PROG, name,
+        value);
+    return FALSE;
+  }
   ec = G_PARAM_SPEC_ENUM (ps)->enum_class;
-  if (g_enum_get_value_by_nick (ec, value))
-    return TRUE;
   nicks = g_string_new (NULL);
   for (i = 0; i < ec->n_values; i++)
     g_string_append_printf (nicks, "%s%s", i ? ", " : "",
@@ -496,7 +506,8 @@ main (int argc, char **argv)
         return 2;
       }
     }
-    if (o.precision && !known_nick (probe, "precision", o.precision)) {
+    /* found above: checked as the element will parse it */
+    if (o.precision && !property_accepts (probe, "precision", o.precision)) {
       gst_object_unref (probe);
       return 2;
     }
