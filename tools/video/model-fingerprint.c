@@ -24,9 +24,9 @@ compare_names (gconstpointer a, gconstpointer b)
 }
 
 /* The files hashed, in order: the names of a directory's .safetensors,
- * .json and .txt files, sorted; or @path itself. */
+ * .json and .txt files, sorted (@is_dir TRUE); or @path itself. */
 static GPtrArray *
-list_files (const gchar * path, GError ** error)
+list_files (const gchar * path, gboolean * is_dir, GError ** error)
 {
   GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
   GPtrArray *names;
@@ -34,7 +34,8 @@ list_files (const gchar * path, GError ** error)
   const gchar *name;
   guint i;
 
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR)) {
+  *is_dir = g_file_test (path, G_FILE_TEST_IS_DIR);
+  if (!*is_dir) {
     g_ptr_array_add (files, g_strdup (path));
     return files;
   }
@@ -63,15 +64,15 @@ list_files (const gchar * path, GError ** error)
 }
 
 static gchar *
-compute (const gchar * path, GPtrArray * files, GError ** error)
+compute (GPtrArray * files, gboolean is_dir, GError ** error)
 {
   GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
-  gboolean dir = g_file_test (path, G_FILE_TEST_IS_DIR), ok = TRUE;
+  gboolean ok = TRUE;
   gchar *result = NULL;
   guint i;
 
   for (i = 0; ok && i < files->len; i++) {
-    if (dir) {
+    if (is_dir) {
       gchar *base = g_path_get_basename (files->pdata[i]);
 
       g_checksum_update (sum, (const guchar *) base, strlen (base) + 1);
@@ -129,7 +130,8 @@ cache_path (const gchar * path)
 gchar *
 tools_model_fingerprint (const gchar * path, GError ** error)
 {
-  GPtrArray *files = list_files (path, error);
+  gboolean is_dir;
+  GPtrArray *files = list_files (path, &is_dir, error);
   gchar *now, *cache, *cached = NULL, *result = NULL;
 
   if (!files)
@@ -147,7 +149,7 @@ tools_model_fingerprint (const gchar * path, GError ** error)
     g_free (cached);
   }
   if (!result) {
-    result = compute (path, files, error);
+    result = compute (files, is_dir, error);
     if (result && now) {
       gchar *dir = g_path_get_dirname (cache);
       gchar *text = g_strconcat (result, "\n", now, NULL);
