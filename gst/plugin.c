@@ -1,4 +1,5 @@
-/* plugin.c: registers the clipclassify and clippublish elements. */
+/* plugin.c: registers the clipclassify, clipoverlay and clippublish
+ * elements. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -7,6 +8,7 @@
 
 #include "gstclipclassify.h"
 #include "gstclipclassifymeta.h"
+#include "gstclipoverlay.h"
 #include "gstclippublish.h"
 
 GST_DEBUG_CATEGORY_STATIC (clip_engine_debug);
@@ -45,6 +47,7 @@ plugin_init (GstPlugin * plugin)
 
   gst_clip_classify_meta_get_info ();
   return GST_ELEMENT_REGISTER (clipclassify, plugin) &&
+      GST_ELEMENT_REGISTER (clipoverlay, plugin) &&
       GST_ELEMENT_REGISTER (clippublish, plugin);
 }
 

@@ -1,9 +1,10 @@
 #!/bin/sh
 # check-debs.sh DIR: lintian on the Debian packages in DIR (built by
 # tools/build-deb.sh), then installs them (as root) and runs, from the
-# installed files only: gst-inspect-1.0 clipclassify, the demo on the
-# installed default model, the docs/meta.md example compiled against the
-# -dev package, and clip-embed --help.
+# installed files only: gst-inspect-1.0 on the three elements, the demo
+# (clipclassify and clipoverlay) on the installed default model, the
+# docs/meta.md example compiled against the -dev package, and
+# clip-embed --help.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -31,6 +32,8 @@ env -u GST_PLUGIN_PATH -u GST_PLUGIN_PATH_1_0 -u GST_PLUGIN_SYSTEM_PATH \
   owner=$(dpkg -S "$(realpath "$plugin")")
   echo "clipclassify: $owner"
   gst-inspect-1.0 clipclassify >/dev/null
+  gst-inspect-1.0 clipoverlay >/dev/null
+  gst-inspect-1.0 clippublish >/dev/null
 
   sh "$top/pipelines/demo.sh" --num-buffers 120 >"$tmp/demo.txt"
   cat "$tmp/demo.txt"

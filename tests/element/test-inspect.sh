@@ -1,6 +1,6 @@
 #!/bin/sh
 # gst-inspect-1.0 finds clipclassify in the build tree and documents every
-# property the docs promise.
+# property the docs promise, of its three elements.
 set -u
 out=$(gst-inspect-1.0 clipclassify 2>&1) || { echo "$out"; exit 1; }
 echo "$out" | grep -q "Filename.*$CLIPCLASSIFY_PLUGIN_DIR/libgstclipclassify.so" ||
@@ -20,5 +20,10 @@ for p in location append mqtt-host mqtt-port mqtt-topic mqtt-client-id \
     mqtt-qos max-queue reconnect-max drain-timeout source-id published \
     dropped connected; do
   echo "$out" | grep -q "^  $p  *:" || { echo "clippublish: no property $p"; missing=1; }
+done
+# and clipoverlay
+out=$(gst-inspect-1.0 clipoverlay 2>&1) || { echo "$out"; exit 1; }
+for p in silent position max-labels font-size; do
+  echo "$out" | grep -q "^  $p  *:" || { echo "clipoverlay: no property $p"; missing=1; }
 done
 exit $missing
