@@ -7,15 +7,16 @@
 
 Every two seconds the test source switches to another pattern; the
 classifier (async mode, so the video never stutters) names what it sees
-and the name is drawn over the picture with textoverlay. The default
+and clipoverlay draws its top labels and their probabilities over the
+picture. The default
 labels are the classes of the bundled demo model; with a real CLIP
 checkpoint pass your own labels and a real --source.
 
 Pipeline:
 
   videotestsrc is-live=true ! video/x-raw,width=640,height=480 !
-  videoconvert ! clipclassify mode=async ! videoconvert !
-  textoverlay ! videoconvert ! autovideosink
+  videoconvert ! clipclassify mode=async ! clipoverlay !
+  videoconvert ! autovideosink
 """
 
 import argparse
@@ -49,9 +50,7 @@ def build_pipeline(args):
                                 f"is-live=true num-buffers={args.num_buffers}")
     description = (
         f"{source} ! videoconvert ! clipclassify name=classify ! "
-        "videoconvert ! textoverlay name=overlay valignment=top "
-        "halignment=left font-desc=\"Sans 28\" shaded-background=true ! "
-        f"videoconvert ! {args.sink}")
+        f"clipoverlay ! videoconvert ! {args.sink}")
     pipeline = Gst.parse_launch(description)
     clipresults.configure_classifier(
         pipeline.get_by_name("classify"), args, mode="async",
@@ -82,7 +81,6 @@ def main():
     except Exception as e:
         print(f"demo: {e}", file=sys.stderr)
         return 2
-    overlay = pipeline.get_by_name("overlay")
     patterns = pipeline.get_by_name("patterns")
     loop = GLib.MainLoop()
     state = {"status": 0, "index": 0, "shown": None}
@@ -98,7 +96,6 @@ def main():
         if result:
             text = (f"{result['label']}  {result['score']:.2f}"
                     if result["matched"] else "?")
-            overlay.set_property("text", text)
             if text.split("  ")[0] != state["shown"]:
                 state["shown"] = text.split("  ")[0]
                 print(f"frame {result['frame']:5d}: {text}", flush=True)
