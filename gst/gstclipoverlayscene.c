@@ -25,6 +25,9 @@
 #define NOMATCH_G (0x9e / 255.0)
 #define NOMATCH_B (0x9e / 255.0)
 #define PANEL_ALPHA 0.6
+/* Region coordinates are clamped here: far outside any frame, and within
+ * the range of cairo's fixed-point numbers. */
+#define MAX_COORDINATE (1u << 22)
 
 typedef struct
 {
@@ -139,10 +142,10 @@ scene_add_regions (GstClipOverlayScene * scene,
       continue;
     roi_rectangle_now (buffer, id, roi_type, &x, &y, &w, &h);
     item = scene_add_item (scene, TRUE, matched);
-    item->x = (gint) MIN (x, (guint) G_MAXINT);
-    item->y = (gint) MIN (y, (guint) G_MAXINT);
-    item->width = (gint) MIN (w, (guint) G_MAXINT);
-    item->height = (gint) MIN (h, (guint) G_MAXINT);
+    item->x = (gint) MIN (x, MAX_COORDINATE);
+    item->y = (gint) MIN (y, MAX_COORDINATE);
+    item->width = (gint) MIN (w, MAX_COORDINATE);
+    item->height = (gint) MIN (h, MAX_COORDINATE);
     g_string_append_printf (scene->key, "%d,%d,%d,%d|", item->x, item->y,
         item->width, item->height);
     label = gst_clip_classify_meta_get_region_result (meta, i, 0, &score);

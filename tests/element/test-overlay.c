@@ -357,8 +357,9 @@ test_yuv_formats (void)
 static void
 test_tiny_frames_and_huge_text (void)
 {
-  /* Panels and tags larger than the frame are cut at its edges; nothing
-   * is drawn outside it, whatever the sizes. */
+  /* Panels, regions and tags larger than the frame, up to the largest
+   * rectangles a meta holds, are cut at its edges: nothing is written
+   * outside the frame (the valgrind and sanitizer runs would see it). */
   const char *sizes[] = { "1,1", "3,5", "64,48" };
 
   for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
@@ -381,6 +382,10 @@ test_tiny_frames_and_huge_text (void)
         0, TRUE, 1.0);
     gst_clip_classify_meta_add_region (meta, 5, NULL, 0, 0, 10000, 10000, 1,
         labels, scores, TRUE);
+    gst_clip_classify_meta_add_region (meta, 6, NULL, 0, 0, G_MAXUINT,
+        G_MAXUINT, 1, labels, scores, FALSE);
+    gst_clip_classify_meta_add_region (meta, 7, NULL, G_MAXUINT, G_MAXUINT,
+        G_MAXUINT, G_MAXUINT, 1, labels, scores, TRUE);
     out = gst_harness_push_and_pull (h, in);
     g_assert_cmpuint (gst_buffer_get_size (out), ==,
         GST_VIDEO_INFO_SIZE (&info));
