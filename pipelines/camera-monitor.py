@@ -14,13 +14,14 @@ label becomes the top one with at least --min-score. Ctrl-C stops.
 Pipeline (with the default source and display):
 
   v4l2src ! queue leaky=downstream max-size-buffers=1 ! videoconvert !
-  clipclassify mode=async ! videoconvert ! autovideosink
+  clipclassify mode=async ! clipoverlay ! videoconvert ! autovideosink
 
 The leaky queue sits right after the camera: if anything downstream
 stalls (a slow display), the oldest frame is dropped instead of the
 capture thread blocking, so what is classified and shown stays current.
 --source replaces "v4l2src" (e.g. "videotestsrc is-live=true" without a
-camera); --no-display ends the pipeline in fakesink.
+camera); --no-display ends the pipeline in fakesink. In the window,
+clipoverlay draws the (smoothed) top labels with their probabilities.
 """
 
 import argparse
@@ -41,7 +42,7 @@ LEAKY_QUEUE = ("queue leaky=downstream max-size-buffers=1 max-size-bytes=0 "
 
 def build_pipeline(args):
     display = ("fakesink sync=false" if args.no_display
-               else "videoconvert ! autovideosink")
+               else "clipoverlay ! videoconvert ! autovideosink")
     description = (f"{args.source} ! {LEAKY_QUEUE} ! videoconvert ! "
                    f"clipclassify name=classify ! {display}")
     pipeline = Gst.parse_launch(description)
