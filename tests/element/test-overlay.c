@@ -17,6 +17,8 @@ static const guint8 NOMATCH_RGB[3] = { 0x9e, 0x9e, 0x9e };
 
 #define W 320
 #define H 240
+/* The "bottom-right" value of the position property. */
+#define GST_CLIP_OVERLAY_TEST_BOTTOM_RIGHT 3
 
 /* A W x H BGRx frame of one grey level, its padding bytes 0xff as
  * videoconvert and most sources write them (GStreamer's blending reads
@@ -397,6 +399,60 @@ test_tiny_frames_and_huge_text (void)
 }
 
 static void
+test_changes_while_streaming (void)
+{
+  /* A property set while playing applies to the next frame, and a new
+   * frame size or format mid-stream is drawn on as such. */
+  GstHarness *h = overlay_harness ("clipoverlay font-size=14", "BGRx");
+  GstElement *overlay = gst_harness_find_element (h, "clipoverlay");
+  GstBuffer *in, *out;
+  GstMapInfo map;
+  guint box[4];
+
+  for (guint round = 0; round < 2; round++) {
+    in = flat_frame (0x30);
+    add_frame_meta (in, TRUE);
+    out = gst_harness_push_and_pull (h, in);
+    g_assert_true (gst_buffer_map (out, &map, GST_MAP_READ));
+    changed_pixels (map.data, 0x30, box);
+    if (round == 0) {
+      g_assert_cmpuint (box[2], <=, W / 2 + W / 4);
+      g_assert_cmpuint (box[3], <=, H / 2);
+    } else {
+      g_assert_cmpuint (box[0], >=, W / 2);
+      g_assert_cmpuint (box[1], >=, H / 2);
+    }
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+    g_object_set (overlay, "position", GST_CLIP_OVERLAY_TEST_BOTTOM_RIGHT,
+        NULL);
+  }
+
+  /* Now GRAY8 at twice the size: the panel is in the new frame's corner
+   * and the rest of it untouched. */
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=640,"
+      "height=480,framerate=30/1");
+  in = gst_buffer_new_allocate (NULL, 640 * 480, NULL);
+  gst_buffer_memset (in, 0, 0x30, 640 * 480);
+  add_frame_meta (in, TRUE);
+  out = gst_harness_push_and_pull (h, in);
+  g_assert_true (gst_buffer_map (out, &map, GST_MAP_READ));
+  g_assert_cmpuint (map.size, ==, 640 * 480);
+  for (guint y = 0; y < 480; y++)
+    for (guint x = 0; x < 640; x++)
+      if (map.data[y * 640 + x] != 0x30) {
+        g_assert_cmpuint (x, >=, 320);
+        g_assert_cmpuint (y, >=, 240);
+      }
+  /* Inside the panel's margin, near the frame's corner: darkened. */
+  g_assert_cmpuint (map.data[469 * 640 + 629], <, 0x30);
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+  gst_object_unref (overlay);
+  gst_harness_teardown (h);
+}
+
+static void
 test_after_clipclassify (void)
 {
   /* The real thing: clipclassify's results drawn while playing, the
@@ -482,6 +538,8 @@ main (int argc, char **argv)
   g_test_add_func ("/clipoverlay/yuv-formats", test_yuv_formats);
   g_test_add_func ("/clipoverlay/tiny-frames-and-huge-text",
       test_tiny_frames_and_huge_text);
+  g_test_add_func ("/clipoverlay/changes-while-streaming",
+      test_changes_while_streaming);
   g_test_add_func ("/clipoverlay/after-clipclassify", test_after_clipclassify);
   return g_test_run ();
 }
