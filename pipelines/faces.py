@@ -11,9 +11,11 @@ frame:
   frame     0  face 175,64 97x97  smiling 0.81
 
 --source replaces "filesrc location=FILE ! decodebin" by any gst-launch
-source description. --json prints the bus messages as JSON lines. Frames
-are turned upright as players show them, from the source's
-image-orientation tag; --no-rotate detects on them as stored.
+source description (e.g. "v4l2src" for a camera). --display shows the
+video with each face outlined and labelled by clipoverlay. --json prints
+the bus messages as JSON lines. Frames are turned upright as players show
+them, from the source's image-orientation tag; --no-rotate detects on
+them as stored.
 """
 
 import argparse
@@ -29,6 +31,10 @@ from clipresults import Gst  # noqa: E402
 
 def build_pipeline(args):
     source = args.source or "filesrc name=file ! decodebin"
+    # --display: the faces outlined and labelled by clipoverlay, in a
+    # window, in time; else as fast as the frames come.
+    sink = ("clipoverlay ! videoconvert ! autovideosink" if args.display
+            else "fakesink sync=false")
     # imagefreeze turns a still picture into a short stream; videorate is
     # harmless on video.
     description = (f"{source} ! videoconvert ! {clipresults.upright(args)}"
@@ -36,7 +42,7 @@ def build_pipeline(args):
                    f"min-size-width={args.min_face} "
                    f"min-size-height={args.min_face} ! "
                    "clipclassify name=classify inference-region=roi-list "
-                   "object-class=face ! fakesink sync=false")
+                   f"object-class=face ! {sink}")
     pipeline = Gst.parse_launch(description)
     if not args.source:
         pipeline.get_by_name("file").set_property("location", args.input)
@@ -55,6 +61,9 @@ def main():
                         help="smallest face in pixels (default 30)")
     parser.add_argument("--json", action="store_true",
                         help="print the messages as JSON lines")
+    parser.add_argument("--display", action="store_true",
+                        help="show the video with each face outlined and "
+                        "labelled (clipoverlay)")
     clipresults.add_orientation_argument(parser)
     clipresults.add_classifier_arguments(
         parser, labels="smiling,frowning,wearing glasses")

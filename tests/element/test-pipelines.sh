@@ -155,6 +155,13 @@ if gst-inspect-1.0 facedetect > /dev/null 2>&1 && [ -n "$GOLDEN" ] &&
     location=$GOLDEN/images/astronaut.png ! pngdec ! imagefreeze num-buffers=3' \
     --labels 'smiling,frowning' 2>/dev/null | grep -c ' face 175,64 97x97 ' |
     grep -qx 3"
+  # With the faces drawn (clipoverlay; autovideosink falls back to fakesink
+  # without a display): the same three lines.
+  check faces-display sh -c "env -u DISPLAY -u WAYLAND_DISPLAY $PY \
+    '$PIPELINES/faces.py' --display --source 'filesrc \
+    location=$GOLDEN/images/astronaut.png ! pngdec ! imagefreeze num-buffers=3' \
+    --labels 'smiling,frowning' 2>/dev/null | grep -c ' face 175,64 97x97 ' |
+    grep -qx 3"
 else
   echo "skip - faces (no facedetect or no golden astronaut.png)"
 fi
