@@ -233,11 +233,8 @@ gst_clip_overlay_get_property (GObject * object, guint prop_id,
 static void
 gst_clip_overlay_finalize (GObject * object)
 {
-  GstClipOverlay *self = GST_CLIP_OVERLAY (object);
-
-  gst_clip_overlay_forget (self);
-  g_clear_object (&self->context);
-  g_clear_object (&self->font_map);
+  /* What stop() frees, should the element die without stopping. */
+  gst_clip_overlay_stop (GST_BASE_TRANSFORM (object));
   G_OBJECT_CLASS (gst_clip_overlay_parent_class)->finalize (object);
 }
 
