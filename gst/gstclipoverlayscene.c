@@ -103,7 +103,7 @@ roi_rectangle_now (GstBuffer * buffer, gint id, const gchar * roi_type,
 {
   gpointer state = NULL;
   GstMeta *meta;
-  guint found = 0;
+  GstVideoRegionOfInterestMeta *found = NULL;
 
   while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
@@ -113,14 +113,17 @@ roi_rectangle_now (GstBuffer * buffer, gint id, const gchar * roi_type,
 
     if (roi->id != id || g_strcmp0 (type, roi_type) != 0)
       continue;
-    if (++found > 1)
-      return FALSE;
-    *x = roi->x;
-    *y = roi->y;
-    *w = roi->w;
-    *h = roi->h;
+    if (found)
+      return FALSE;             /* ambiguous: the rectangle stays */
+    found = roi;
   }
-  return found == 1;
+  if (!found)
+    return FALSE;
+  *x = found->x;
+  *y = found->y;
+  *w = found->w;
+  *h = found->h;
+  return TRUE;
 }
 
 static void

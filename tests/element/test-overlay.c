@@ -259,12 +259,21 @@ test_regions (void)
       labels, scores, TRUE);
   gst_buffer_add_video_region_of_interest_meta (in, "face", 20, 160, 70, 60)
       ->id = 3;
+  /* The fourth's id and type are on two ROI metas: which one it was is
+   * unknown, so its outline stays where it was classified. */
+  gst_clip_classify_meta_add_region (meta, 4, "face", 160, 150, 60, 50, 2,
+      labels, scores, TRUE);
+  gst_buffer_add_video_region_of_interest_meta (in, "face", 250, 150, 30, 30)
+      ->id = 4;
+  gst_buffer_add_video_region_of_interest_meta (in, "face", 100, 100, 10, 10)
+      ->id = 4;
 
   out = gst_harness_push_and_pull (h, in);
   g_assert_true (gst_buffer_map (out, &map, GST_MAP_READ));
   assert_outline (map.data, 40, 60, 100, 80, MATCH_RGB, 0x40);
   assert_outline (map.data, 200, 2, 60, 90, NOMATCH_RGB, 0x40);
   assert_outline (map.data, 20, 160, 70, 60, MATCH_RGB, 0x40);
+  assert_outline (map.data, 160, 150, 60, 50, MATCH_RGB, 0x40);
   /* The tag of the first sits above it, the frame panel is not drawn. */
   g_assert_true (is_rgb (map.data + ((60 - 2) * W + 41) * 4, MATCH_RGB));
   changed_pixels (map.data, 0x40, box);
