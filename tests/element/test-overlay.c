@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "element-common.h"
-#include "golden.h"
 
 /* docs/clipoverlay.md: bars and outlines of a match, and of no match. */
 static const guint8 MATCH_RGB[3] = { 0x4c, 0xc2, 0x5a };
