@@ -82,4 +82,13 @@ void k_attention_head (const float *q, int ldq, int n_q,
     const ClipKeys *keys, int n_parts, int hd, gboolean causal,
     float *scratch, float *out, int ldo);
 
+/* k_attention_head() built for one instruction set: "avx512", "avx2" or
+ * "portable" (the baseline); NULL when none is built under @name or this
+ * CPU cannot run it. k_attention_head() runs the fastest; for tests that
+ * compare them. */
+typedef void (*ClipAttentionFn) (const float *q, int ldq, int n_q,
+    const ClipKeys *keys, int n_parts, int hd, gboolean causal,
+    float *scratch, float *out, int ldo);
+ClipAttentionFn k_attention_head_named (const char *name);
+
 #endif

@@ -12,6 +12,7 @@
  * PIL's own sums fit in int32), so every instantiation gives the bytes
  * PIL gives. */
 #include "prepkernels.h"
+#include "cpu.h"
 
 #include <string.h>
 
@@ -179,24 +180,19 @@ static const ClipPrepKernels kernels_avx2_vnni = {
 static gboolean
 cpu_has_avx512 (void)
 {
-  __builtin_cpu_init ();
-  return __builtin_cpu_supports ("avx512f")
-      && __builtin_cpu_supports ("avx512bw")
-      && __builtin_cpu_supports ("avx512vl")
-      && __builtin_cpu_supports ("avx512dq");
+  return clip_cpu_has_avx512 ();
 }
 
 static gboolean
 cpu_has_avx512_vnni (void)
 {
-  return cpu_has_avx512 () && __builtin_cpu_supports ("avx512vnni");
+  return clip_cpu_has_avx512 () && __builtin_cpu_supports ("avx512vnni");
 }
 
 static gboolean
 cpu_has_avx2 (void)
 {
-  __builtin_cpu_init ();
-  return __builtin_cpu_supports ("avx2");
+  return clip_cpu_has_avx2 ();
 }
 
 /* AVX2 as the compiler checks it (with the OS saving the registers), and
