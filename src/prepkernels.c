@@ -178,21 +178,9 @@ static const ClipPrepKernels kernels_avx2_vnni = {
 };
 
 static gboolean
-cpu_has_avx512 (void)
-{
-  return clip_cpu_has_avx512 ();
-}
-
-static gboolean
 cpu_has_avx512_vnni (void)
 {
   return clip_cpu_has_avx512 () && __builtin_cpu_supports ("avx512vnni");
-}
-
-static gboolean
-cpu_has_avx2 (void)
-{
-  return clip_cpu_has_avx2 ();
 }
 
 /* AVX2 as the compiler checks it (with the OS saving the registers), and
@@ -202,7 +190,7 @@ cpu_has_avx_vnni (void)
 {
   unsigned int a, b, c, d;
 
-  if (!cpu_has_avx2 () || __get_cpuid_max (0, NULL) < 7)
+  if (!clip_cpu_has_avx2 () || __get_cpuid_max (0, NULL) < 7)
     return FALSE;
   __cpuid_count (7, 1, a, b, c, d);
   return (a & bit_AVXVNNI) != 0;
@@ -223,9 +211,9 @@ static const struct {
 } kernel_sets[] = {
 #ifdef HAVE_X86_KERNELS
   { &kernels_avx512_vnni, cpu_has_avx512_vnni },
-  { &kernels_avx512, cpu_has_avx512 },
+  { &kernels_avx512, clip_cpu_has_avx512 },
   { &kernels_avx2_vnni, cpu_has_avx_vnni },
-  { &kernels_avx2, cpu_has_avx2 },
+  { &kernels_avx2, clip_cpu_has_avx2 },
 #endif
   { &kernels_portable, cpu_runs_baseline },
 };
