@@ -83,14 +83,36 @@ gst_clip_encoder_get_workspace (GstClipEncoder * enc)
   return enc->ws;
 }
 
+typedef struct
+{
+  GstClipEncoder *enc;
+  GError **error;
+} WarmUp;
+
+static gboolean
+warm_up (void *data)
+{
+  static const guint8 black[32 * 32 * 3] = { 0 };
+  WarmUp *w = data;
+  ClipImage image = clip_image_rgb (black, 32, 32, 32 * 3);
+
+  return gst_clip_encoder_encode (w->enc, &image, 1, w->error) != NULL;
+}
+
 gboolean
 gst_clip_encoder_warm_up (GstClipEncoder * enc, gdouble * ms, GError ** error)
 {
-  static const guint8 black[32 * 32 * 3] = { 0 };
-  ClipImage image = clip_image_rgb (black, 32, 32, 32 * 3);
+  WarmUp w = { enc, error };
   gint64 started = g_get_monotonic_time ();
+  gboolean ok;
 
-  if (!gst_clip_encoder_encode (enc, &image, 1, error))
+  /* The caller's thread (a state change) runs no more passes: on more
+   * than one thread the pass runs apart, and its threads end with it. */
+  if (clip_workspace_get_threads (enc->ws) > 1)
+    ok = clip_run_apart (warm_up, &w);
+  else
+    ok = warm_up (&w);
+  if (!ok)
     return FALSE;
   *ms = (g_get_monotonic_time () - started) / 1000.0;
   return TRUE;

@@ -219,6 +219,16 @@ void clip_workspace_set_threads (ClipWorkspace *ws, int n_threads);
 /* The thread count in force after clip_workspace_set_threads(). */
 int clip_workspace_get_threads (ClipWorkspace *ws);
 
+/* Runs @fn (@data) on a thread of its own and returns what it returns,
+ * once that thread has ended; on the calling thread if no thread can be
+ * made. For passes a thread runs once and never again (a warm-up): the
+ * native backend's threads (OpenMP's) live as long as the thread that
+ * started them, and once a process holds more of them than there are
+ * processors they all sleep between products, which costs every pass
+ * (docs/engine.md). Loading a model and building a label set do this
+ * themselves. */
+gboolean clip_run_apart (gboolean (*fn) (void *data), void *data);
+
 /* Embeds @n preprocessed images ([n, 3, R, R]) into @out ([n, E]);
  * L2-normalised when @normalize. Any @n: larger batches run in chunks. */
 gboolean clip_vision_encode (ClipWorkspace *ws, const float *pixels, int n,

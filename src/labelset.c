@@ -1,5 +1,6 @@
 /* labelset.c: zero-shot label sets: labels, prompt templates and their
  * normalised text embeddings, immutable once built. */
+#include "apart.h"
 #include "labelset_internal.h"
 #include "workspace.h"
 
@@ -109,6 +110,23 @@ encode_chunk (ClipWorkspace *ws, const char *const *labels, const char *tmpl,
   return ok;
 }
 
+typedef struct {
+  ClipWorkspace *ws;
+  const char *const *labels;
+  const char *tmpl;
+  int first, m;
+  BuildChunk *c;
+  GError **error;
+} ChunkJob;
+
+static gboolean
+run_chunk (void *data)
+{
+  ChunkJob *j = data;
+  return encode_chunk (j->ws, j->labels, j->tmpl, j->first, j->m, j->c,
+      j->error);
+}
+
 ClipLabelSet *
 clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
     const char *const *labels, int n_labels,
@@ -164,11 +182,15 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
   /* a long build says how far it is, every few seconds */
   gint64 next_log = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   int done = 0;
+  /* passes on more than one thread run on a thread of their own, which
+   * ends with the build (apart.c); the progress callback runs here */
+  ClipApart *apart = ws->n_threads > 1 ? clip_apart_new () : NULL;
   for (int j = 0; ok && j < nt; j++) {
     for (int first = 0; ok && first < n_labels; first += chunk) {
       int m = MIN (chunk, n_labels - first);
-      ok = encode_chunk (ws, labels, params->templates[j], first, m, &c,
-          error);
+      ChunkJob job = { ws, labels, params->templates[j], first, m, &c,
+        error };
+      ok = clip_apart_run (apart, run_chunk, &job);
       done += m;
       if (ok && params->progress
           && !params->progress (done, n_texts, params->progress_data)) {
@@ -191,6 +213,7 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
       }
     }
   }
+  clip_apart_free (apart);
   g_free (c.ids);
   g_free (c.sorted);
   g_free (c.order);

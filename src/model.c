@@ -547,6 +547,20 @@ clip_model_precision (const ClipModel *model)
   return model->precision;
 }
 
+typedef struct {
+  ClipModel *m;
+  GError **error;
+} PrepareJob;
+
+/* The backend's packing of the weights, on a thread of its own
+ * (apart.c). */
+static gboolean
+prepare (void *data)
+{
+  PrepareJob *j = data;
+  return clip_backend_model_prepare (j->m, j->error);
+}
+
 ClipModel *
 clip_model_load (const char *path, const ClipModelParams *params,
     GError **error)
@@ -614,7 +628,8 @@ clip_model_load (const char *path, const ClipModelParams *params,
   memcpy (m->std, cfg.std, sizeof (m->std));
   if (!load_tokenizer (m, dir, params, &err))
     goto fail;
-  if (!clip_backend_model_prepare (m, &err)) {
+  PrepareJob job = { m, &err };
+  if (!clip_run_apart (prepare, &job)) {
     g_prefix_error (&err, "%s: ", weights);
     goto fail;
   }
