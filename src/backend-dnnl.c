@@ -216,11 +216,11 @@ choose_layout (ClipNative *nat, ClipPacked *p, GError **error)
 }
 
 /* Copies made while packing, one of each kind, as large as the largest
- * layer needs and used by every layer in turn. Allocated once, they leave
- * no freed copies among the buffers that stay: packing on a thread of its
- * own (apart.c), whose malloc arena kept such pages, had cost 6 MB of
- * peak RSS for a ViT-B/32, and allocated so it takes 6 MB less than it
- * did on the caller's thread. */
+ * layer needs and used by every layer in turn. Packing runs on a thread of
+ * its own (apart.c), whose malloc arena kept the pages of copies made and
+ * freed layer by layer among the buffers that stay (6-7 MB of a
+ * ViT-B/32's peak RSS); made once, peak RSS is 3-6 MB below what it was
+ * on the caller's thread. */
 typedef struct {
   float *fused;                /* Q, K and V side by side */
   float *rounded;              /* bf16 values as floats (no AVX512_BF16) */
