@@ -125,6 +125,21 @@ golden_path (const char *rel)
   return g_build_filename (golden_dir (), rel, NULL);
 }
 
+/* The first model's checkpoint in @layout, or NULL. */
+char *
+golden_first_layout_dir (const char *layout)
+{
+  JsonNode *models = jsondoc_member (golden_manifest (), "models");
+
+  for (size_t i = 0; i < golden_length (models); i++) {
+    const char *rel = jsondoc_string (jsondoc_member (jsondoc_member
+            (golden_element (models, i), "layouts"), layout));
+    if (rel)
+      return golden_path (rel);
+  }
+  return NULL;
+}
+
 /* Loads a golden .npy file; a failure to read it fails the test. */
 NpyArray *
 golden_npy (const char *rel)

@@ -23,6 +23,9 @@ JsonNode *golden_value_at (JsonNode *object, size_t i);
 double golden_number (JsonNode *v, double fallback);
 /* g_build_filename (golden_dir (), rel, NULL); g_free it. */
 char *golden_path (const char *rel);
+/* golden_path() of the first model's checkpoint in @layout ("hf",
+ * "openai"), or NULL if no model has one; g_free it. */
+char *golden_first_layout_dir (const char *layout);
 /* Loads golden_path (rel) as npy or fails the test with the error. */
 NpyArray *golden_npy (const char *rel);
 

@@ -475,13 +475,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   /* the first model with a Hugging Face layout */
-  JsonNode *models = jsondoc_member (golden_manifest (), "models");
-  for (size_t i = 0; i < golden_length (models) && !src_dir; i++) {
-    JsonNode *l = jsondoc_member (golden_element (models, i),
-        "layouts");
-    if (jsondoc_member (l, "hf"))
-      src_dir = golden_path (jsondoc_string (jsondoc_member (l, "hf")));
-  }
+  src_dir = golden_first_layout_dir ("hf");
   g_assert_nonnull (src_dir);
   tmpdir = g_dir_make_tmp ("clip-bad-input-XXXXXX", NULL);
   g_assert_nonnull (tmpdir);

@@ -725,13 +725,8 @@ test_kernels_agree (void)
 static void
 test_preprocessor (void)
 {
-  JsonNode *models = jsondoc_member (golden_manifest (), "models");
-  const char *hf = NULL;
-  for (size_t m = 0; m < golden_length (models) && !hf; m++)
-    hf = jsondoc_string (jsondoc_member (jsondoc_member (golden_element
-                (models, m), "layouts"), "hf"));
-  g_assert_nonnull (hf);
-  g_autofree char *dir = golden_path (hf);
+  g_autofree char *dir = golden_first_layout_dir ("hf");
+  g_assert_nonnull (dir);
   GError *error = NULL;
   ClipModel *model = clip_model_load (dir, NULL, &error);
   g_assert_no_error (error);

@@ -169,14 +169,9 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  JsonNode *models = jsondoc_member (golden_manifest (), "models");
-  for (size_t i = 0; i < golden_length (models) && !model_dir; i++) {
-    JsonNode *l = jsondoc_member (golden_element (models, i), "layouts");
-    JsonNode *any = jsondoc_member (l, "hf");
-    if (!any)
-      any = jsondoc_member (l, golden_key_at (l, 0));
-    model_dir = golden_path (jsondoc_string (any));
-  }
+  model_dir = golden_first_layout_dir ("hf");
+  if (!model_dir)
+    model_dir = golden_first_layout_dir ("openai");
   g_assert_nonnull (model_dir);
 
   g_test_add_func ("/threads/apart-returns", test_apart_returns);
