@@ -52,6 +52,14 @@ k_round_to_bf16 (const float *x, size_t count, guint16 *out)
   }
 }
 
+CLIP_SIMD_CLONES void
+k_round_bf16_floats (const float *x, size_t count, float *out)
+{
+#pragma omp simd
+  for (size_t i = 0; i < count; i++)
+    out[i] = k_round_bf16 (x[i]);
+}
+
 void
 k_activate (float *x, size_t count, ClipAct act)
 {

@@ -51,6 +51,9 @@ k_round_bf16 (float x)
 /* @count floats rounded to bf16 (as k_round_bf16) into @out. */
 void k_round_to_bf16 (const float *x, size_t count, guint16 *out);
 
+/* @count floats rounded to bf16 (as k_round_bf16), as floats, into @out. */
+void k_round_bf16_floats (const float *x, size_t count, float *out);
+
 /* In-place activation of @count floats. */
 void k_activate (float *x, size_t count, ClipAct act);
 

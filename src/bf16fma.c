@@ -1,0 +1,248 @@
+/* bf16fma.c: products with weights held in bf16 and multiplied with fp32
+ * FMAs. Intel's cores without AMX issue AVX512_BF16's dot product at a
+ * quarter of the rate of FMA (half the products per second), and oneDNN's
+ * bf16 kernels there ran a ViT-B/32 pass slower than its fp32 ones. Here
+ * the weights stay bf16 in memory, half the bytes of fp32, and each
+ * vector of them is widened in registers (a shift or a mask: bf16 is the
+ * upper half of an fp32) right before its FMAs, so the arithmetic runs at
+ * fp32's full rate while the weights stream in behind it.
+ *
+ * Packed at load: panels of 32 output columns, each [k] 64-byte rows of 16
+ * words, word j holding column j in its lower half and column 16 + j in
+ * its upper half (zero past the last column). A tile of MR rows by 32
+ * columns keeps its sums in 2 MR registers over the whole of k. Products
+ * are exact (bf16 x bf16 fits in fp32), sums are fp32, as in bf16's
+ * oneDNN kernels; the order of the sums differs. */
+#include "bf16fma.h"
+
+#include "cpu.h"
+#include "mvec.h"
+
+#include <math.h>
+
+/* Columns per panel, rows per tile, rows whose inputs stay in cache while
+ * every panel of a thread passes over them. */
+#define PANEL 32
+#define MR 10
+#define MC 60
+
+size_t
+clip_bf16fma_scratch (int k, int threads)
+{
+  return (size_t) MAX (threads, 1) * k * PANEL;
+}
+
+size_t
+clip_bf16fma_size (int k, int n)
+{
+  return (size_t) (n + PANEL - 1) / PANEL * k * PANEL * sizeof (guint16);
+}
+
+static inline guint16
+bf16_bits (float v)
+{
+  float r = k_round_bf16 (v);
+  guint32 u;
+  memcpy (&u, &r, sizeof u);
+  return (guint16) (u >> 16);
+}
+
+void
+clip_bf16fma_pack (const float *w, gboolean transposed, int k, int n,
+    guint32 *out)
+{
+  int panels = (n + PANEL - 1) / PANEL;
+
+  for (int p = 0; p < panels; p++) {
+    for (int i = 0; i < k; i++, out += PANEL / 2) {
+      for (int j = 0; j < PANEL / 2; j++) {
+        guint32 word = 0;
+        for (int half = 0; half < 2; half++) {
+          int c = p * PANEL + half * (PANEL / 2) + j;
+          if (c < n)
+            word |= (guint32) bf16_bits (transposed ? w[(size_t) i * n + c]
+                : w[(size_t) c * k + i]) << (16 * half);
+        }
+        out[j] = word;
+      }
+    }
+  }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#define ISA_ATTR \
+  __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512dq,fma")))
+
+gboolean
+clip_bf16fma_supported (void)
+{
+  return clip_cpu_has_avx512 ();
+}
+
+/* The activation of @count floats in place, in SIMD lanes. */
+ISA_ATTR static void
+activate (float *y, int count, ClipAct act)
+{
+  if (act == CLIP_ACT_QUICK_GELU) {
+#pragma omp simd
+    for (int j = 0; j < count; j++)
+      y[j] = y[j] / (1.0f + expf (-1.702f * y[j]));
+  } else if (act == CLIP_ACT_GELU) {
+#pragma omp simd
+    for (int j = 0; j < count; j++)
+      y[j] = 0.5f * y[j] * (1.0f + erff (y[j] * (float) M_SQRT1_2));
+  } else {
+#pragma omp simd
+    for (int j = 0; j < count; j++)
+      y[j] = 0.5f * y[j] * (1.0f + tanhf (0.7978845608f
+              * (y[j] + 0.044715f * y[j] * y[j] * y[j])));
+  }
+}
+
+typedef struct {
+  const float *bias;
+  float *y;
+  size_t ldy;
+  gboolean add, activate;
+  ClipAct act;
+} Out;
+
+/* @mr (at most MR, a constant once inlined) rows of @x by the @cols
+ * (1 to 32) columns of a panel, into @o's rows from its column @col on.
+ * With @first (a constant too) the panel is read from its bf16 form at
+ * @panel, widened into @wide as it goes, and the panel at @next is fetched
+ * into the second-level cache meanwhile; otherwise it is read from @wide,
+ * and the FMA ports do nothing but FMAs. */
+ISA_ATTR static inline __attribute__ ((always_inline)) void
+tile (const guint32 *panel, float *wide, const guint32 *next,
+    const gboolean first, int k, const float *x, size_t ldx, const int mr,
+    int cols, const Out *o, int col)
+{
+  const __m512i upper = _mm512_set1_epi32 ((int) 0xffff0000u);
+  __m512 acc[MR][2];
+
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; r++)
+    if (r < mr)
+      acc[r][0] = acc[r][1] = _mm512_setzero_ps ();
+  for (int i = 0; i < k; i++) {
+    __m512 w0, w1;
+    if (first) {
+      __m512i wv = _mm512_load_si512 ((const void *) (panel + (size_t) i * 16));
+      w0 = _mm512_castsi512_ps (_mm512_slli_epi32 (wv, 16));
+      w1 = _mm512_castsi512_ps (_mm512_and_si512 (wv, upper));
+      _mm512_store_ps (wide + (size_t) i * PANEL, w0);
+      _mm512_store_ps (wide + (size_t) i * PANEL + 16, w1);
+      _mm_prefetch ((const char *) (next + (size_t) i * 16), _MM_HINT_T1);
+    } else {
+      w0 = _mm512_load_ps (wide + (size_t) i * PANEL);
+      w1 = _mm512_load_ps (wide + (size_t) i * PANEL + 16);
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      if (r < mr) {
+        __m512 a = _mm512_set1_ps (x[r * ldx + i]);
+        acc[r][0] = _mm512_fmadd_ps (a, w0, acc[r][0]);
+        acc[r][1] = _mm512_fmadd_ps (a, w1, acc[r][1]);
+      }
+    }
+  }
+
+  __mmask16 m0 = cols >= 16 ? 0xffff : (__mmask16) ((1u << cols) - 1);
+  __mmask16 m1 = cols >= 32 ? 0xffff : cols > 16
+      ? (__mmask16) ((1u << (cols - 16)) - 1) : 0;
+  __m512 b0 = _mm512_setzero_ps (), b1 = _mm512_setzero_ps ();
+  if (o->bias) {
+    b0 = _mm512_maskz_loadu_ps (m0, o->bias + col);
+    b1 = _mm512_maskz_loadu_ps (m1, o->bias + col + 16);
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; r++) {
+    if (r < mr) {
+      float *y = o->y + r * o->ldy + col;
+      __m512 v0 = _mm512_add_ps (acc[r][0], b0);
+      __m512 v1 = _mm512_add_ps (acc[r][1], b1);
+      if (o->add) {
+        v0 = _mm512_add_ps (v0, _mm512_maskz_loadu_ps (m0, y));
+        v1 = _mm512_add_ps (v1, _mm512_maskz_loadu_ps (m1, y + 16));
+      }
+      _mm512_mask_storeu_ps (y, m0, v0);
+      _mm512_mask_storeu_ps (y + 16, m1, v1);
+    }
+  }
+}
+
+/* Rows @m0 to @m1 - 1 of @x by panels @p0 to @p1 - 1 of @w, each panel
+ * widened into @wide (k x 32 floats) by its first tile of rows. */
+ISA_ATTR static void
+panels (const guint32 *w, int k, int n, const float *x, int m0, int m1,
+    int p0, int p1, float *wide, const Out *o)
+{
+  for (int c0 = m0; c0 < m1; c0 += MC) {
+    int c1 = MIN (c0 + MC, m1);
+    for (int p = p0; p < p1; p++) {
+      const guint32 *panel = w + (size_t) p * k * (PANEL / 2);
+      const guint32 *next = p + 1 < p1 ? panel + (size_t) k * (PANEL / 2)
+          : panel;
+      int col = p * PANEL, cols = MIN (PANEL, n - col);
+      for (int r = c0; r < c1; r += MR) {
+        const float *xr = x + (size_t) r * k;
+        Out at = *o;
+        at.y = o->y + (size_t) r * o->ldy;
+#define CASE(R) case R: \
+          if (r == c0) \
+            tile (panel, wide, next, TRUE, k, xr, k, R, cols, &at, col); \
+          else \
+            tile (panel, wide, next, FALSE, k, xr, k, R, cols, &at, col); \
+          break;
+        switch (MIN (MR, c1 - r)) {
+          CASE (10) CASE (9) CASE (8) CASE (7) CASE (6)
+          CASE (5) CASE (4) CASE (3) CASE (2) CASE (1)
+          default: break;
+        }
+#undef CASE
+      }
+    }
+    /* the activation over whole stretches of rows, still in cache */
+    int col0 = p0 * PANEL, col1 = MIN (p1 * PANEL, n);
+    for (int r = c0; r < c1 && o->activate && col1 > col0; r++)
+      activate (o->y + (size_t) r * o->ldy + col0, col1 - col0, o->act);
+  }
+}
+
+void
+clip_bf16fma_product (const guint32 *w, int k, int n, const float *x,
+    int m, const float *bias, float *y, gboolean add, gboolean activate,
+    ClipAct act, int threads, float *scratch)
+{
+  int n_panels = (n + PANEL - 1) / PANEL;
+  /* a thread pays once the product has a few million multiply-adds */
+  int parts = (size_t) m * n * k >= (1u << 21)
+      ? MAX (MIN (threads, n_panels), 1) : 1;
+  Out o = { bias, y, (size_t) n, add, activate && !add, act };
+
+#pragma omp parallel for num_threads (parts) if (parts > 1)
+  for (int t = 0; t < parts; t++)
+    panels (w, k, n, x, 0, m, n_panels * t / parts,
+        n_panels * (t + 1) / parts, scratch + (size_t) t * k * PANEL, &o);
+}
+
+#else
+
+gboolean
+clip_bf16fma_supported (void)
+{
+  return FALSE;
+}
+
+void
+clip_bf16fma_product (const guint32 *w, int k, int n, const float *x,
+    int m, const float *bias, float *y, gboolean add, gboolean activate,
+    ClipAct act, int threads, float *scratch)
+{
+  g_assert_not_reached ();
+}
+
+#endif

@@ -1,0 +1,34 @@
+/* bf16fma.h: products with weights held in bf16 and multiplied with
+ * fp32 FMAs, for CPUs whose bf16 dot products are slower than their FMAs
+ * (bf16fma.c). Internal. */
+#ifndef CLIP_BF16FMA_H
+#define CLIP_BF16FMA_H
+
+#include "kernels.h"
+
+#include <glib.h>
+
+/* Whether this CPU runs the kernel (AVX-512F). */
+gboolean clip_bf16fma_supported (void);
+
+/* Bytes of @k x @n weights packed by clip_bf16fma_pack(). */
+size_t clip_bf16fma_size (int k, int n);
+
+/* W ([n, k] row-major, or [k, n] when @transposed) rounded to bf16 (to
+ * nearest even) and packed into @out, clip_bf16fma_size() bytes. */
+void clip_bf16fma_pack (const float *w, gboolean transposed, int k, int n,
+    guint32 *out);
+
+/* Floats of scratch a product of @k-long rows needs on @threads threads
+ * (64-byte aligned). */
+size_t clip_bf16fma_scratch (int k, int threads);
+
+/* y = act (x W^T + bias) for @m rows of @x (@k floats each, already bf16
+ * values) through weights @w packed for @k x @n; @bias may be NULL. With
+ * @add, x W^T + bias is added to @y instead (no activation). On up to
+ * @threads threads, with @scratch of clip_bf16fma_scratch() floats. */
+void clip_bf16fma_product (const guint32 *w, int k, int n, const float *x,
+    int m, const float *bias, float *y, gboolean add, gboolean activate,
+    ClipAct act, int threads, float *scratch);
+
+#endif
