@@ -41,7 +41,8 @@ struct _ClipPacked {
   float *scales;               /* int8: [n], W[:, j] = scales[j] * Wq[:, j] */
   float *colsum;               /* int8: [n], the sum of Wq[:, j] */
   const float *bias;           /* int8: the bias values (zeros if none) */
-  const guint32 *halves;       /* widened: the packed weights */
+  const guint32 *panels;       /* widened: the weights as bf16fma.c packs
+                                * them, in the arena */
   const struct _ClipPacked *same;     /* the first packed matrix of the same
                                        * shape, precision and bias: its
                                        * primitives serve this one too */
@@ -400,10 +401,10 @@ pack_one (ClipModel *m, ClipLinear *l, ClipPacked *p, void *dst,
   gboolean ok = TRUE;
   if (p->widened) {
     clip_bf16fma_pack (w, l->transposed, p->k, p->n, dst);
-    p->halves = dst;
-  }
-  else
+    p->panels = dst;
+  } else {
     ok = reorder_weights (nat, p, w, l->transposed, dst, copies, error);
+  }
   if (n_parts) {
     for (int j = 0; j < n_parts; j++) {
       clip_model_release_weights (m, parts[j]->w, (size_t) p->k * p->k);
@@ -991,7 +992,7 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
         return;
       }
     }
-    clip_bf16fma_product (p->halves, p->k, p->n, in, m, p->bias, y,
+    clip_bf16fma_product (p->panels, p->k, p->n, in, m, p->bias, y,
         epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act, ws->n_threads,
         wn->fma_scratch);
     return;
