@@ -56,8 +56,8 @@ gst_clip_precision_get_type (void)
     {CLIP_PRECISION_FP32, "float32 throughout: the reference numerics "
           "(cosine >= 0.99999 to OpenAI's float64 embeddings)", "fp32"},
     {CLIP_PRECISION_BF16, "bf16 weights and matrix inputs, float32 sums: "
-          "half the weight memory, about twice as fast on CPUs with "
-          "AVX512_BF16 or AMX (cosine >= 0.9995)", "bf16"},
+          "half the weight memory, about twice as fast with AMX or AMD's "
+          "AVX512_BF16, less elsewhere (cosine >= 0.9995)", "bf16"},
     {CLIP_PRECISION_INT8, "int8 weights, 8-bit dynamic activations: a "
           "quarter of the weight memory, fastest on CPUs with VNNI "
           "(cosine >= 0.995)", "int8"},
