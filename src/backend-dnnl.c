@@ -429,11 +429,10 @@ has_isa (dnnl_cpu_isa_t isa)
 /* Whether oneDNN's bf16 products beat fp32 ones on this CPU. AMX does,
  * and so did AVX512_BF16 on AMD's Zen 5, whose VDPBF16PS makes two
  * products per lane as fast as FMA makes one (a ViT-B/32 pass in 15 ms
- * against 28 in fp32). Intel's cores without AMX (Cooper Lake, or
- * Sapphire and Emerald Rapids under a hypervisor that hides it) issue it
- * at a quarter of that rate: on an Emerald Rapids guest it made half the
- * products per second of FMA, and the same pass took 46.6 ms against
- * 35.7 in fp32. */
+ * against 28 in fp32). On an Emerald Rapids guest whose hypervisor hides
+ * AMX it issued at a quarter of FMA's rate, half the products per
+ * second, and the same pass took 46.6 ms against 35.7 in fp32; Intel's
+ * other cores without AMX are taken to be alike (not measured). */
 static gboolean
 bf16_dots_pay (void)
 {

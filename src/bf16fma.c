@@ -1,7 +1,8 @@
 /* bf16fma.c: products with weights held in bf16 and multiplied with fp32
- * FMAs. Intel's cores without AMX issue AVX512_BF16's dot product at a
- * quarter of the rate of FMA (half the products per second), and oneDNN's
- * bf16 kernels there ran a ViT-B/32 pass slower than its fp32 ones. Here
+ * FMAs. An Emerald Rapids guest without AMX issued AVX512_BF16's dot
+ * product at a quarter of the rate of FMA (half the products per second),
+ * and oneDNN's bf16 kernels there ran a ViT-B/32 pass slower than its fp32
+ * ones. Here
  * the weights stay bf16 in memory, half the bytes of fp32, and each
  * vector of them is widened in registers (a shift or a mask: bf16 is the
  * upper half of an fp32) right before its FMAs, so the arithmetic runs at
