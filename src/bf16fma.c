@@ -2,11 +2,12 @@
  * FMAs. An Emerald Rapids guest without AMX issued AVX512_BF16's dot
  * product at a quarter of the rate of FMA (half the products per second),
  * and oneDNN's bf16 kernels there ran a ViT-B/32 pass slower than its fp32
- * ones. Here
- * the weights stay bf16 in memory, half the bytes of fp32, and each
- * vector of them is widened in registers (a shift or a mask: bf16 is the
- * upper half of an fp32) right before its FMAs, so the arithmetic runs at
- * fp32's full rate while the weights stream in behind it.
+ * ones. Here the weights stay bf16 in memory, half the bytes of fp32. The
+ * first tile of rows through a panel widens each vector of it in
+ * registers (a shift or a mask: bf16 is the upper half of an fp32) and
+ * keeps it in a buffer for the panel's other tiles, while it fetches the
+ * next panel; so the arithmetic runs at fp32's full rate while the
+ * weights stream in behind it.
  *
  * Packed at load: panels of 32 output columns, each [k] 64-byte rows of 16
  * words, word j holding column j in its lower half and column 16 + j in
