@@ -40,15 +40,6 @@ clip_bf16fma_size (int k, int n)
   return (size_t) (n + PANEL - 1) / PANEL * k * PANEL * sizeof (guint16);
 }
 
-static inline guint16
-bf16_bits (float v)
-{
-  float r = k_round_bf16 (v);
-  guint32 u;
-  memcpy (&u, &r, sizeof u);
-  return (guint16) (u >> 16);
-}
-
 void
 clip_bf16fma_pack (const float *w, gboolean transposed, int k, int n,
     guint32 *out)
@@ -62,7 +53,7 @@ clip_bf16fma_pack (const float *w, gboolean transposed, int k, int n,
         for (int half = 0; half < 2; half++) {
           int c = p * PANEL + half * (PANEL / 2) + j;
           if (c < n)
-            word |= (guint32) bf16_bits (transposed ? w[(size_t) i * n + c]
+            word |= (guint32) k_bf16_bits (transposed ? w[(size_t) i * n + c]
                 : w[(size_t) c * k + i]) << (16 * half);
         }
         out[j] = word;

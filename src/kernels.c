@@ -44,12 +44,8 @@ CLIP_SIMD_CLONES void
 k_round_to_bf16 (const float *x, size_t count, guint16 *out)
 {
 #pragma omp simd
-  for (size_t i = 0; i < count; i++) {
-    float r = k_round_bf16 (x[i]);   /* low 16 bits now zero */
-    guint32 u;
-    memcpy (&u, &r, sizeof u);
-    out[i] = (guint16) (u >> 16);
-  }
+  for (size_t i = 0; i < count; i++)
+    out[i] = k_bf16_bits (x[i]);
 }
 
 CLIP_SIMD_CLONES void

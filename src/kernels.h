@@ -48,6 +48,16 @@ k_round_bf16 (float x)
   return x;
 }
 
+/* The bf16 nearest @x (as k_round_bf16): the upper half of its bits. */
+static inline guint16
+k_bf16_bits (float x)
+{
+  float r = k_round_bf16 (x);           /* low 16 bits now zero */
+  guint32 u;
+  memcpy (&u, &r, sizeof u);
+  return (guint16) (u >> 16);
+}
+
 /* @count floats rounded to bf16 (as k_round_bf16) into @out. */
 void k_round_to_bf16 (const float *x, size_t count, guint16 *out);
 
