@@ -81,16 +81,15 @@ activate (float *y, int count, ClipAct act)
   if (act == CLIP_ACT_QUICK_GELU) {
 #pragma omp simd
     for (int j = 0; j < count; j++)
-      y[j] = y[j] / (1.0f + expf (-1.702f * y[j]));
+      y[j] = k_quick_gelu (y[j]);
   } else if (act == CLIP_ACT_GELU) {
 #pragma omp simd
     for (int j = 0; j < count; j++)
-      y[j] = 0.5f * y[j] * (1.0f + erff (y[j] * (float) M_SQRT1_2));
+      y[j] = k_gelu (y[j]);
   } else {
 #pragma omp simd
     for (int j = 0; j < count; j++)
-      y[j] = 0.5f * y[j] * (1.0f + tanhf (0.7978845608f
-              * (y[j] + 0.044715f * y[j] * y[j] * y[j])));
+      y[j] = k_gelu_tanh (y[j]);
   }
 }
 

@@ -87,23 +87,16 @@ epilogue_row (const float *acc, int n, float sx, float zx, const float *sw,
       y[j] = VALUE (j);
   } else if (act == CLIP_ACT_QUICK_GELU) {
 #pragma omp simd
-    for (int j = 0; j < n; j++) {
-      float v = VALUE (j);
-      y[j] = v / (1.0f + expf (-1.702f * v));
-    }
+    for (int j = 0; j < n; j++)
+      y[j] = k_quick_gelu (VALUE (j));
   } else if (act == CLIP_ACT_GELU) {
 #pragma omp simd
-    for (int j = 0; j < n; j++) {
-      float v = VALUE (j);
-      y[j] = 0.5f * v * (1.0f + erff (v * (float) M_SQRT1_2));
-    }
+    for (int j = 0; j < n; j++)
+      y[j] = k_gelu (VALUE (j));
   } else {
 #pragma omp simd
-    for (int j = 0; j < n; j++) {
-      float v = VALUE (j);
-      y[j] = 0.5f * v * (1.0f + tanhf (0.7978845608f
-              * (v + 0.044715f * v * v * v)));
-    }
+    for (int j = 0; j < n; j++)
+      y[j] = k_gelu_tanh (VALUE (j));
   }
 #undef VALUE
 }

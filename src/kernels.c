@@ -62,18 +62,15 @@ k_activate (float *x, size_t count, ClipAct act)
   switch (act) {
     case CLIP_ACT_QUICK_GELU:
       for (size_t i = 0; i < count; i++)
-        x[i] = x[i] / (1.0f + expf (-1.702f * x[i]));
+        x[i] = k_quick_gelu (x[i]);
       break;
     case CLIP_ACT_GELU:
       for (size_t i = 0; i < count; i++)
-        x[i] = 0.5f * x[i] * (1.0f + erff (x[i] * (float) M_SQRT1_2));
+        x[i] = k_gelu (x[i]);
       break;
     case CLIP_ACT_GELU_TANH:
-      for (size_t i = 0; i < count; i++) {
-        float v = x[i];
-        x[i] = 0.5f * v * (1.0f + tanhf (0.7978845608f
-                * (v + 0.044715f * v * v * v)));
-      }
+      for (size_t i = 0; i < count; i++)
+        x[i] = k_gelu_tanh (x[i]);
       break;
   }
 }

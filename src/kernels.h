@@ -4,7 +4,9 @@
 #define CLIP_KERNELS_H
 
 #include "model_internal.h"
+#include "mvec.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Compiles a loop kernel for AVX-512 and AVX2 as well as the baseline,
@@ -63,6 +65,27 @@ void k_round_to_bf16 (const float *x, size_t count, guint16 *out);
 
 /* @count floats rounded to bf16 (as k_round_bf16), as floats, into @out. */
 void k_round_bf16_floats (const float *x, size_t count, float *out);
+
+/* The activations, one value at a time, for loops that vectorise (with
+ * mvec.h, through libmvec). */
+static inline float
+k_quick_gelu (float v)
+{
+  return v / (1.0f + expf (-1.702f * v));
+}
+
+static inline float
+k_gelu (float v)
+{
+  return 0.5f * v * (1.0f + erff (v * (float) M_SQRT1_2));
+}
+
+static inline float
+k_gelu_tanh (float v)
+{
+  return 0.5f * v * (1.0f + tanhf (0.7978845608f
+          * (v + 0.044715f * v * v * v)));
+}
 
 /* In-place activation of @count floats. */
 void k_activate (float *x, size_t count, ClipAct act);
