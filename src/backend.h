@@ -131,7 +131,8 @@ void clip_int8_epilogue (const float *acc, int m, int n,
     const ClipInt8Scales *s, float *y, ClipEpilogue epi, ClipAct act,
     const ClipLevelsOut *next, int threads);
 
-/* The oneDNN implementations (backend-dnnl.c), when built. */
+/* The oneDNN implementations (dnnl-pack.c at load, backend-dnnl.c for
+ * products), when built. */
 gboolean clip_dnnl_model_prepare (ClipModel *m, GError **error);
 void clip_dnnl_model_clear (ClipModel *m);
 gboolean clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error);

@@ -14,7 +14,7 @@ typedef enum {
 } ClipAct;
 
 /* Weights of one linear layer in the native backend's own layout,
- * made once at load (backend-dnnl.c). */
+ * made once at load (dnnl-pack.c). */
 typedef struct _ClipPacked ClipPacked;
 
 /* y = x W^T + b, PyTorch's nn.Linear. */
