@@ -102,7 +102,8 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
       return FALSE;
     }
   }
-  return clip_dnnl_check (dnnl_stream_create (&wn->stream, ws->model->native->engine,
+  return clip_dnnl_check (dnnl_stream_create (&wn->stream,
+          ws->model->native->engine,
           dnnl_stream_default_flags), "stream", error);
 }
 
@@ -255,8 +256,9 @@ make_linear (ClipWorkspace *ws, const PrimKey *key)
     dnnl_post_ops_append_eltwise (ops, 1.0f, alg, 1.702f, 0.0f);
   }
   dnnl_primitive_attr_set_post_ops (attr, ops);
-  if (clip_dnnl_describe_linear (p, key->m, key->dst_bf16 ? dnnl_bf16 : dnnl_f32,
-          &desc, ws->error ? NULL : &ws->error))
+  if (clip_dnnl_describe_linear (p, key->m,
+          key->dst_bf16 ? dnnl_bf16 : dnnl_f32, &desc,
+          ws->error ? NULL : &ws->error))
     ws_check (ws, dnnl_primitive_desc_create (&pd, &desc, attr,
             ws->model->native->engine, NULL), "matmul");
   dnnl_post_ops_destroy (ops);
@@ -353,7 +355,8 @@ product (ClipWorkspace *ws, const ClipPacked *p, const void *in, int m,
   key.layout = p->same;
   dnnl_primitive_t prim = primitive (ws, &key, make_linear);
   clip_dnnl_md_2d_typed (&src, m, p->k, clip_dnnl_src_type (p), dnnl_ab);
-  clip_dnnl_md_2d_typed (&dst, m, p->n, dst_bf16 ? dnnl_bf16 : dnnl_f32, dnnl_ab);
+  clip_dnnl_md_2d_typed (&dst, m, p->n, dst_bf16 ? dnnl_bf16 : dnnl_f32,
+      dnnl_ab);
   dnnl_exec_arg_t args[8] = {
     { DNNL_ARG_SRC, wrap (ws, &src, in) },
     { DNNL_ARG_DST, wrap (ws, &dst, out) },
@@ -443,6 +446,12 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
   if (ws->error)
     return;
   const void *in = convert_input (ws, p, x, m);
+  if (p->fma32) {
+    clip_fma32_product ((const float *) p->panels, p->k, p->n, in, m,
+        p->bias, y, epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act,
+        ws->n_threads);
+    return;
+  }
   if (p->widened) {
     size_t need = clip_bf16fma_scratch (p->k, ws->n_threads);
     if (need > wn->fma_scratch_size) {

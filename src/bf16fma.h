@@ -1,6 +1,6 @@
-/* bf16fma.h: products with weights held in bf16 and multiplied with
- * fp32 FMAs, for CPUs whose bf16 dot products are slower than their FMAs
- * (bf16fma.c). Internal. */
+/* bf16fma.h: products on fp32 FMAs from weights packed in panels, held in
+ * bf16 (for CPUs whose bf16 dot products are slower than their FMAs) or in
+ * fp32 (bf16fma.c). Internal. */
 #ifndef CLIP_BF16FMA_H
 #define CLIP_BF16FMA_H
 
@@ -30,5 +30,19 @@ size_t clip_bf16fma_scratch (int k, int threads);
 void clip_bf16fma_product (const guint32 *w, int k, int n, const float *x,
     int m, const float *bias, float *y, gboolean add, gboolean activate,
     ClipAct act, int threads, float *scratch);
+
+/* Bytes of @k x @n weights packed by clip_fma32_pack(). */
+size_t clip_fma32_size (int k, int n);
+
+/* W ([n, k] row-major, or [k, n] when @transposed) packed as fp32 into
+ * @out, clip_fma32_size() bytes, 64-byte aligned. */
+void clip_fma32_pack (const float *w, gboolean transposed, int k, int n,
+    float *out);
+
+/* As clip_bf16fma_product(), through fp32 weights packed by
+ * clip_fma32_pack() and any fp32 rows @x; needs no scratch. */
+void clip_fma32_product (const float *w, int k, int n, const float *x,
+    int m, const float *bias, float *y, gboolean add, gboolean activate,
+    ClipAct act, int threads);
 
 #endif

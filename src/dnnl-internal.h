@@ -22,11 +22,13 @@ struct _ClipPacked {
   gboolean widened;            /* bf16 where FMA outruns bf16's dot
                                 * products: weights packed by bf16fma.c,
                                 * multiplied there in fp32 */
+  gboolean fma32;              /* fp32 where oneDNN's products wait on
+                                * memory: weights packed by bf16fma.c */
   float *scales;               /* int8: [n], W[:, j] = scales[j] * Wq[:, j] */
   float *colsum;               /* int8: [n], the sum of Wq[:, j] */
   const float *bias;           /* int8: the bias values (zeros if none) */
-  const guint32 *panels;       /* widened: the weights as bf16fma.c packs
-                                * them, in the arena */
+  const guint32 *panels;       /* widened, fma32: the weights as
+                                * bf16fma.c packs them, in the arena */
   const struct _ClipPacked *same;     /* the first packed matrix of the same
                                        * shape, precision and bias: its
                                        * primitives serve this one too */
@@ -62,7 +64,8 @@ clip_dnnl_md_2d_typed (dnnl_memory_desc_t *md, int rows, int cols,
 }
 
 static inline void
-clip_dnnl_md_2d (dnnl_memory_desc_t *md, int rows, int cols, dnnl_format_tag_t tag)
+clip_dnnl_md_2d (dnnl_memory_desc_t *md, int rows, int cols,
+    dnnl_format_tag_t tag)
 {
   clip_dnnl_md_2d_typed (md, rows, cols, dnnl_f32, tag);
 }
@@ -78,7 +81,8 @@ clip_dnnl_src_type (const ClipPacked *p)
 static inline dnnl_data_type_t
 clip_dnnl_weight_type (const ClipPacked *p)
 {
-  return p->precision == CLIP_PRECISION_INT8 ? dnnl_s8 : clip_dnnl_src_type (p);
+  return p->precision == CLIP_PRECISION_INT8 ? dnnl_s8
+      : clip_dnnl_src_type (p);
 }
 
 static inline dnnl_primitive_attr_t

@@ -158,10 +158,12 @@ reorder_weights (ClipNative *nat, ClipPacked *p, const float *w,
               q ? (void *) q : (void *) w), "weights", error)
       && clip_dnnl_check (dnnl_reorder_primitive_desc_create (&rpd, &plain,
               nat->engine, &p->wmd, nat->engine, NULL), "reorder", error)
-      && clip_dnnl_check (dnnl_primitive_create (&reorder, rpd), "reorder", error)) {
+      && clip_dnnl_check (dnnl_primitive_create (&reorder, rpd), "reorder",
+          error)) {
     dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, from },
       { DNNL_ARG_TO, p->w } };
-    ok = clip_dnnl_check (dnnl_primitive_execute (reorder, nat->stream, 2, args),
+    ok = clip_dnnl_check (dnnl_primitive_execute (reorder, nat->stream, 2,
+            args),
         "reorder", error) && clip_dnnl_check (dnnl_stream_wait (nat->stream),
         "reorder", error);
   }
@@ -255,8 +257,8 @@ pack_one (ClipModel *m, ClipLinear *l, ClipPacked *p, void *dst,
   const float *w = n_parts ? fused_weights (nat, l, parts, n_parts,
       copies->fused) : l->w;
 
-  if (p->b && !clip_dnnl_check (dnnl_memory_set_data_handle (p->b, (void *) l->b),
-          "bias", error))
+  if (p->b && !clip_dnnl_check (dnnl_memory_set_data_handle (p->b,
+              (void *) l->b), "bias", error))
     return FALSE;
   p->bias = l->b;
   if (!p->bias && p->precision == CLIP_PRECISION_INT8) {
@@ -264,7 +266,10 @@ pack_one (ClipModel *m, ClipLinear *l, ClipPacked *p, void *dst,
     g_ptr_array_add (nat->buffers, (gpointer) p->bias);
   }
   gboolean ok = TRUE;
-  if (p->widened) {
+  if (p->fma32) {
+    clip_fma32_pack (w, l->transposed, p->k, p->n, dst);
+    p->panels = dst;
+  } else if (p->widened) {
     clip_bf16fma_pack (w, l->transposed, p->k, p->n, dst);
     p->panels = dst;
   } else {
@@ -291,6 +296,18 @@ has_isa (dnnl_cpu_isa_t isa)
   return (have & (unsigned) isa) == (unsigned) isa;
 }
 
+/* Whether this is an Intel CPU, as far as the compiler can tell. */
+static gboolean
+is_intel (void)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init ();
+  return __builtin_cpu_is ("intel");
+#else
+  return FALSE;
+#endif
+}
+
 /* Whether oneDNN's bf16 products beat fp32 ones on this CPU. AMX does,
  * and so did AVX512_BF16 on AMD's Zen 5, whose VDPBF16PS makes two
  * products per lane as fast as FMA makes one (a ViT-B/32 pass in 15 ms
@@ -303,12 +320,19 @@ bf16_dots_pay (void)
 {
   if (has_isa (dnnl_cpu_isa_avx512_core_amx))
     return TRUE;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  __builtin_cpu_init ();
-  if (__builtin_cpu_is ("intel"))
-    return FALSE;
-#endif
-  return has_isa (dnnl_cpu_isa_avx512_core_bf16);
+  return !is_intel () && has_isa (dnnl_cpu_isa_avx512_core_bf16);
+}
+
+/* Whether fp32 products run on bf16fma.c's panels rather than oneDNN's
+ * kernels: on Intel's AVX-512 cores without AMX, where the Emerald Rapids
+ * guest ran a batch-1 ViT-B/32 pass in 31 ms against oneDNN's 34, 8
+ * images as fast, text faster (bench/README.md). Elsewhere oneDNN's fp32
+ * kernels stay (Zen 5 was not measured with the panels). */
+static gboolean
+fp32_panels_pay (void)
+{
+  return is_intel () && !has_isa (dnnl_cpu_isa_avx512_core_amx)
+      && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
 }
 
 /* Says once per process when a precision runs without the instructions
@@ -327,6 +351,8 @@ note_slow_path (ClipPrecision precision)
     g_debug ("bf16 products run as fp32 FMAs on weights held in bf16: "
         "this CPU's bf16 dot products are slower");
   }
+  if (precision == CLIP_PRECISION_FP32 && fp32_panels_pay ())
+    g_debug ("fp32 products run on FMA panels fetched a panel ahead");
   if (precision == CLIP_PRECISION_INT8 && !has_isa (dnnl_cpu_isa_avx512_core_vnni)
       && !has_isa (dnnl_cpu_isa_avx2_vnni) && g_once_init_enter (&int8_noted)) {
     g_message ("this CPU has no VNNI instructions: int8 products run on "
@@ -351,8 +377,9 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
       || has_isa (dnnl_cpu_isa_avx2_vnni) ? 255 : 127;
   nat->packed = g_ptr_array_new_with_free_func (packed_free);
   nat->buffers = g_ptr_array_new_with_free_func (g_free);
-  if (!clip_dnnl_check (dnnl_engine_create (&nat->engine, dnnl_cpu, 0), "engine",
-          error) || !clip_dnnl_check (dnnl_stream_create (&nat->stream, nat->engine,
+  if (!clip_dnnl_check (dnnl_engine_create (&nat->engine, dnnl_cpu, 0),
+          "engine", error)
+      || !clip_dnnl_check (dnnl_stream_create (&nat->stream, nat->engine,
               dnnl_stream_default_flags), "stream", error))
     return FALSE;
 
@@ -377,29 +404,32 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
     /* (as oneDNN sees the CPU: tests cap its instruction sets) */
     p->widened = p->precision == CLIP_PRECISION_BF16 && !bf16_dots_pay ()
         && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
+    p->fma32 = p->precision == CLIP_PRECISION_FP32 && fp32_panels_pay ();
     l->packed = p;
     g_ptr_array_add (nat->packed, p);
-    if (l->b && !p->widened) {        /* (bf16fma.c reads the floats) */
+    if (l->b && !p->widened && !p->fma32) {  /* (bf16fma.c reads floats) */
       dnnl_memory_desc_t bmd;
       clip_dnnl_md_2d (&bmd, 1, p->n, dnnl_ab);
       /* placeholder handle: the real bias is known after fusing q, k, v */
       ok = clip_dnnl_check (dnnl_memory_create (&p->b, &bmd, nat->engine,
               DNNL_MEMORY_NONE), "bias", error);
     }
-    ok = ok && (p->widened || choose_layout (nat, p, error));
+    ok = ok && (p->widened || p->fma32 || choose_layout (nat, p, error));
     /* primitives depend on the layout, not on which layer's weights */
     p->same = p;
     for (guint j = 0; j + 1 < nat->packed->len; j++) {
       const ClipPacked *o = g_ptr_array_index (nat->packed, j);
       if (o->k == p->k && o->n == p->n && o->precision == p->precision
           && o->emulated == p->emulated && o->widened == p->widened
+          && o->fma32 == p->fma32
           && (o->b != NULL) == (p->b != NULL)) {
         p->same = o;
         break;
       }
     }
     p->offset = total;
-    total += ((p->widened ? clip_bf16fma_size (p->k, p->n)
+    total += ((p->fma32 ? clip_fma32_size (p->k, p->n)
+            : p->widened ? clip_bf16fma_size (p->k, p->n)
             : dnnl_memory_desc_get_size (&p->wmd)) + 4095) & ~(size_t) 4095;
   }
   if (!ok)

@@ -1,9 +1,9 @@
-/* test-bf16fma.c: the products of bf16fma.c (bf16 weights multiplied with
- * fp32 FMAs) against the same products computed in double precision here
- * from the weights rounded to bf16: sizes that fill no panel or tile
- * exactly, rows past one cache block, bias or none, added to the output
- * or with each activation, on one thread and on more. The towers' golden
- * checks run the kernel only on CPUs that pick it. */
+/* test-bf16fma.c: the products of bf16fma.c (bf16 or fp32 weights
+ * multiplied with fp32 FMAs) against the same products computed in double
+ * precision here from the weights (rounded to bf16 for bf16): sizes that
+ * fill no panel or tile exactly, rows past one cache block, bias or none,
+ * added to the output or with each activation, on one thread and on more.
+ * The towers' golden checks run the kernel only on CPUs that pick it. */
 #include "bf16fma.h"
 
 #include <math.h>
@@ -15,7 +15,7 @@ typedef struct {
 static const Shape shapes[] = {
   { 1, 1, 1 }, { 1, 16, 1 }, { 3, 40, 33 }, { 10, 64, 32 },
   { 11, 100, 70 }, { 23, 77, 130 }, { 50, 768, 96 }, { 61, 256, 65 },
-  { 130, 48, 40 }, { 9, 3072, 48 }, { 40, 512, 200 },
+  { 130, 48, 40 }, { 9, 3072, 48 }, { 40, 512, 200 }, { 407, 24, 70 },
 };
 
 static double
@@ -35,7 +35,8 @@ act_ref (double v, ClipAct act)
 typedef enum { PLAIN, NO_BIAS, ADD, ACT } Mode;
 
 static void
-check (const Shape *s, Mode mode, ClipAct act, int threads, GRand *rand)
+check (const Shape *s, gboolean f32, Mode mode, ClipAct act, int threads,
+    GRand *rand)
 {
   int m = s->m, k = s->k, n = s->n;
   float *w = g_new (float, (size_t) n * k);
@@ -44,7 +45,8 @@ check (const Shape *s, Mode mode, ClipAct act, int threads, GRand *rand)
   float *bias = g_new (float, n);
   float *y = g_new (float, (size_t) m * n);
   float *y0 = g_new (float, (size_t) m * n);
-  guint32 *packed = g_malloc (clip_bf16fma_size (k, n) + 64);
+  guint32 *packed = g_malloc (MAX (clip_bf16fma_size (k, n),
+          clip_fma32_size (k, n)) + 64);
   guint32 *aligned = (guint32 *) (((guintptr) packed + 63) & ~(guintptr) 63);
   float *scratch = g_malloc ((clip_bf16fma_scratch (k, threads) + 16)
       * sizeof (float));
@@ -57,24 +59,35 @@ check (const Shape *s, Mode mode, ClipAct act, int threads, GRand *rand)
     for (int i = 0; i < k; i++)
       wt[(size_t) i * n + j] = w[(size_t) j * k + i];
   for (size_t i = 0; i < (size_t) m * k; i++)
-    x[i] = k_round_bf16 ((float) g_rand_double_range (rand, -3, 3));
+    x[i] = (float) g_rand_double_range (rand, -3, 3);
+  for (size_t i = 0; i < (size_t) m * k && !f32; i++)
+    x[i] = k_round_bf16 (x[i]);
   for (int j = 0; j < n; j++)
     bias[j] = (float) g_rand_double_range (rand, -1, 1);
   for (size_t i = 0; i < (size_t) m * n; i++)
     y[i] = y0[i] = (float) g_rand_double_range (rand, -2, 2);
 
   for (int transposed = 0; transposed < 2; transposed++) {
-    clip_bf16fma_pack (transposed ? wt : w, transposed, k, n, aligned);
+    const float *b = mode == NO_BIAS ? NULL : bias;
     if (mode != ADD)
       memcpy (y, y0, (size_t) m * n * sizeof (float));
-    clip_bf16fma_product (aligned, k, n, x, m, mode == NO_BIAS ? NULL : bias,
-        y, mode == ADD, mode == ACT, act, threads, sc);
+    if (f32) {
+      clip_fma32_pack (transposed ? wt : w, transposed, k, n,
+          (float *) aligned);
+      clip_fma32_product ((const float *) aligned, k, n, x, m, b, y,
+          mode == ADD, mode == ACT, act, threads);
+    } else {
+      clip_bf16fma_pack (transposed ? wt : w, transposed, k, n, aligned);
+      clip_bf16fma_product (aligned, k, n, x, m, b, y, mode == ADD,
+          mode == ACT, act, threads, sc);
+    }
     for (int r = 0; r < m; r++) {
       for (int j = 0; j < n; j++) {
         double sum = mode == NO_BIAS ? 0 : bias[j], mag = fabs (sum);
         for (int i = 0; i < k; i++) {
+          float wv = w[(size_t) j * k + i];
           double t = (double) x[(size_t) r * k + i]
-              * k_round_bf16 (w[(size_t) j * k + i]);
+              * (f32 ? wv : k_round_bf16 (wv));
           sum += t;
           mag += fabs (t);
         }
@@ -88,9 +101,9 @@ check (const Shape *s, Mode mode, ClipAct act, int threads, GRand *rand)
       for (size_t i = 0; i < (size_t) m * n; i++)
         y0[i] = y[i];
   }
-  g_test_message ("%d x %d x %d, mode %d, act %d, %d threads: worst "
-      "error %.3g of the sum of magnitudes", m, k, n, mode, act, threads,
-      worst);
+  g_test_message ("%s, %d x %d x %d, mode %d, act %d, %d threads: worst "
+      "error %.3g of the sum of magnitudes", f32 ? "fp32" : "bf16", m, k, n,
+      mode, act, threads, worst);
   /* fp32 sums of k products: well within k * 2^-24 of their magnitude */
   g_assert_cmpfloat (worst, <, 1e-5);
 
@@ -105,7 +118,7 @@ check (const Shape *s, Mode mode, ClipAct act, int threads, GRand *rand)
 }
 
 static void
-test_products (void)
+products (gboolean f32)
 {
   GRand *rand = g_rand_new_with_seed (11);
 
@@ -116,14 +129,27 @@ test_products (void)
   }
   for (size_t i = 0; i < G_N_ELEMENTS (shapes); i++) {
     for (int threads = 1; threads <= 3; threads++) {
-      check (&shapes[i], PLAIN, 0, threads, rand);
-      check (&shapes[i], NO_BIAS, 0, threads, rand);
-      check (&shapes[i], ADD, 0, threads, rand);
+      check (&shapes[i], f32, PLAIN, 0, threads, rand);
+      check (&shapes[i], f32, NO_BIAS, 0, threads, rand);
+      check (&shapes[i], f32, ADD, 0, threads, rand);
     }
     for (int act = CLIP_ACT_QUICK_GELU; act <= CLIP_ACT_GELU_TANH; act++)
-      check (&shapes[i], ACT, (ClipAct) act, 2, rand);
+      check (&shapes[i], f32, ACT, (ClipAct) act, 2, rand);
   }
   g_rand_free (rand);
+}
+
+static void
+test_products (void)
+{
+  products (FALSE);
+}
+
+/* fp32 weights, read as they are, fetched a panel ahead. */
+static void
+test_products_fp32 (void)
+{
+  products (TRUE);
 }
 
 /* Packing rounds to nearest even, as the rest of the engine does. */
@@ -157,5 +183,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/bf16fma/products", test_products);
   g_test_add_func ("/bf16fma/rounding", test_rounding);
+  g_test_add_func ("/bf16fma/products-fp32", test_products_fp32);
   return g_test_run ();
 }
