@@ -7,14 +7,15 @@
  * ones. Here the weights stay bf16 in memory, half the bytes of fp32. The
  * first tile of rows through a panel widens each vector of it in
  * registers (a shift or a mask: bf16 is the upper half of an fp32) and
- * keeps it in a buffer for the panel's other tiles, while it fetches the
- * next panel; so the arithmetic runs at fp32's full rate while the
- * weights stream in behind it.
+ * keeps it in a buffer for the panel's other tiles; so the arithmetic runs
+ * at fp32's full rate.
  *
  * fp32: on the same guest a batch-1 ViT-B/32 pass waits on memory in
  * oneDNN's fp32 kernels (its products ran 13-21% faster on weights already
- * in cache); the first tile through each panel fetches the next one, and
- * the pass takes 31 ms against 34.
+ * in cache). Read as they are, fp32 panels suffice.
+ *
+ * Either way the tiles through a panel fetch the next panel between them
+ * while they multiply, so the weights stream in behind the arithmetic.
  *
  * Packed at load, panels of 32 output columns, each [k] 64-byte rows:
  * bf16 as 16 words, word j holding column j in its lower half and column
@@ -135,15 +136,26 @@ typedef struct {
 /* @mr (at most MR, a constant once inlined) rows of @x by the @cols
  * (1 to 32) columns of a panel, into @o's rows from its column @col on.
  * With @f32 (a constant too) the panel at @panel is fp32 and read as it
- * is; with @first the panel at @next is fetched into the second-level
- * cache meanwhile. Otherwise, with @first the panel is read from its bf16
- * form at @panel, widened into @wide as it goes, while @next is fetched;
- * without, it is read from @wide, and the FMA ports do nothing but FMAs. */
+ * is. Otherwise, with @first the panel is read from its bf16 form at
+ * @panel and widened into @wide as it goes; without, it is read from
+ * @wide, and the FMA ports do nothing but FMAs. Meanwhile, unless @next
+ * is NULL, the tile fetches rows @phase, @phase + @every, ... of the
+ * panel at @next into the second-level cache: the @every tiles through a
+ * panel fetch the next one between them, a little at a time. (When the
+ * first tile alone fetched it, the fetches outran the memory and that
+ * tile waited on them: a batch-1 ViT-B/32 pass in fp32 took 31 ms rather
+ * than 26.) */
 ISA_ATTR static inline __attribute__ ((always_inline)) void
 tile (const guint32 *panel, float *wide, const guint32 *next,
     const gboolean f32, const gboolean first, int k, const float *x,
-    size_t ldx, const int mr, int cols, const Out *o, int col)
+    size_t ldx, const int mr, int cols, const Out *o, int col, int every,
+    int phase)
 {
+  const size_t row_bytes = f32 ? PANEL * sizeof (float)
+      : PANEL * sizeof (guint16);
+  const char *fetch = next ? (const char *) next + phase * row_bytes : NULL;
+  const char *fetch_end = next ? (const char *) next + k * row_bytes : NULL;
+  int wait = 0;
   const __m512i upper = _mm512_set1_epi32 ((int) 0xffff0000u);
   __m512 acc[MR][2];
 
@@ -154,24 +166,25 @@ tile (const guint32 *panel, float *wide, const guint32 *next,
   for (int i = 0; i < k; i++) {
     __m512 w0, w1;
     if (f32) {
-      const float *pf = (const float *) panel + (size_t) i * PANEL;
-      w0 = _mm512_load_ps (pf);
-      w1 = _mm512_load_ps (pf + 16);
-      if (first) {
-        const float *nf = (const float *) next + (size_t) i * PANEL;
-        _mm_prefetch ((const char *) nf, _MM_HINT_T1);
-        _mm_prefetch ((const char *) (nf + 16), _MM_HINT_T1);
-      }
+      const float *row = (const float *) panel + (size_t) i * PANEL;
+      w0 = _mm512_load_ps (row);
+      w1 = _mm512_load_ps (row + 16);
     } else if (first) {
       __m512i wv = _mm512_load_si512 ((const void *) (panel + (size_t) i * 16));
       w0 = _mm512_castsi512_ps (_mm512_slli_epi32 (wv, 16));
       w1 = _mm512_castsi512_ps (_mm512_and_si512 (wv, upper));
       _mm512_store_ps (wide + (size_t) i * PANEL, w0);
       _mm512_store_ps (wide + (size_t) i * PANEL + 16, w1);
-      _mm_prefetch ((const char *) (next + (size_t) i * 16), _MM_HINT_T1);
     } else {
       w0 = _mm512_load_ps (wide + (size_t) i * PANEL);
       w1 = _mm512_load_ps (wide + (size_t) i * PANEL + 16);
+    }
+    if (fetch && wait-- == 0 && fetch < fetch_end) {
+      _mm_prefetch (fetch, _MM_HINT_T1);
+      if (f32)                          /* 128 bytes a row */
+        _mm_prefetch (fetch + 64, _MM_HINT_T1);
+      fetch += (size_t) every * row_bytes;
+      wait = every - 1;
     }
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
@@ -220,20 +233,23 @@ panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
     int c1 = MIN (c0 + mc, m1);
     for (int p = p0; p < p1; p++) {
       const guint32 *panel = w + p * words;
-      const guint32 *next = p + 1 < p1 ? panel + words : panel;
+      const guint32 *next = p + 1 < p1 ? panel + words : NULL;
       int col = p * PANEL, cols = MIN (PANEL, n - col);
+      int every = (c1 - c0 + MR - 1) / MR;
       for (int r = c0; r < c1; r += MR) {
         const float *xr = x + (size_t) r * k;
         Out at = *o;
         at.y = o->y + (size_t) r * o->ldy;
 #define TILE(F32, FIRST, R) \
-          tile (panel, wide, next, F32, FIRST, k, xr, k, R, cols, &at, col)
+          tile (panel, wide, next, F32, FIRST, k, xr, k, R, cols, &at, col, \
+              every, (r - c0) / MR)
 #define CASE(R) case R: \
-          if (f32) { \
-            if (r == c0) TILE (TRUE, TRUE, R); else TILE (TRUE, FALSE, R); \
-          } else { \
-            if (r == c0) TILE (FALSE, TRUE, R); else TILE (FALSE, FALSE, R); \
-          } \
+          if (f32) \
+            TILE (TRUE, FALSE, R); \
+          else if (r == c0) \
+            TILE (FALSE, TRUE, R); \
+          else \
+            TILE (FALSE, FALSE, R); \
           break;
         switch (MIN (MR, c1 - r)) {
           CASE (10) CASE (9) CASE (8) CASE (7) CASE (6)
