@@ -414,10 +414,10 @@ gst_clip_classify_install_properties (GObjectClass * gobject_class)
       g_param_spec_enum ("precision", "Precision",
           "Weights and matrix products: fp32 is the reference; bf16 halves "
           "the weight memory and runs about twice as fast with AMX or AMD's "
-          "AVX512_BF16 (about 1.2 times on Intel's without AMX, on fp32 "
-          "FMAs); int8 quarters it and is fastest with VNNI. Each "
-          "keeps a measured cosine to the float64 reference (see the values)."
-          " bf16 and int8 need backend native",
+          "AVX512_BF16 (about as fast as fp32 on Intel's without AMX, "
+          "both on fp32 FMAs); int8 quarters it and is fastest with VNNI. "
+          "Each keeps a measured cosine to the float64 reference (see the "
+          "values). bf16 and int8 need backend native",
           GST_TYPE_CLIP_PRECISION, DEFAULT_PROP_PRECISION, READY_FLAGS));
   g_object_class_install_property (gobject_class, PROP_BACKEND,
       g_param_spec_enum ("backend", "Backend",
