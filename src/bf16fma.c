@@ -17,10 +17,10 @@
  * Either way the tiles through a panel fetch the next panel between them
  * while they multiply, so the weights stream in behind the arithmetic.
  *
- * Packed at load, panels of 32 output columns, each [k] 64-byte rows:
- * bf16 as 16 words, word j holding column j in its lower half and column
- * 16 + j in its upper half; fp32 as 32 floats, two rows of 64 bytes (zero
- * past the last column). A tile of MR rows by 32 columns keeps its sums in
+ * Packed at load, panels of 32 output columns, each of k rows (zero past
+ * the last column): in bf16 rows of 16 words (64 bytes), word j holding
+ * column j in its lower half and column 16 + j in its upper half; in
+ * fp32 rows of 32 floats (128 bytes). A tile of MR rows by 32 columns keeps its sums in
  * 2 MR registers over the whole of k. Sums are fp32; bf16's products are
  * exact, as in bf16's oneDNN kernels; the order of the sums differs. */
 #include "bf16fma.h"
@@ -45,27 +45,40 @@ clip_bf16fma_scratch (int k, int threads)
   return (size_t) MAX (threads, 1) * k * PANEL;
 }
 
+/* Panels of @n columns. */
+static inline int
+panel_count (int n)
+{
+  return (n + PANEL - 1) / PANEL;
+}
+
+/* W's weight of input @i in output column @c: W is [n, k] row-major, or
+ * [k, n] when @transposed. */
+static inline float
+weight_at (const float *w, gboolean transposed, int k, int n, int i, int c)
+{
+  return transposed ? w[(size_t) i * n + c] : w[(size_t) c * k + i];
+}
+
 size_t
 clip_bf16fma_size (int k, int n)
 {
-  return (size_t) (n + PANEL - 1) / PANEL * k * PANEL * sizeof (guint16);
+  return (size_t) panel_count (n) * k * PANEL * sizeof (guint16);
 }
 
 void
 clip_bf16fma_pack (const float *w, gboolean transposed, int k, int n,
     guint32 *out)
 {
-  int panels = (n + PANEL - 1) / PANEL;
-
-  for (int p = 0; p < panels; p++) {
+  for (int p = 0; p < panel_count (n); p++) {
     for (int i = 0; i < k; i++, out += PANEL / 2) {
       for (int j = 0; j < PANEL / 2; j++) {
         guint32 word = 0;
         for (int half = 0; half < 2; half++) {
           int c = p * PANEL + half * (PANEL / 2) + j;
           if (c < n)
-            word |= (guint32) k_bf16_bits (transposed ? w[(size_t) i * n + c]
-                : w[(size_t) c * k + i]) << (16 * half);
+            word |= (guint32) k_bf16_bits (weight_at (w, transposed, k, n, i,
+                    c)) << (16 * half);
         }
         out[j] = word;
       }
@@ -76,22 +89,18 @@ clip_bf16fma_pack (const float *w, gboolean transposed, int k, int n,
 size_t
 clip_fma32_size (int k, int n)
 {
-  return (size_t) (n + PANEL - 1) / PANEL * k * PANEL * sizeof (float);
+  return (size_t) panel_count (n) * k * PANEL * sizeof (float);
 }
 
 void
 clip_fma32_pack (const float *w, gboolean transposed, int k, int n,
     float *out)
 {
-  int panels = (n + PANEL - 1) / PANEL;
-
-  for (int p = 0; p < panels; p++)
+  for (int p = 0; p < panel_count (n); p++)
     for (int i = 0; i < k; i++, out += PANEL)
-      for (int j = 0; j < PANEL; j++) {
-        int c = p * PANEL + j;
-        out[j] = c >= n ? 0.0f : transposed ? w[(size_t) i * n + c]
-            : w[(size_t) c * k + i];
-      }
+      for (int j = 0; j < PANEL; j++)
+        out[j] = p * PANEL + j < n
+            ? weight_at (w, transposed, k, n, i, p * PANEL + j) : 0.0f;
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -272,7 +281,7 @@ product (const guint32 *w, gboolean f32, int k, int n, const float *x,
     int m, const float *bias, float *y, gboolean add, gboolean activate,
     ClipAct act, int threads, float *scratch)
 {
-  int n_panels = (n + PANEL - 1) / PANEL;
+  int n_panels = panel_count (n);
   /* a thread pays once the product has a few million multiply-adds */
   int parts = (size_t) m * n * k >= (1u << 21)
       ? MAX (MIN (threads, n_panels), 1) : 1;

@@ -26,7 +26,8 @@ struct _ClipPacked {
                                 * memory: weights packed by bf16fma.c */
   float *scales;               /* int8: [n], W[:, j] = scales[j] * Wq[:, j] */
   float *colsum;               /* int8: [n], the sum of Wq[:, j] */
-  const float *bias;           /* int8: the bias values (zeros if none) */
+  const float *bias;           /* the bias values for int8 (zeros if
+                                * none) and bf16fma.c's products */
   const guint32 *panels;       /* widened, fma32: the weights as
                                 * bf16fma.c packs them, in the arena */
   const struct _ClipPacked *same;     /* the first packed matrix of the same
