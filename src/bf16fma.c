@@ -20,9 +20,10 @@
  * Packed at load, panels of 32 output columns, each of k rows (zero past
  * the last column): in bf16 rows of 16 words (64 bytes), word j holding
  * column j in its lower half and column 16 + j in its upper half; in
- * fp32 rows of 32 floats (128 bytes). A tile of MR rows by 32 columns keeps its sums in
- * 2 MR registers over the whole of k. Sums are fp32; bf16's products are
- * exact, as in bf16's oneDNN kernels; the order of the sums differs. */
+ * fp32 rows of 32 floats (128 bytes). A tile of MR rows by 32 columns
+ * (in fp32 blocks of many rows, MR / 2 rows by two panels) keeps its sums
+ * in 2 MR registers over the whole of k. Sums are fp32; bf16's products
+ * are exact, as in bf16's oneDNN kernels; the order of the sums differs. */
 #include "bf16fma.h"
 
 #include "cpu.h"
