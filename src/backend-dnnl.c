@@ -1,9 +1,9 @@
 /* backend-dnnl.c: the native backend's products on oneDNN, through the
  * weights dnnl-pack.c packed at load. Bias, activation and residual
  * additions ride on the product as post-ops (int8 products end in int8.c
- * instead, bf16 products on CPUs whose bf16 dot products are slow run in
- * bf16fma.c; attention runs on the C kernel of attention.c, through
- * backend.c). A workspace keeps the primitives it has made, for its thread
+ * instead; on Intel's AVX-512 cores without AMX, fp32 and bf16 products
+ * run on bf16fma.c's panels; attention runs on the C kernel of
+ * attention.c, through backend.c). A workspace keeps the primitives it has made, for its thread
  * count, keyed by shape: oneDNN runs on OpenMP, whose thread count is per
  * calling thread, so workspaces never disturb one another. */
 #include "dnnl-internal.h"

@@ -325,9 +325,9 @@ bf16_dots_pay (void)
 
 /* Whether fp32 products run on bf16fma.c's panels rather than oneDNN's
  * kernels: on Intel's AVX-512 cores without AMX, where the Emerald Rapids
- * guest ran a batch-1 ViT-B/32 pass in 31 ms against oneDNN's 34, 8
- * images as fast, text faster (bench/README.md). Elsewhere oneDNN's fp32
- * kernels stay (Zen 5 was not measured with the panels). */
+ * guest ran a batch-1 ViT-B/32 pass in 29.6 ms against oneDNN's 37.6,
+ * text faster, 8 images about as fast (bench/README.md). Elsewhere
+ * oneDNN's fp32 kernels stay (Zen 5 was not measured with the panels). */
 static gboolean
 fp32_panels_pay (void)
 {
@@ -405,16 +405,18 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
     p->widened = p->precision == CLIP_PRECISION_BF16 && !bf16_dots_pay ()
         && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
     p->fma32 = p->precision == CLIP_PRECISION_FP32 && fp32_panels_pay ();
+    /* bf16fma.c's products need no oneDNN layout, primitive or bias */
+    gboolean on_panels = p->widened || p->fma32;
     l->packed = p;
     g_ptr_array_add (nat->packed, p);
-    if (l->b && !p->widened && !p->fma32) {  /* (bf16fma.c reads floats) */
+    if (l->b && !on_panels) {
       dnnl_memory_desc_t bmd;
       clip_dnnl_md_2d (&bmd, 1, p->n, dnnl_ab);
       /* placeholder handle: the real bias is known after fusing q, k, v */
       ok = clip_dnnl_check (dnnl_memory_create (&p->b, &bmd, nat->engine,
               DNNL_MEMORY_NONE), "bias", error);
     }
-    ok = ok && (p->widened || p->fma32 || choose_layout (nat, p, error));
+    ok = ok && (on_panels || choose_layout (nat, p, error));
     /* primitives depend on the layout, not on which layer's weights */
     p->same = p;
     for (guint j = 0; j + 1 < nat->packed->len; j++) {
