@@ -164,9 +164,10 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
    * chunks. The texts of a chunk share the template's words before the
    * label, which the text tower then runs once for all of them; and they
    * run sorted by length, as a text pass runs as many positions as its
-   * longest text needs. */
+   * longest text needs and takes as many texts as its rows hold: a chunk
+   * of four full passes is a few passes of near-equal lengths. */
   int ctx = model->text.context;
-  int chunk = MAX (ws->text_batch, 1) * 8;
+  int chunk = MAX (ws->text_max, 1) * 4;
   BuildChunk c = {
     .ids = g_new (int32_t, (size_t) chunk * ctx),
     .sorted = g_new (int32_t, (size_t) chunk * ctx),

@@ -5,19 +5,24 @@
 
 #include "model_internal.h"
 
+/* A text pass holds as many rows as 16 texts of the full context would;
+ * it packs as many shorter texts as fit, up to CLIP_TEXT_PASS_MAX. */
 #define CLIP_TEXT_BATCH 16
+#define CLIP_TEXT_PASS_MAX 256
 
 struct _ClipWorkspace {
   ClipModel *model;
   int max_batch;               /* images per vision pass */
-  int text_batch;              /* sequences per text pass: CLIP_TEXT_BATCH */
+  int text_batch;              /* full-context sequences a text pass's
+                                * rows hold: CLIP_TEXT_BATCH */
+  int text_max;                /* texts per text pass: CLIP_TEXT_PASS_MAX */
   int n_threads;                /* resolved: 1 to the number of processors */
   size_t rows;                 /* token rows the buffers hold */
   float *x, *t, *q, *k, *v, *a;   /* [rows, max width] */
   float *u;                    /* [rows, max mlp] */
   float *scores;               /* [batch * heads * seq * seq] at most */
   float *patches;              /* [max_batch * grid^2, 3 * patch^2] */
-  float *pooled;               /* [max(max_batch, text_batch), max width] */
+  float *pooled;               /* [max(max_batch, text_max), max width] */
   int *pool;                   /* each sequence's pooled row: as many */
   int32_t *ids;                /* [text_batch, context] */
   float *prefix_kv;            /* a shared text prefix's keys and values:
@@ -38,7 +43,9 @@ void *clip_workspace_alloc (size_t count, size_t size);
 /* One vision pass over n <= max_batch images. */
 void clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
     float *out);
-/* One text pass over n <= text_batch token rows (ids already checked).
+/* One text pass over n <= text_max texts (ids already checked) whose
+ * positions after @prefix, up to the longest's end-of-text token, make at
+ * most text_batch * context rows.
  * With @prefix > 0 their first @prefix ids are those clip_text_prefix()
  * ran last, and only the positions after them are computed. */
 void clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n,

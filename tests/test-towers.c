@@ -199,8 +199,9 @@ test_text_tower (gconstpointer data)
 
 /* Texts that share their first ids (a template's words) run those once
  * for all of them (workspace.c): the golden texts that start like the
- * first one ("<start> a ..."), repeated to 20 so that the prefix serves
- * two text batches, must each still match their own float64 reference. */
+ * first one ("<start> a ..."), repeated to 300 so that the prefix serves
+ * two text passes (a pass takes at most CLIP_TEXT_PASS_MAX, 256, texts),
+ * must each still match their own float64 reference. */
 static void
 test_text_shared_prefix (gconstpointer data)
 {
@@ -219,7 +220,7 @@ test_text_shared_prefix (gconstpointer data)
         && all[i * ctx + 2] != 0)
       g_array_append_val (pick, i);
   g_assert_cmpuint (pick->len, >=, 2);
-  size_t nb = 20;
+  size_t nb = 300;
   gint32 *batch = g_new (gint32, nb * ctx);
   for (size_t k = 0; k < nb; k++)
     memcpy (batch + k * ctx, all + g_array_index (pick, size_t,
