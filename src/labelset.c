@@ -164,10 +164,13 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
    * chunks. The texts of a chunk share the template's words before the
    * label, which the text tower then runs once for all of them; and they
    * run sorted by length, as a text pass runs as many positions as its
-   * longest text needs and takes as many texts as its rows hold: a chunk
-   * of four full passes is a few passes of near-equal lengths. */
+   * longest text needs and takes as many texts as its rows hold. A chunk
+   * is as many texts as a pass takes at most: chunks of 1,024, sorted
+   * together, padded fewer rows (80,000 prompts 5-10% faster), but a
+   * cancelled build gives up only between two chunks, and one such chunk
+   * of ViT-B/32 took over a second. */
   int ctx = model->text.context;
-  int chunk = MAX (ws->text_max, 1) * 4;
+  int chunk = MAX (ws->text_max, 1);
   BuildChunk c = {
     .ids = g_new (int32_t, (size_t) chunk * ctx),
     .sorted = g_new (int32_t, (size_t) chunk * ctx),

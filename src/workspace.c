@@ -255,7 +255,7 @@ shared_prefix (const int32_t *ids, int n, int ctx)
  * are short (a label set's are about four positions past their
  * template's shared words), so a pass holds a hundred or more of them
  * rather than 16; callers with many texts sort them by length
- * (labelset.c). 80,000 prompts in bf16 took 94-108 s against 110-113 in
+ * (labelset.c). 80,000 prompts in bf16 took 97-104 s against 109-113 in
  * passes of 16 texts. */
 static int
 pass_texts (const ClipWorkspace *ws, const int32_t *ids, int n, int prefix)
