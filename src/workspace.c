@@ -80,7 +80,7 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   ws->pooled = clip_workspace_alloc (MAX (max_batch, ws->text_max) * width,
       sizeof (float));
   ws->pool = g_try_new (int, MAX (max_batch, ws->text_max));
-  ws->ids = g_try_new (int32_t, (size_t) ws->text_batch * txt->context);
+  ws->ids = g_try_new (int32_t, (size_t) ws->text_max * txt->context);
   ws->prefix_kv = clip_workspace_alloc ((size_t) txt->tf.layers * 2
       * txt->context * txt->tf.width, sizeof (float));
   /* the attention kernel's scratch for each thread there can be */
@@ -318,8 +318,9 @@ clip_text_encode (ClipWorkspace *ws, const char *const *texts, int n,
   const ClipModel *model = ws->model;
   int ctx = model->text.context;
   int e = model->embed_dim;
-  for (int i = 0; i < n; i += ws->text_batch) {
-    int m = MIN (ws->text_batch, n - i);
+  /* as many texts at a time as a text pass takes at most */
+  for (int i = 0; i < n; i += ws->text_max) {
+    int m = MIN (ws->text_max, n - i);
     for (int j = 0; j < m; j++)
       if (!clip_tokenize (model, texts[i + j], ws->ids + (size_t) j * ctx,
               error))

@@ -24,7 +24,7 @@ struct _ClipWorkspace {
   float *patches;              /* [max_batch * grid^2, 3 * patch^2] */
   float *pooled;               /* [max(max_batch, text_max), max width] */
   int *pool;                   /* each sequence's pooled row: as many */
-  int32_t *ids;                /* [text_batch, context] */
+  int32_t *ids;                /* [text_max, context] */
   float *prefix_kv;            /* a shared text prefix's keys and values:
                                 * [layers, 2, context, text width] */
   float *att;                  /* the attention kernel's scratch: */
