@@ -3,9 +3,10 @@
  * additions ride on the product as post-ops (int8 products end in int8.c
  * instead; on Intel's AVX-512 cores without AMX, fp32 and bf16 products
  * run on bf16fma.c's panels; attention runs on the C kernel of
- * attention.c, through backend.c). A workspace keeps the primitives it has made, for its thread
- * count, keyed by shape: oneDNN runs on OpenMP, whose thread count is per
- * calling thread, so workspaces never disturb one another. */
+ * attention.c, through backend.c). A workspace keeps the primitives it
+ * has made, for its thread count, keyed by shape: oneDNN runs on OpenMP,
+ * whose thread count is per calling thread, so workspaces never disturb
+ * one another. */
 #include "dnnl-internal.h"
 
 #include "bf16fma.h"
