@@ -63,13 +63,18 @@ typedef struct {
   int length, index;
 } TextLength;
 
-/* One chunk's buffers ([chunk, context] ids, the same sorted by length,
- * the order, and [chunk, dim] unit embeddings in the texts' own order). */
+/* A label set build sorts the texts of this many full passes (of
+ * ws->text_max texts) by length together. */
+#define GROUP_PASSES 4
+
+/* One group's buffers: [group, context] ids, the same sorted by length,
+ * whose each sorted row is, and [text_max, dim] unit embeddings of a
+ * pass. */
 typedef struct {
   int32_t *ids, *sorted;
   TextLength *order;
-  float *out, *sorted_out;
-} BuildChunk;
+  float *out;
+} BuildGroup;
 
 static int
 compare_lengths (gconstpointer a, gconstpointer b)
@@ -79,51 +84,44 @@ compare_lengths (gconstpointer a, gconstpointer b)
   return x->length != y->length ? x->length - y->length : x->index - y->index;
 }
 
-/* Embeds template @tmpl on labels @first .. @first + @m - 1 into @c->out,
- * unit rows in the labels' order. */
+/* Tokenizes template @tmpl on labels @first .. @first + @m - 1 into
+ * @g->sorted, shortest first; @g->order[k].index is the label (from
+ * @first) of sorted row k. */
 static gboolean
-encode_chunk (ClipWorkspace *ws, const char *const *labels, const char *tmpl,
-    int first, int m, BuildChunk *c, GError **error)
+tokenize_group (const ClipModel *model, const char *const *labels,
+    const char *tmpl, int first, int m, BuildGroup *g, GError **error)
 {
-  const ClipModel *model = ws->model;
   int ctx = model->text.context;
-  int dim = model->embed_dim;
 
   for (int k = 0; k < m; k++) {
-    int32_t *ids = c->ids + (size_t) k * ctx;
+    int32_t *ids = g->ids + (size_t) k * ctx;
     char *text = apply_template (tmpl, labels[first + k]);
     gboolean ok = clip_tokenize (model, text, ids, error);
     g_free (text);
     if (!ok)
       return FALSE;
-    c->order[k] = (TextLength) { clip_eot_position (ids, ctx) + 1, k };
+    g->order[k] = (TextLength) { clip_eot_position (ids, ctx) + 1, k };
   }
-  qsort (c->order, m, sizeof (TextLength), compare_lengths);
+  qsort (g->order, m, sizeof (TextLength), compare_lengths);
   for (int k = 0; k < m; k++)
-    memcpy (c->sorted + (size_t) k * ctx,
-        c->ids + (size_t) c->order[k].index * ctx, ctx * sizeof (int32_t));
-  gboolean ok = clip_text_encode_tokens (ws, c->sorted, m, c->sorted_out,
-      TRUE, error);
-  for (int k = 0; ok && k < m; k++)
-    memcpy (c->out + (size_t) c->order[k].index * dim,
-        c->sorted_out + (size_t) k * dim, dim * sizeof (float));
-  return ok;
+    memcpy (g->sorted + (size_t) k * ctx,
+        g->ids + (size_t) g->order[k].index * ctx, ctx * sizeof (int32_t));
+  return TRUE;
 }
 
 typedef struct {
   ClipWorkspace *ws;
-  const char *const *labels;
-  const char *tmpl;
-  int first, m;
-  BuildChunk *c;
+  const int32_t *ids;
+  int n;
+  float *out;
   GError **error;
-} ChunkJob;
+} PassJob;
 
 static gboolean
-run_chunk (void *data)
+run_pass (void *data)
 {
-  ChunkJob *j = data;
-  return encode_chunk (j->ws, j->labels, j->tmpl, j->first, j->m, j->c,
+  PassJob *j = data;
+  return clip_text_encode_tokens (j->ws, j->ids, j->n, j->out, TRUE,
       j->error);
 }
 
@@ -157,26 +155,25 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
     return NULL;
   }
   int n_texts = n_labels * nt;
-  /* Texts are made, tokenized and encoded a chunk at a time, one template
-   * on up to a chunk of labels, and summed into their labels' rows
-   * template by template: memory stays at one chunk whatever the number
-   * of labels, and the progress callback can stop the build between
-   * chunks. The texts of a chunk share the template's words before the
-   * label, which the text tower then runs once for all of them; and they
-   * run sorted by length, as a text pass runs as many positions as its
-   * longest text needs and takes as many texts as its rows hold. A chunk
-   * is as many texts as a pass takes at most: chunks of 1,024, sorted
-   * together, padded fewer rows (80,000 prompts 5-10% faster), but a
-   * cancelled build gives up only between two chunks, and one such chunk
-   * of ViT-B/32 took over a second. */
+  /* Texts are made and tokenized a group at a time, one template on up
+   * to a group of labels, encoded a pass at a time and summed into their
+   * labels' rows template by template: memory stays at one group whatever
+   * the number of labels, and the progress callback can stop the build
+   * between passes (a few tenths of a second of ViT-B/32 at most). The
+   * texts of a group run sorted by length, as a text pass runs as many
+   * positions as its longest text needs and takes as many texts as its
+   * rows hold; and a pass's texts share the template's words before the
+   * label, which the text tower runs once for all of them. Groups of
+   * four passes' worth of texts pad fewer rows than sorting each pass's
+   * worth alone, and calls of one full pass each leave no short pass
+   * between two calls. */
   int ctx = model->text.context;
-  int chunk = MAX (ws->text_max, 1);
-  BuildChunk c = {
-    .ids = g_new (int32_t, (size_t) chunk * ctx),
-    .sorted = g_new (int32_t, (size_t) chunk * ctx),
-    .order = g_new (TextLength, chunk),
-    .out = g_new (float, (size_t) chunk * dim),
-    .sorted_out = g_new (float, (size_t) chunk * dim),
+  int group = GROUP_PASSES * MAX (ws->text_max, 1);
+  BuildGroup g = {
+    .ids = g_new (int32_t, (size_t) group * ctx),
+    .sorted = g_new (int32_t, (size_t) group * ctx),
+    .order = g_new (TextLength, group),
+    .out = g_new (float, (size_t) MAX (ws->text_max, 1) * dim),
   };
   float *embeds = g_try_new0 (float, (size_t) n_labels * dim);
   gboolean ok = embeds != NULL;
@@ -190,39 +187,43 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
    * ends with the build (apart.c); the progress callback runs here */
   ClipApart *apart = ws->n_threads > 1 ? clip_apart_new () : NULL;
   for (int j = 0; ok && j < nt; j++) {
-    for (int first = 0; ok && first < n_labels; first += chunk) {
-      int m = MIN (chunk, n_labels - first);
-      ChunkJob job = { ws, labels, params->templates[j], first, m, &c,
-        error };
-      ok = clip_apart_run (apart, run_chunk, &job);
-      done += m;
-      if (ok && params->progress
-          && !params->progress (done, n_texts, params->progress_data)) {
-        g_set_error (error, CLIP_ERROR, CLIP_ERROR_CANCELLED,
-            "label set build cancelled after %d of %d texts", done, n_texts);
-        ok = FALSE;
-      }
-      if (ok && g_get_monotonic_time () >= next_log && done < n_texts) {
-        g_info ("label set: %d of %d texts embedded (%.0f%%)", done,
-            n_texts, 100.0 * done / n_texts);
-        next_log = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-      }
-      /* ensembling as in the CLIP paper: mean of unit vectors,
-       * renormalised */
-      for (int k = 0; ok && k < m; k++) {
-        float *row = embeds + (size_t) (first + k) * dim;
-        const float *e = c.out + (size_t) k * dim;
-        for (int d = 0; d < dim; d++)
-          row[d] += e[d];
+    for (int first = 0; ok && first < n_labels; first += group) {
+      int m = MIN (group, n_labels - first);
+      ok = tokenize_group (model, labels, params->templates[j], first, m,
+          &g, error);
+      for (int s = 0, k; ok && s < m; s += k) {
+        k = clip_text_pass_size (ws, g.sorted + (size_t) s * ctx, m - s);
+        PassJob job = { ws, g.sorted + (size_t) s * ctx, k, g.out, error };
+        ok = clip_apart_run (apart, run_pass, &job);
+        /* ensembling as in the CLIP paper: mean of unit vectors,
+         * renormalised */
+        for (int i = 0; ok && i < k; i++) {
+          float *row = embeds + (size_t) (first + g.order[s + i].index) * dim;
+          const float *e = g.out + (size_t) i * dim;
+          for (int d = 0; d < dim; d++)
+            row[d] += e[d];
+        }
+        done += k;
+        if (ok && params->progress
+            && !params->progress (done, n_texts, params->progress_data)) {
+          g_set_error (error, CLIP_ERROR, CLIP_ERROR_CANCELLED,
+              "label set build cancelled after %d of %d texts", done,
+              n_texts);
+          ok = FALSE;
+        }
+        if (ok && g_get_monotonic_time () >= next_log && done < n_texts) {
+          g_info ("label set: %d of %d texts embedded (%.0f%%)", done,
+              n_texts, 100.0 * done / n_texts);
+          next_log = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+        }
       }
     }
   }
   clip_apart_free (apart);
-  g_free (c.ids);
-  g_free (c.sorted);
-  g_free (c.order);
-  g_free (c.out);
-  g_free (c.sorted_out);
+  g_free (g.ids);
+  g_free (g.sorted);
+  g_free (g.order);
+  g_free (g.out);
   if (!ok) {
     g_free (embeds);
     return NULL;

@@ -275,6 +275,15 @@ pass_texts (const ClipWorkspace *ws, const int32_t *ids, int n, int prefix)
   return MAX (m, 1);
 }
 
+int
+clip_text_pass_size (const ClipWorkspace *ws, const int32_t *ids, int n)
+{
+  if (n < 1)
+    return 0;
+  return pass_texts (ws, ids, n,
+      shared_prefix (ids, n, ws->model->text.context));
+}
+
 gboolean
 clip_text_encode_tokens (ClipWorkspace *ws, const int32_t *ids, int n,
     float *out, gboolean normalize, GError **error)

@@ -50,6 +50,10 @@ void clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,
  * ran last, and only the positions after them are computed. */
 void clip_text_forward (ClipWorkspace *ws, const int32_t *ids, int n,
     int prefix, float *out);
+/* How many of @n texts from @ids the first pass of
+ * clip_text_encode_tokens() on them takes: a caller that cuts many texts
+ * into calls of this size runs full passes only. */
+int clip_text_pass_size (const ClipWorkspace *ws, const int32_t *ids, int n);
 /* Runs the first @prefix positions of one text (before every pooled
  * position of the texts that will share them) and keeps each block's keys
  * and values in ws->prefix_kv. */
