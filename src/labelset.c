@@ -168,12 +168,12 @@ clip_label_set_new (ClipModel *model, ClipWorkspace *ws,
    * worth alone, and calls of one full pass each leave no short pass
    * between two calls. */
   int ctx = model->text.context;
-  int group = GROUP_PASSES * MAX (ws->text_max, 1);
+  int pass_max = MAX (ws->text_max, 1), group = GROUP_PASSES * pass_max;
   BuildGroup g = {
     .ids = g_new (int32_t, (size_t) group * ctx),
     .sorted = g_new (int32_t, (size_t) group * ctx),
     .order = g_new (TextLength, group),
-    .out = g_new (float, (size_t) MAX (ws->text_max, 1) * dim),
+    .out = g_new (float, (size_t) pass_max * dim),
   };
   float *embeds = g_try_new0 (float, (size_t) n_labels * dim);
   gboolean ok = embeds != NULL;
