@@ -148,6 +148,8 @@ gst_clip_overlay_transform_frame_ip (GstVideoFilter * filter,
 
   style.frame_width = GST_VIDEO_FRAME_WIDTH (frame);
   style.frame_height = GST_VIDEO_FRAME_HEIGHT (frame);
+  style.par_n = GST_VIDEO_INFO_PAR_N (&frame->info);
+  style.par_d = GST_VIDEO_INFO_PAR_D (&frame->info);
   style.font_px = font_size ? font_size :
       (guint) MAX (MIN_AUTO_FONT_SIZE, style.frame_height / 30);
 

@@ -28,6 +28,10 @@
 /* Region coordinates are clamped here: far outside any frame, and within
  * the range of cairo's fixed-point numbers. */
 #define MAX_COORDINATE (1u << 22)
+/* Pixel aspect ratios are drawn as at most this far from square: text
+ * squeezed further cannot be read anyway, and sizes stay far from
+ * overflowing Pango's units. */
+#define MAX_PAR_SCALE 16.0
 
 typedef struct
 {
@@ -165,9 +169,9 @@ gst_clip_overlay_scene_new (const GstClipClassifyMeta * meta,
 
   scene->items = g_ptr_array_new_with_free_func (scene_item_free);
   scene->key = g_string_new (NULL);
-  g_string_append_printf (scene->key, "%dx%d/%u/%u/%d|", style->frame_width,
-      style->frame_height, style->font_px, style->max_labels,
-      (gint) style->position);
+  g_string_append_printf (scene->key, "%dx%d:%d/%d/%u/%u/%d|",
+      style->frame_width, style->frame_height, style->par_n, style->par_d,
+      style->font_px, style->max_labels, (gint) style->position);
 
   if (meta->n_results > 0) {
     SceneItem *item = scene_add_item (scene, FALSE, meta->matched);
@@ -202,6 +206,77 @@ gst_clip_overlay_scene_equal (const GstClipOverlayScene * a,
 }
 
 /* ---- drawing ---- */
+
+/* Frame pixels across per square pixel. Text and the panel are laid out
+ * in square pixels, then drawn this much narrower (or wider), so that
+ * they look right where the video is shown at its pixel aspect ratio:
+ * 0.70 for PAL 16:9 SD (64/45). 1 for square pixels, which draw exactly
+ * as laid out. */
+static gdouble
+x_scale (const GstClipOverlayStyle * style)
+{
+  gdouble sx;
+
+  if (style->par_n <= 0 || style->par_d <= 0 || style->par_n == style->par_d)
+    return 1.0;
+  sx = (gdouble) style->par_d / style->par_n;
+  return CLAMP (sx, 1.0 / MAX_PAR_SCALE, MAX_PAR_SCALE);
+}
+
+/* The frame's width in the square pixels of layout. */
+static gint
+square_width (const GstClipOverlayStyle * style, gdouble sx)
+{
+  if (sx == 1.0)
+    return style->frame_width;
+  return (gint) MIN (lround (style->frame_width / sx), MAX_COORDINATE);
+}
+
+/* @w square pixels of layout starting at @x, in frame pixels: the first
+ * column in @fx, the width (at least 1) returned. */
+static gint
+frame_span (gdouble sx, gint x, gint w, gint * fx)
+{
+  *fx = (gint) lround (x * sx);
+  return MAX (1, (gint) lround ((x + (gdouble) w) * sx) - *fx);
+}
+
+/* A picture of @w x @h square pixels to lay out in, when the frame's are
+ * not square: Pango lays text out badly under a scaling matrix, so text
+ * is drawn square and the picture is scaled as a whole. */
+static cairo_t *
+square_new (gint w, gint h)
+{
+  cairo_surface_t *surface =
+      cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+  cairo_t *cr = cairo_create (surface);
+
+  cairo_surface_destroy (surface);
+  return cr;
+}
+
+/* Draws the picture of @square, @w square pixels wide, on @cr at its
+ * origin, @fw pixels wide, and frees it. */
+static void
+square_paint (cairo_t * cr, cairo_t * square, gint w, gint fw)
+{
+  cairo_surface_t *surface = cairo_get_target (square);
+  cairo_pattern_t *pattern;
+
+  cairo_surface_flush (surface);
+  cairo_save (cr);
+  cairo_scale (cr, (gdouble) fw / w, 1.0);
+  cairo_set_source_surface (cr, surface, 0, 0);
+  pattern = cairo_get_source (cr);
+  cairo_pattern_set_filter (pattern, CAIRO_FILTER_GOOD);
+  /* Edges as sharp as the picture's, not faded into the transparent
+   * outside; the canvas ends where the picture does. */
+  cairo_pattern_set_extend (pattern, CAIRO_EXTEND_PAD);
+  cairo_rectangle (cr, 0, 0, w, cairo_image_surface_get_height (surface));
+  cairo_fill (cr);
+  cairo_restore (cr);
+  cairo_destroy (square);
+}
 
 static PangoLayout *
 new_layout (PangoContext * context, guint font_px, const gchar * text,
@@ -327,11 +402,13 @@ render_panel (const SceneItem * item, const GstClipOverlayStyle * style,
   const gint pad = MAX (2, s / 2), margin = pad;
   const gint bar_h = MAX (3, s / 4), gap = MAX (1, s / 8);
   const guint n = item->lines->len;
-  gint max_inner = MAX (s, style->frame_width - 2 * margin - 2 * pad);
+  const gdouble sx = x_scale (style);
+  const gint frame_w = square_width (style, sx);
+  gint max_inner = MAX (s, frame_w - 2 * margin - 2 * pad);
   PangoLayout **labels = g_new0 (PangoLayout *, n);
   PangoLayout **percents = g_new0 (PangoLayout *, n);
   PangoLayout *header = NULL;
-  gint text_h, pct_w, label_w = 0, inner_w, panel_w, panel_h, x, y;
+  gint text_h, pct_w, label_w = 0, inner_w, panel_w, panel_h, x, y, fx, fw;
   Canvas canvas;
 
   {
@@ -364,13 +441,14 @@ render_panel (const SceneItem * item, const GstClipOverlayStyle * style,
   y = margin;
   if (style->position == GST_CLIP_OVERLAY_POSITION_TOP_RIGHT ||
       style->position == GST_CLIP_OVERLAY_POSITION_BOTTOM_RIGHT)
-    x = style->frame_width - margin - panel_w;
+    x = frame_w - margin - panel_w;
   if (style->position == GST_CLIP_OVERLAY_POSITION_BOTTOM_LEFT ||
       style->position == GST_CLIP_OVERLAY_POSITION_BOTTOM_RIGHT)
     y = style->frame_height - margin - panel_h;
 
-  if (canvas_open (&canvas, style, x, y, panel_w, panel_h)) {
-    cairo_t *cr = canvas.cr;
+  fw = frame_span (sx, x, panel_w, &fx);
+  if (canvas_open (&canvas, style, fx, y, fw, panel_h)) {
+    cairo_t *cr = fw == panel_w ? canvas.cr : square_new (panel_w, panel_h);
     gint row = pad;
     const gdouble text_grey = item->matched ? 1.0 : 0.8;
 
@@ -401,6 +479,8 @@ render_panel (const SceneItem * item, const GstClipOverlayStyle * style,
       cairo_fill (cr);
       row += bar_h + gap;
     }
+    if (cr != canvas.cr)
+      square_paint (canvas.cr, cr, panel_w, fw);
     canvas_close (&canvas, composition);
   }
 
@@ -443,8 +523,9 @@ render_region (const SceneItem * item, const GstClipOverlayStyle * style,
 {
   const gint s = (gint) style->font_px;
   const gint line_w = MAX (2, s / 8), tag_pad = MAX (2, s / 4);
+  const gdouble sx = x_scale (style);
   PangoLayout *tag = NULL;
-  gint tag_w = 0, tag_h = 0, top, head_rows, bh;
+  gint tag_w = 0, tag_fw = 0, tag_h = 0, top, head_rows, bh, fx;
   gboolean above = FALSE, hollow, split;
   Canvas canvas;
 
@@ -454,9 +535,10 @@ render_region (const SceneItem * item, const GstClipOverlayStyle * style,
     gchar *text = g_strdup_printf ("%s %s", line->label, pct);
 
     tag = new_layout (context, style->font_px, text,
-        MAX (s, style->frame_width - 2 * tag_pad));
+        MAX (s, square_width (style, sx) - 2 * tag_pad));
     pango_layout_get_pixel_size (tag, &tag_w, &tag_h);
     tag_w += 2 * tag_pad;
+    tag_fw = frame_span (sx, 0, tag_w, &fx);
     tag_h += 2 * (tag_pad / 2);
     above = item->y >= tag_h;
     g_free (text);
@@ -471,7 +553,7 @@ render_region (const SceneItem * item, const GstClipOverlayStyle * style,
   bh = top + (split ? head_rows : MAX (item->height, above ? 0 : tag_h));
 
   if (canvas_open (&canvas, style, item->x, item->y - top,
-          MAX (item->width, tag_w), bh)) {
+          MAX (item->width, tag_fw), bh)) {
     cairo_t *cr = canvas.cr;
 
     set_item_colour (cr, item->matched);
@@ -486,10 +568,15 @@ render_region (const SceneItem * item, const GstClipOverlayStyle * style,
       cairo_fill (cr);
     }
     if (tag) {
-      cairo_rectangle (cr, 0, 0, tag_w, tag_h);
-      cairo_fill (cr);
-      cairo_set_source_rgb (cr, 0, 0, 0);
-      show_layout (cr, tag, tag_pad, tag_pad / 2);
+      cairo_t *tcr = tag_fw == tag_w ? cr : square_new (tag_w, tag_h);
+
+      set_item_colour (tcr, item->matched);
+      cairo_rectangle (tcr, 0, 0, tag_w, tag_h);
+      cairo_fill (tcr);
+      cairo_set_source_rgb (tcr, 0, 0, 0);
+      show_layout (tcr, tag, tag_pad, tag_pad / 2);
+      if (tcr != cr)
+        square_paint (cr, tcr, tag_w, tag_fw);
     }
     canvas_close (&canvas, composition);
   }

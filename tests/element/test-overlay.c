@@ -40,15 +40,22 @@ flat_frame (guint8 level)
 }
 
 static GstHarness *
-overlay_harness (const char *description, const char *format)
+overlay_harness_par (const char *description, const char *format,
+    gint par_n, gint par_d)
 {
   GstHarness *h = gst_harness_new_parse (description);
   gchar *caps = g_strdup_printf ("video/x-raw,format=%s,width=%d,height=%d,"
-      "framerate=30/1", format, W, H);
+      "framerate=30/1,pixel-aspect-ratio=%d/%d", format, W, H, par_n, par_d);
 
   gst_harness_set_src_caps_str (h, caps);
   g_free (caps);
   return h;
+}
+
+static GstHarness *
+overlay_harness (const char *description, const char *format)
+{
+  return overlay_harness_par (description, format, 1, 1);
 }
 
 static void
@@ -281,6 +288,103 @@ test_regions (void)
   gst_buffer_unmap (out, &map);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
+}
+
+/* @buf drawn by @description on BGRx frames of pixel aspect ratio
+ * @par_n / @par_d. */
+static GstBuffer *
+draw_at_par (const char *description, GstBuffer * buf, gint par_n,
+    gint par_d)
+{
+  GstHarness *h = overlay_harness_par (description, "BGRx", par_n, par_d);
+  GstBuffer *out = gst_harness_push_and_pull (h, buf);
+
+  gst_harness_teardown (h);
+  return out;
+}
+
+/* The longest run of @rgb pixels in row @y. */
+static guint
+longest_run (const guint8 * data, guint y, const guint8 rgb[3])
+{
+  guint best = 0, run = 0;
+
+  for (guint x = 0; x < W; x++) {
+    run = is_rgb (data + (y * W + x) * 4, rgb) ? run + 1 : 0;
+    best = MAX (best, run);
+  }
+  return best;
+}
+
+/* Pixels twice as wide as they are tall (pixel-aspect-ratio=2/1): what is
+ * shown on a display that honours the ratio must look as on square
+ * pixels, so the panel and the tags are drawn at half their width, the
+ * same height, and each column of the panel is what two columns of the
+ * square one make together. Region outlines stay on their rectangles. */
+static void
+test_pixel_aspect_ratio (void)
+{
+  const gint par_n[2] = { 1, 2 };
+  GstBuffer *out[2];
+  GstMapInfo map[2];
+  guint box[2][4], bars[2][8], tag[2];
+  guint64 diff = 0, n = 0;
+
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *in = flat_frame (0x30);
+
+    add_frame_meta (in, TRUE);
+    out[i] = draw_at_par ("clipoverlay font-size=14", in, par_n[i], 1);
+    g_assert_true (gst_buffer_map (out[i], &map[i], GST_MAP_READ));
+    changed_pixels (map[i].data, 0x30, box[i]);
+    g_assert_cmpuint (find_bars (map[i].data, MATCH_RGB, bars[i], 8), ==, 3);
+  }
+  g_assert_cmpuint (box[1][1], ==, box[0][1]);
+  g_assert_cmpuint (box[1][3], ==, box[0][3]);
+  g_assert_cmpint (ABS ((gint) box[1][0] * 2 - (gint) box[0][0]), <=, 1);
+  g_assert_cmpint (ABS ((gint) box[1][2] * 2 - (gint) box[0][2]), <=, 2);
+  for (guint b = 0; b < 3; b++)
+    g_assert_cmpint (ABS ((gint) bars[1][b] * 2 - (gint) bars[0][b]), <=, 3);
+  /* From each panel's own left edge: the square one starts at an odd
+   * column, so the pairs are not the frame's. */
+  for (guint y = box[1][1]; y < box[1][3]; y++)
+    for (guint j = 0; box[1][0] + j < box[1][2]; j++)
+      for (guint c = 0; c < 3; c++) {
+        guint x0 = box[0][0] + 2 * j;
+        gint wide = map[1].data[(y * W + box[1][0] + j) * 4 + c];
+        gint pair = map[0].data[(y * W + x0) * 4 + c] +
+            map[0].data[(y * W + MIN (x0 + 1, W - 1)) * 4 + c];
+
+        diff += ABS (2 * wide - pair);
+        n += 2;
+      }
+  g_test_message ("panel at 2/1 against the square one, two columns in "
+      "one: mean difference %.2f levels", (gdouble) diff / n);
+  g_assert_cmpfloat ((gdouble) diff / n, <, 1.0);
+  for (guint i = 0; i < 2; i++) {
+    gst_buffer_unmap (out[i], &map[i]);
+    gst_buffer_unref (out[i]);
+  }
+
+  /* A region's tag, above its rectangle, halves too. */
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *in = flat_frame (0x40);
+    const gchar *labels[] = { "a face with a hat" };
+    const gdouble scores[] = { 0.9 };
+    GstClipClassifyMeta *meta = gst_buffer_add_clip_classify_meta (in, 0,
+        NULL, NULL, TRUE, 0, 0, TRUE, 1.0);
+
+    gst_clip_classify_meta_add_region (meta, 1, "face", 40, 60, 100, 80, 1,
+        labels, scores, TRUE);
+    out[i] = draw_at_par ("clipoverlay font-size=12", in, par_n[i], 1);
+    g_assert_true (gst_buffer_map (out[i], &map[i], GST_MAP_READ));
+    assert_outline (map[i].data, 40, 60, 100, 80, MATCH_RGB, 0x40);
+    tag[i] = longest_run (map[i].data, 60 - 2, MATCH_RGB);
+    gst_buffer_unmap (out[i], &map[i]);
+    gst_buffer_unref (out[i]);
+  }
+  g_assert_cmpuint (tag[0], >, 100);
+  g_assert_cmpint (ABS ((gint) tag[1] * 2 - (gint) tag[0]), <=, 2);
 }
 
 /* Every plane of @out equals @ref's outside the box (x0, y0, x1, y1),
@@ -543,6 +647,8 @@ main (int argc, char **argv)
   g_test_add_func ("/clipoverlay/panel-position", test_panel_position);
   g_test_add_func ("/clipoverlay/untouched", test_untouched);
   g_test_add_func ("/clipoverlay/regions", test_regions);
+  g_test_add_func ("/clipoverlay/pixel-aspect-ratio",
+      test_pixel_aspect_ratio);
   g_test_add_func ("/clipoverlay/yuv-formats", test_yuv_formats);
   g_test_add_func ("/clipoverlay/tiny-frames-and-huge-text",
       test_tiny_frames_and_huge_text);
