@@ -2,6 +2,7 @@
 """What clipoverlay costs per frame, against identity in the same run.
 
   bench/overlay-cost.py [--plugin-dir build/gst] [--frames 300]
+                        [--pixel-aspect-ratio 64/45]
 
 Frames of videotestsrc go through clipclassify (the bundled demo model,
 which is fast, inferring every 30th frame so that each result is carried
@@ -11,6 +12,8 @@ every buffer; the median time a buffer spends inside is printed, in
 milliseconds, for 640x480 and 1920x1080 in BGRx, I420 and NV12, with the
 frames on which a new result was drawn counted apart (median of those).
 The two elements alternate, three rounds each; nothing is asserted.
+With --pixel-aspect-ratio the frames have pixels of that shape, which
+clipoverlay draws its pictures for (docs/clipoverlay.md).
 """
 
 import argparse
@@ -28,10 +31,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABELS = "colour bars,bouncing ball,checkerboard,snow,black frame"
 
 
-def run(element, width, height, fmt, frames, model):
+def run(element, width, height, fmt, frames, model, par):
     description = (
         f"videotestsrc num-buffers={frames} pattern=ball ! "
-        f"video/x-raw,format={fmt},width={width},height={height} ! "
+        f"video/x-raw,format={fmt},width={width},height={height},"
+        f"pixel-aspect-ratio={par} ! "
         f"clipclassify model=\"{model}\" labels=\"{LABELS}\" interval=30 "
         f"top-k=3 ! {element} name=e ! fakesink sync=false")
     pipeline = Gst.parse_launch(description)
@@ -71,11 +75,14 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--model", default=os.path.join(
         ROOT, "models", "clipclassify-demo"))
+    parser.add_argument("--pixel-aspect-ratio", default="1/1",
+                        help="of the frames, N/D (default 1/1)")
     args = parser.parse_args()
     if args.plugin_dir:
         os.environ["GST_PLUGIN_PATH_1_0"] = os.path.abspath(args.plugin_dir)
     Gst.init(None)
 
+    print(f"pixel aspect ratio {args.pixel_aspect_ratio}")
     print(f"{'frame':>18} {'identity':>9} {'clipoverlay':>12} "
           f"{'new result':>11}   (median ms per frame)")
     for width, height in ((640, 480), (1920, 1080)):
@@ -84,7 +91,8 @@ def main():
             for _ in range(args.rounds):
                 for element in got:
                     got[element].append(run(element, width, height, fmt,
-                                            args.frames, args.model))
+                                            args.frames, args.model,
+                                            args.pixel_aspect_ratio))
             ident = statistics.median(c for c, _ in got["identity"])
             over = statistics.median(c for c, _ in got["clipoverlay"])
             fresh = statistics.median(f for _, f in got["clipoverlay"])
