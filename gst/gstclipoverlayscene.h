@@ -27,9 +27,9 @@ typedef struct
   guint font_px;                /* text height in pixels, > 0 */
   guint max_labels;             /* panel lines per result; 0: all */
   GstClipOverlayPosition position;      /* of the frame panel */
-  /* The frame's pixel aspect ratio (0/0 or n/1 with n <= 0: square):
-   * text and the panel are drawn so that they look square where the
-   * video is shown at this ratio. */
+  /* The frame's pixel aspect ratio, taken as square when either term
+   * is 0 or less: text and the panel are drawn so that they look square
+   * where the video is shown at this ratio. */
   gint par_n, par_d;
 } GstClipOverlayStyle;
 
