@@ -201,7 +201,10 @@ clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
   g_assert (k_attention_scratch (qkv->prefix + seq, hd) <= per);
   if (ws->error)
     return;
-#pragma omp parallel for num_threads (threads) if (threads > 1)
+  /* heads handed out as threads free up: a thread slowed by other work
+   * on its core leaves the rest to the others */
+#pragma omp parallel for num_threads (threads) if (threads > 1) \
+    schedule (dynamic)
   for (int j = 0; j < jobs; j++) {
     int b = j / heads, h = j % heads;
     /* the queries: rows from .. from + n_q - 1 of the sequence */

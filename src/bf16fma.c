@@ -30,6 +30,13 @@
 #include "mvec.h"
 
 #include <math.h>
+#include <stdatomic.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#else
+#define omp_get_thread_num() 0
+#endif
 
 /* Columns per panel, rows per tile, rows whose inputs stay in cache while
  * every panel of a thread passes over them: 60 for bf16; 400 for fp32,
@@ -241,60 +248,97 @@ tile (const guint32 *panel, size_t words, float *wide, const guint32 *next,
   }
 }
 
-/* Rows @m0 to @m1 - 1 of @x by panels @p0 to @p1 - 1 of @w (fp32 with
- * @f32), each bf16 panel widened into @wide (k x 32 floats) by its first
- * tile of rows. fp32 blocks of at least PAIR_ROWS rows go through two
- * panels at a time, in tiles of MR / 2 rows: fewer loads for each FMA
- * (9 for 20 rather than 12), which pays once the rows are many (a batch
- * of 8 ViT-B/32 images: 220-223 ms against 231; at 50 rows, 32.1 ms
- * against 30.9, on the Emerald Rapids guest). */
+/* Rows @c0 to @c1 - 1 of @x by @count (1 or 2) adjacent panels of @w
+ * from panel @p (fp32 with @f32), each bf16 panel widened into @wide (k x
+ * 32 floats) by its first tile of rows; meanwhile the tiles fetch the
+ * next panel, the last of them @after (unless NULL). fp32 blocks of at
+ * least PAIR_ROWS rows go through two panels at a time, in tiles of
+ * MR / 2 rows: fewer loads for each FMA (9 for 20 rather than 12), which
+ * pays once the rows are many (a batch of 8 ViT-B/32 images: 220-223 ms
+ * against 231; at 50 rows, 32.1 ms against 30.9, on the Emerald Rapids
+ * guest). */
 ISA_ATTR static void
 panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
-    int m0, int m1, int p0, int p1, float *wide, const Out *o)
+    int c0, int c1, int p, int count, const guint32 *after, float *wide,
+    const Out *o)
 {
   size_t words = (size_t) k * (f32 ? PANEL : PANEL / 2);
-  int mc = f32 ? MC32 : MC;
-  for (int c0 = m0; c0 < m1; c0 += mc) {
-    int c1 = MIN (c0 + mc, m1);
-    int step = f32 && c1 - c0 >= PAIR_ROWS ? 2 : 1;
-    int mr = MR / step;
-    int every = (c1 - c0 + mr - 1) / mr;
-    for (int p = p0; p < p1; p += step) {
-      int pair = step == 2 && p + 1 < p1;
-      const guint32 *panel = w + p * words;
-      const guint32 *next = p + (pair ? 2 : 1) < p1
-          ? panel + (pair ? 2 : 1) * words : NULL;
-      int col = p * PANEL, cols = MIN ((pair ? 2 : 1) * PANEL, n - col);
-      for (int r = c0; r < c1; r += mr) {
-        const float *xr = x + (size_t) r * k;
-        Out at = *o;
-        at.y = o->y + (size_t) r * o->ldy;
+  int step = f32 && c1 - c0 >= PAIR_ROWS ? 2 : 1;
+  int mr = MR / step;
+  int every = (c1 - c0 + mr - 1) / mr;
+  for (int q = p; q < p + count; q += step) {
+    int pair = step == 2 && q + 1 < p + count;
+    const guint32 *panel = w + q * words;
+    const guint32 *next = q + (pair ? 2 : 1) < p + count
+        ? panel + (pair ? 2 : 1) * words : after;
+    int col = q * PANEL, cols = MIN ((pair ? 2 : 1) * PANEL, n - col);
+    for (int r = c0; r < c1; r += mr) {
+      const float *xr = x + (size_t) r * k;
+      Out at = *o;
+      at.y = o->y + (size_t) r * o->ldy;
 #define TILE(F32, FIRST, NV, R) \
-          tile (panel, words, wide, next, F32, FIRST, NV, k, xr, k, R, cols, \
-              &at, col, every, (r - c0) / mr)
+        tile (panel, words, wide, next, F32, FIRST, NV, k, xr, k, R, cols, \
+            &at, col, every, (r - c0) / mr)
 #define CASE(R) case R: \
-          if (pair && R <= MR / 2) \
-            TILE (TRUE, FALSE, 4, R); \
-          else if (f32) \
-            TILE (TRUE, FALSE, 2, R); \
-          else if (r == c0) \
-            TILE (FALSE, TRUE, 2, R); \
-          else \
-            TILE (FALSE, FALSE, 2, R); \
-          break;
-        switch (MIN (mr, c1 - r)) {
-          CASE (10) CASE (9) CASE (8) CASE (7) CASE (6)
-          CASE (5) CASE (4) CASE (3) CASE (2) CASE (1)
-          default: break;
-        }
+        if (pair && R <= MR / 2) \
+          TILE (TRUE, FALSE, 4, R); \
+        else if (f32) \
+          TILE (TRUE, FALSE, 2, R); \
+        else if (r == c0) \
+          TILE (FALSE, TRUE, 2, R); \
+        else \
+          TILE (FALSE, FALSE, 2, R); \
+        break;
+      switch (MIN (mr, c1 - r)) {
+        CASE (10) CASE (9) CASE (8) CASE (7) CASE (6)
+        CASE (5) CASE (4) CASE (3) CASE (2) CASE (1)
+        default: break;
+      }
 #undef CASE
 #undef TILE
-      }
     }
-    /* the activation over whole stretches of rows, still in cache */
-    int col0 = p0 * PANEL, col1 = MIN (p1 * PANEL, n);
-    for (int r = c0; r < c1 && o->activate && col1 > col0; r++)
-      activate (o->y + (size_t) r * o->ldy + col0, col1 - col0, o->act);
+  }
+  /* the activation over the rows just written, still in cache */
+  int col0 = p * PANEL, col1 = MIN ((p + count) * PANEL, n);
+  for (int r = c0; r < c1 && o->activate; r++)
+    activate (o->y + (size_t) r * o->ldy + col0, col1 - col0, o->act);
+}
+
+/* A product's work is split into items, each a block of rows by a group
+ * of panels (two in fp32, for the pairs above; one in bf16), and each
+ * thread starts on an equal share, a run of groups, block by block, so
+ * that its tiles can fetch the panels it takes next. A thread done with
+ * its share takes items from the far end of the others'. With fixed
+ * halves, whichever thread's core ran slower (the Emerald Rapids guest's
+ * two virtual CPUs, now one, now the other; or a core shared with other
+ * work) held up the other: 4-9% of a batch-8 fp32 pass waiting in
+ * libgomp, and with a busy process beside it the pass took 1.6 times as
+ * long as this way (bench/README.md). Each output is the same sum in the
+ * same order whichever thread computes it. */
+typedef struct {
+  /* the share's items still to run, first | last + 1 << 32 */
+  _Atomic guint64 ends;
+} __attribute__ ((aligned (64))) Share;
+
+/* Most threads a product runs on: their shares live on the stack. */
+#define MAX_SHARES 256
+
+/* Claims item *@i of @s: the first left (@own) or the last. */
+static gboolean
+claim (Share *s, gboolean own, int *i)
+{
+  guint64 v = atomic_load_explicit (&s->ends, memory_order_relaxed);
+
+  for (;;) {
+    guint32 first = (guint32) v, end = (guint32) (v >> 32);
+    if (first >= end)
+      return FALSE;
+    guint64 left = own ? v + 1 : v - ((guint64) 1 << 32);
+    if (atomic_compare_exchange_weak_explicit (&s->ends, &v, left,
+            memory_order_relaxed, memory_order_relaxed)) {
+      *i = own ? (int) first : (int) end - 1;
+      return TRUE;
+    }
   }
 }
 
@@ -303,17 +347,39 @@ product (const guint32 *w, gboolean f32, int k, int n, const float *x,
     int m, const float *bias, float *y, gboolean add, gboolean activate,
     ClipAct act, int threads, float *scratch)
 {
-  int n_panels = panel_count (n);
+  int n_panels = panel_count (n), group = f32 ? 2 : 1;
+  int groups = (n_panels + group - 1) / group;
+  int mc = f32 ? MC32 : MC, blocks = (m + mc - 1) / mc;
+  size_t words = (size_t) k * (f32 ? PANEL : PANEL / 2);
   /* a thread pays once the product has a few million multiply-adds */
   int parts = (size_t) m * n * k >= (1u << 21)
-      ? MAX (MIN (threads, n_panels), 1) : 1;
+      ? CLAMP (MIN (threads, groups), 1, MAX_SHARES) : 1;
   Out o = { bias, y, (size_t) n, add, activate && !add, act };
+  Share shares[MAX_SHARES];
 
-#pragma omp parallel for num_threads (parts) if (parts > 1)
-  for (int t = 0; t < parts; t++)
-    panels (w, f32, k, n, x, 0, m, n_panels * t / parts,
-        n_panels * (t + 1) / parts,
-        scratch ? scratch + (size_t) t * k * PANEL : NULL, &o);
+  for (int t = 0; t < parts; t++) {
+    guint64 span = (guint64) blocks * (groups * (t + 1) / parts
+        - groups * t / parts);
+    atomic_init (&shares[t].ends, span << 32);
+  }
+#pragma omp parallel num_threads (parts) if (parts > 1)
+  {
+    int me = omp_get_thread_num ();
+    float *wide = scratch ? scratch + (size_t) me * k * PANEL : NULL;
+    for (int v = 0; v < parts; v++) {
+      int t = (me + v) % parts, i;
+      int g0 = groups * t / parts, per = groups * (t + 1) / parts - g0;
+      while (claim (&shares[t], v == 0, &i)) {
+        int b = i / per, g = g0 + i % per, c0 = b * mc;
+        /* the group its tiles fetch: the one its thread likely takes next */
+        int then = v == 0 ? g + 1 : g - 1;
+        const guint32 *after = then >= g0 && then < g0 + per
+            ? w + (size_t) then * group * words : NULL;
+        panels (w, f32, k, n, x, c0, MIN (c0 + mc, m), g * group,
+            MIN (group, n_panels - g * group), after, wide, &o);
+      }
+    }
+  }
 }
 
 void
