@@ -13,10 +13,14 @@ little to do, and how many inferences it runs on HD video.
   2. Inferences per second on a live 1280x720 30 fps source in async mode
      (mode=async, no rate limit) with --model (default: the random
      ViT-B/32 of bench-anchors.py), for each --precision given (the element
-     property; not set when none is given), with the CPU it costs.
+     property; not set when none is given) and each --element-threads
+     value, with the CPU it costs. With --processes N, N such pipelines
+     run at once, each a process of its own (cameras of one machine run
+     as separate programs), and their rates are summed.
 
 Usage: bench/element-live.py [--plugin-dir BUILD/gst] [--seconds 10]
            [--threads 0,1] [--model DIR] [--precision fp32,bf16,int8]
+           [--element-threads 0,1] [--processes N]
 """
 
 import argparse
@@ -38,15 +42,34 @@ FPS = 30
 def child_usage(cmd, env):
     """Runs @cmd; (returncode, stdout, stderr, user s, sys s, wall s) from
     the child's own rusage."""
+    return children_usage([cmd], env)[0]
+
+
+def children_usage(cmds, env):
+    """Runs @cmds at once; for each, (returncode, stdout, stderr, user s,
+    sys s, wall s) from the child's own rusage."""
     start = time.monotonic()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        p = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
+    files, procs = [], {}
+    for i, cmd in enumerate(cmds):
+        out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+        files.append((out, err))
+        procs[subprocess.Popen(cmd, env=env, stdout=out, stderr=err,
+                               text=True).pid] = i
+    results = [None] * len(cmds)
+    while procs:
+        pid, status, usage = os.wait4(-1, 0)
+        if pid not in procs:
+            continue
+        i = procs.pop(pid)
+        out, err = files[i]
         out.seek(0)
         err.seek(0)
-        return (p.returncode, out.read(), err.read(), usage.ru_utime,
-                usage.ru_stime, time.monotonic() - start)
+        results[i] = (os.waitstatus_to_exitcode(status), out.read(),
+                      err.read(), usage.ru_utime, usage.ru_stime,
+                      time.monotonic() - start)
+        out.close()
+        err.close()
+    return results
 
 
 def live_worker(description):
@@ -105,32 +128,45 @@ def idle_cost(args, env):
 def hd_rate(args, env):
     frames = args.seconds * FPS
     rows = []
-    print(f"async, live 1280x720 {FPS} fps, {args.seconds} s, threads="
-          f"{args.element_threads}, model {args.model}:")
-    for precision in args.precisions or [None]:
-        prop = f" precision={precision}" if precision else ""
-        description = (
-            f"videotestsrc is-live=true num-buffers={frames} ! "
-            f"video/x-raw,width=1280,height=720,framerate={FPS}/1 ! "
-            f"clipclassify name=c model=\"{args.model}\" labels=\"{LABELS}\" "
-            f"mode=async threads={args.element_threads}{prop} ! "
-            "fakesink sync=true")
-        rc, out, err, user, sys_, wall = child_usage(
-            [sys.executable, os.path.abspath(__file__), "--worker",
-             description], env)
-        if rc != 0:
-            print(f"  {precision or 'default precision'}: failed: "
-                  f"{err.strip().splitlines()[-1] if err.strip() else rc}")
-            continue
-        stats = json.loads(out)
-        rate = stats["inferences"] / args.seconds
-        rows.append({"precision": precision, "inferences_per_s": rate,
-                     "cpu_s": user + sys_, "wall_s": wall, **stats})
-        print(f"  {precision or 'default precision':17}: {rate:6.2f} "
-              f"inferences/s ({stats['inferences']} in {args.seconds} s, "
-              f"last {stats['last-inference-ms']:.1f} ms, "
-              f"{stats['frames-skipped']} sampled frames skipped while busy); "
-              f"CPU {user + sys_:.1f} s in {wall:.1f} s wall")
+    each = f", {args.processes} processes at once" if args.processes > 1 \
+        else ""
+    print(f"async, live 1280x720 {FPS} fps, {args.seconds} s{each}, "
+          f"model {args.model}:")
+    for threads in args.element_threads:
+        for precision in args.precisions or [None]:
+            prop = f" precision={precision}" if precision else ""
+            description = (
+                f"videotestsrc is-live=true num-buffers={frames} ! "
+                f"video/x-raw,width=1280,height=720,framerate={FPS}/1 ! "
+                f"clipclassify name=c model=\"{args.model}\" "
+                f"labels=\"{LABELS}\" mode=async threads={threads}{prop} ! "
+                "fakesink sync=true")
+            cmd = [sys.executable, os.path.abspath(__file__), "--worker",
+                   description]
+            name = f"{precision or 'default precision'}, threads={threads}"
+            done = children_usage([cmd] * args.processes, env)
+            failed = [d for d in done if d[0] != 0]
+            if failed:
+                err = failed[0][2].strip()
+                print(f"  {name}: failed: "
+                      f"{err.splitlines()[-1] if err else failed[0][0]}")
+                continue
+            stats = [json.loads(d[1]) for d in done]
+            rates = [st["inferences"] / args.seconds for st in stats]
+            cpu = sum(d[3] + d[4] for d in done)
+            wall = max(d[5] for d in done)
+            rows.append({"precision": precision, "threads": threads,
+                         "processes": args.processes,
+                         "inferences_per_s": sum(rates),
+                         "per_process": stats, "cpu_s": cpu,
+                         "wall_s": wall})
+            skipped = sum(st["frames-skipped"] for st in stats)
+            last = ", ".join(f"{st['last-inference-ms']:.1f}" for st in stats)
+            split = (" (" + " + ".join(f"{r:.2f}" for r in rates) + ")"
+                     if len(rates) > 1 else "")
+            print(f"  {name:28}: {sum(rates):6.2f} inferences/s{split}, "
+                  f"last {last} ms, {skipped} sampled frames skipped while "
+                  f"busy; CPU {cpu:.1f} s in {wall:.1f} s wall")
     return rows
 
 
@@ -142,8 +178,12 @@ def main():
     p.add_argument("--seconds", type=int, default=10, help="stream length")
     p.add_argument("--threads", default="0,1",
                    help="threads values for the idle cost (default 0,1)")
-    p.add_argument("--element-threads", type=int, default=0,
-                   help="threads property for the 720p run (default 0)")
+    p.add_argument("--element-threads", default="0",
+                   help="threads property values for the 720p run, comma "
+                   "separated (default 0)")
+    p.add_argument("--processes", type=int, default=1,
+                   help="720p pipelines run at once, a process each "
+                   "(default 1)")
     p.add_argument("--demo", default=DEMO, help="model of the idle pipeline")
     p.add_argument("--model", default=os.path.join(
         tempfile.gettempdir(), "clipclassify-bench", "vit-b-32"),
@@ -159,6 +199,9 @@ def main():
         live_worker(args.worker)
         return
     args.threads = [int(t) for t in args.threads.split(",")]
+    args.element_threads = [int(t) for t in args.element_threads.split(",")]
+    if args.processes < 1:
+        p.error("--processes must be 1 or more")
     args.precisions = args.precision.split(",") if args.precision else None
     env = dict(os.environ)
     if args.plugin_dir:
@@ -179,7 +222,8 @@ def main():
     results["load_average"] = loads
     print(f"load average: {loads[0]:.2f} before, {loads[1]:.2f} after "
           f"({os.cpu_count()} cores)")
-    if max(loads) > os.cpu_count():
+    # the load after includes this run's own threads
+    if loads[0] > os.cpu_count():
         print("NOTE: the machine was busy with other work; CPU seconds and "
               "rates are unreliable")
     if args.json:

@@ -7,9 +7,11 @@
 #
 # Usage: fleet-camera.sh [--broker HOST] [--port N] [--camera NAME]
 #            [--source "GST SOURCE"] [--labels "a,b,c"] [--model DIR]
-#            [--max-rate PER_SECOND]
+#            [--max-rate PER_SECOND] [--threads N]
 # Defaults: broker localhost:1883, camera = host name, source v4l2src,
-# the installed demo model (or $CLIPCLASSIFY_MODEL), 2 inferences a second.
+# the installed demo model (or $CLIPCLASSIFY_MODEL), 2 inferences a second,
+# threads 0 (the element's choice). Several cameras on one machine: give
+# each --threads so that all of them fit the machine's cores.
 set -eu
 broker=localhost
 port=1883
@@ -18,6 +20,7 @@ source=v4l2src
 labels="static noise,colour bars,a bouncing ball,black frame"
 model=${CLIPCLASSIFY_MODEL:-}
 rate=2
+threads=0
 
 usage () { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -29,6 +32,7 @@ while [ $# -gt 0 ]; do
     --labels) labels=$2; shift 2 ;;
     --model) model=$2; shift 2 ;;
     --max-rate) rate=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "fleet-camera.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -38,7 +42,8 @@ done
 # The source description is split into words on purpose.
 # shellcheck disable=SC2086
 exec gst-launch-1.0 -e $source ! videoconvert ! \
-  clipclassify ${model:+model="$model"} labels="$labels" max-rate="$rate" ! \
+  clipclassify ${model:+model="$model"} labels="$labels" max-rate="$rate" \
+    threads="$threads" ! \
   clippublish mqtt-host="$broker" mqtt-port="$port" \
     mqtt-topic="clipclassify/fleet/$camera" source-id="$camera" ! \
   fakesink sync=false

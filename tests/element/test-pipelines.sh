@@ -130,7 +130,7 @@ if [ -x "$MOSQUITTO" ] && command -v mosquitto_sub >/dev/null; then
   sub_pid=$!
   sleep 0.5
   check fleet-camera sh "$PIPELINES/fleet-camera.sh" --broker 127.0.0.1 \
-    --port "$port" --camera door --max-rate 10 \
+    --port "$port" --camera door --max-rate 10 --threads 1 \
     --source "videotestsrc is-live=true num-buffers=30 pattern=snow"
   wait "$sub_pid"
   check fleet-camera-received sh -c "grep -c '^clipclassify/fleet/door {.*\"source\":\"door\".*\"label\":\"static noise\"' '$TMP/fleet.out' | grep -qx 3"
