@@ -406,11 +406,12 @@ gst_clip_classify_install_properties (GObjectClass * gobject_class)
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
           "Threads per inference, this element's own (0 = one for small "
-          "models, all cores otherwise; more than the cores is clamped). "
-          "Instances sharing batches (batch-size > 1) run them with the "
-          "threads of the first to start. Processes sharing the cores run "
-          "far slower unless their threads add up to no more than the "
-          "cores", 0,
+          "models, all cores otherwise, halved while other work crowds the "
+          "cores; more than the cores is clamped). Instances sharing "
+          "batches (batch-size > 1) run them with the threads of the first "
+          "to start. Processes sharing the cores with counts set by hand "
+          "run far slower unless these add up to no more than the cores",
+          0,
           1024, DEFAULT_PROP_THREADS, READY_FLAGS));
   g_object_class_install_property (gobject_class, PROP_PRECISION,
       g_param_spec_enum ("precision", "Precision",

@@ -10,8 +10,8 @@
 #            [--max-rate PER_SECOND] [--threads N]
 # Defaults: broker localhost:1883, camera = host name, source v4l2src,
 # the installed demo model (or $CLIPCLASSIFY_MODEL), 2 inferences a second,
-# threads 0 (the element's choice). Several cameras on one machine: give
-# each --threads so that all of them fit the machine's cores.
+# threads 0 (the element's choice, fewer while the cores are crowded).
+# Several cameras on one machine: 0, or counts that fit the cores.
 set -eu
 broker=localhost
 port=1883

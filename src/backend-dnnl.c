@@ -4,7 +4,7 @@
  * instead; on Intel's AVX-512 cores without AMX, fp32 and bf16 products
  * run on bf16fma.c's panels; attention runs on the C kernel of
  * attention.c, through backend.c). A workspace keeps the primitives it
- * has made, for its thread count, keyed by shape: oneDNN runs on OpenMP,
+ * has made, keyed by shape and thread count: oneDNN runs on OpenMP,
  * whose thread count is per calling thread, so workspaces never disturb
  * one another. */
 #include "dnnl-internal.h"
@@ -22,6 +22,8 @@
 /* What makes two linear products' primitives the same. */
 typedef struct {
   int m;                       /* rows */
+  int threads;                 /* a primitive divides its work for the
+                                * count it was made with */
   int epi, act;
   int dst_bf16;                /* writes bf16 rather than fp32 */
   const ClipPacked *layout;    /* whose weight layout */
@@ -35,7 +37,6 @@ typedef struct {
 typedef struct _ClipWsNative {
   dnnl_stream_t stream;
   GArray *prims;               /* Prim */
-  int threads;                 /* what the primitives were made for */
   void *scratch;
   size_t scratch_size;
   dnnl_memory_t scratch_mem;   /* wraps scratch, remade when it grows */
@@ -80,7 +81,6 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
 
   ws->native = wn;
   wn->prims = g_array_new (FALSE, FALSE, sizeof (Prim));
-  wn->threads = ws->n_threads;
   if (m->precision != CLIP_PRECISION_FP32) {
     /* bf16 (or fp32 when bf16 is emulated) or u8 */
     gboolean int8 = m->precision == CLIP_PRECISION_INT8;
@@ -137,11 +137,6 @@ clip_dnnl_begin (ClipWorkspace *ws)
   /* per calling thread: other threads keep their own counts */
   omp_set_num_threads (ws->n_threads);
   wn->ready = NULL;
-  if (wn->threads != ws->n_threads) {
-    /* a primitive divides its work for the count it was made with */
-    drop_primitives (wn);
-    wn->threads = ws->n_threads;
-  }
 }
 
 /* Wraps @data in a memory object of layout @md (NULL on failure). */
@@ -348,6 +343,7 @@ product (ClipWorkspace *ws, const ClipPacked *p, const void *in, int m,
     return;
   PrimKey key = prim_key ();
   key.m = m;
+  key.threads = ws->n_threads;
   if (!int8) {
     key.epi = epi;
     key.act = epi == CLIP_EPI_ACT ? (int) act : 0;

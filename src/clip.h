@@ -213,10 +213,12 @@ ClipWorkspace *clip_workspace_new (ClipModel *model, int max_batch,
 void clip_workspace_free (ClipWorkspace *ws);
 ClipModel *clip_workspace_get_model (ClipWorkspace *ws);
 /* Threads this workspace's forward passes use, and only they: 0 picks a
- * count for the model (one for small models, every processor otherwise);
- * more than the processors is clamped, with a message. */
+ * count for the model (one for small models, every processor otherwise)
+ * and halves it while passes wait for processors that other work keeps
+ * busy (docs/engine.md); more than the processors is clamped, with a
+ * message. */
 void clip_workspace_set_threads (ClipWorkspace *ws, int n_threads);
-/* The thread count in force after clip_workspace_set_threads(). */
+/* The thread count of the latest pass (before any, the count set). */
 int clip_workspace_get_threads (ClipWorkspace *ws);
 
 /* Runs @fn (@data) on a thread of its own and returns what it returns,

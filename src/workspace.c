@@ -154,12 +154,44 @@ clip_workspace_set_threads (ClipWorkspace *ws, int n_threads)
 
   if (n_threads <= 0) {
     n_threads = vision_macs (ws->model) < THREADED_MIN_MACS ? 1 : cores;
-  } else if (n_threads > cores) {
-    g_message ("%d threads asked for, using %d: more threads than "
-        "processors only slow a forward pass down", n_threads, cores);
-    n_threads = cores;
+    clip_crowding_init (&ws->crowding, n_threads);
+  } else {
+    if (n_threads > cores) {
+      g_message ("%d threads asked for, using %d: more threads than "
+          "processors only slow a forward pass down", n_threads, cores);
+      n_threads = cores;
+    }
+    clip_crowding_init (&ws->crowding, 0);
   }
   ws->n_threads = n_threads;
+}
+
+/* Before a pass: its thread count, when it is left to the workspace, and
+ * the clocks that tell how crowded the cores were during the pass. */
+static gboolean
+pass_begin (ClipWorkspace *ws, ClipCrowdMark *start)
+{
+  if (ws->crowding.most < 2)
+    return FALSE;
+  ws->n_threads = clip_crowding_threads (&ws->crowding,
+      g_get_monotonic_time ());
+  return clip_crowding_mark (start);
+}
+
+static void
+pass_end (ClipWorkspace *ws, gboolean marked, const ClipCrowdMark *start)
+{
+  ClipCrowdMark end;
+  int before = ws->crowding.cur;
+
+  if (!marked || !clip_crowding_mark (&end))
+    return;
+  clip_crowding_account (&ws->crowding, ws->n_threads,
+      end.wall - start->wall, end.wait - start->wait, end.wall / 1000);
+  if (ws->crowding.cur != before)
+    g_info ("passes now run on %d of %d threads: the calling thread waited "
+        "for a processor %s a quarter of the time", ws->crowding.cur,
+        ws->crowding.most, ws->crowding.cur < before ? "over" : "under");
 }
 
 int
@@ -207,13 +239,16 @@ clip_vision_encode (ClipWorkspace *ws, const float *pixels, int n,
   }
   size_t in_size = clip_model_input_size (ws->model);
   int e = ws->model->embed_dim;
+  ClipCrowdMark start;
   g_rw_lock_reader_lock (&pass_lock);
+  gboolean marked = pass_begin (ws, &start);
   clip_backend_begin (ws);
   for (int i = 0; i < n && !ws->error; i += ws->max_batch) {
     int m = MIN (ws->max_batch, n - i);
     clip_vision_forward (ws, pixels + in_size * i, m, out + (size_t) e * i);
   }
   g_rw_lock_reader_unlock (&pass_lock);
+  pass_end (ws, marked, &start);
   guard_exit ();
   if (!take_backend_error (ws, error))
     return FALSE;
@@ -299,7 +334,9 @@ clip_text_encode_tokens (ClipWorkspace *ws, const int32_t *ids, int n,
     }
   }
   int e = ws->model->embed_dim;
+  ClipCrowdMark start;
   g_rw_lock_reader_lock (&pass_lock);
+  gboolean marked = pass_begin (ws, &start);
   clip_backend_begin (ws);
   /* a prefix every text starts with (a prompt template's words) runs once,
    * its keys and values kept for every text's later positions */
@@ -312,6 +349,7 @@ clip_text_encode_tokens (ClipWorkspace *ws, const int32_t *ids, int n,
         out + (size_t) e * i);
   }
   g_rw_lock_reader_unlock (&pass_lock);
+  pass_end (ws, marked, &start);
   guard_exit ();
   if (!take_backend_error (ws, error))
     return FALSE;

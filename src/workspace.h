@@ -3,6 +3,7 @@
 #ifndef CLIP_WORKSPACE_H
 #define CLIP_WORKSPACE_H
 
+#include "crowding.h"
 #include "model_internal.h"
 
 /* A text pass holds as many rows as 16 texts of the full context would;
@@ -17,6 +18,8 @@ struct _ClipWorkspace {
                                 * rows hold: CLIP_TEXT_BATCH */
   int text_max;                /* texts per text pass: CLIP_TEXT_PASS_MAX */
   int n_threads;                /* resolved: 1 to the number of processors */
+  ClipCrowding crowding;       /* with 0 threads asked for: how crowded the
+                                * cores are, and n_threads for it */
   size_t rows;                 /* token rows the buffers hold */
   float *x, *t, *q, *k, *v, *a;   /* [rows, max width] */
   float *u;                    /* [rows, max mlp] */
