@@ -76,8 +76,11 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
   ClipWsNative *wn = g_new0 (ClipWsNative, 1);
 
   const ClipModel *m = ws->model;
-  size_t k = MAX (MAX (m->vision.tf.width, m->vision.tf.mlp),
-      MAX (m->text.tf.width, m->text.tf.mlp));
+  /* the widest input of any product: a block's, or the patch embedding's
+   * (3 x patch^2 values a row, more than a narrow model's blocks read) */
+  size_t k = MAX (MAX (MAX (m->vision.tf.width, m->vision.tf.mlp),
+          MAX (m->text.tf.width, m->text.tf.mlp)),
+      m->vision.patch_embed.n_in);
 
   ws->native = wn;
   wn->prims = g_array_new (FALSE, FALSE, sizeof (Prim));
