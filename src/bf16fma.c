@@ -28,15 +28,9 @@
 
 #include "cpu.h"
 #include "mvec.h"
+#include "share.h"
 
 #include <math.h>
-#include <stdatomic.h>
-
-#ifdef _OPENMP
-#include <omp.h>
-#else
-#define omp_get_thread_num() 0
-#endif
 
 /* Columns per panel, rows per tile, rows whose inputs stay in cache while
  * every panel of a thread passes over them: 60 for bf16; 400 for fp32,
@@ -122,25 +116,6 @@ gboolean
 clip_bf16fma_supported (void)
 {
   return clip_cpu_has_avx512 ();
-}
-
-/* The activation of @count floats in place, in SIMD lanes. */
-ISA_ATTR static void
-activate (float *y, int count, ClipAct act)
-{
-  if (act == CLIP_ACT_QUICK_GELU) {
-#pragma omp simd
-    for (int j = 0; j < count; j++)
-      y[j] = k_quick_gelu (y[j]);
-  } else if (act == CLIP_ACT_GELU) {
-#pragma omp simd
-    for (int j = 0; j < count; j++)
-      y[j] = k_gelu (y[j]);
-  } else {
-#pragma omp simd
-    for (int j = 0; j < count; j++)
-      y[j] = k_gelu_tanh (y[j]);
-  }
 }
 
 typedef struct {
@@ -301,45 +276,34 @@ panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
   /* the activation over the rows just written, still in cache */
   int col0 = p * PANEL, col1 = MIN ((p + count) * PANEL, n);
   for (int r = c0; r < c1 && o->activate; r++)
-    activate (o->y + (size_t) r * o->ldy + col0, col1 - col0, o->act);
+    k_activate (o->y + (size_t) r * o->ldy + col0, col1 - col0, o->act);
 }
 
-/* A product's work is split into items, each a block of rows by a group
- * of panels (two in fp32, for the pairs above; one in bf16), and each
- * thread starts on an equal share, a run of groups, block by block, so
- * that its tiles can fetch the panels it takes next. A thread done with
- * its share takes items from the far end of the others'. With fixed
- * halves, whichever thread's core ran slower (the Emerald Rapids guest's
- * two virtual CPUs, now one, now the other; or a core shared with other
- * work) held up the other: 4-9% of a batch-8 fp32 pass waiting in
- * libgomp, and with a busy process beside it the pass took 1.6 times as
- * long as this way (bench/README.md). Each output is the same sum in the
- * same order whichever thread computes it. */
+/* One product's items (share.c): a block of rows by a group of panels,
+ * two in fp32 (for the pairs above), one in bf16. */
 typedef struct {
-  /* the share's items still to run, first | last + 1 << 32 */
-  _Atomic guint64 ends;
-} __attribute__ ((aligned (64))) Share;
+  const guint32 *w;
+  gboolean f32;
+  int k, n, m, mc, group, n_panels;
+  size_t words;
+  const float *x;
+  float *scratch;
+  Out o;
+} Product;
 
-/* Most threads a product runs on: their shares live on the stack. */
-#define MAX_SHARES 256
-
-/* Claims item *@i of @s: the first left (@own) or the last. */
-static gboolean
-claim (Share *s, gboolean own, int *i)
+static void
+item (void *data, int block, int g, int next, int thread)
 {
-  guint64 v = atomic_load_explicit (&s->ends, memory_order_relaxed);
+  const Product *pr = data;
+  int c0 = block * pr->mc;
+  float *wide = pr->scratch ? pr->scratch + (size_t) thread * pr->k * PANEL
+      : NULL;
+  const guint32 *after = next >= 0
+      ? pr->w + (size_t) next * pr->group * pr->words : NULL;
 
-  for (;;) {
-    guint32 first = (guint32) v, end = (guint32) (v >> 32);
-    if (first >= end)
-      return FALSE;
-    guint64 left = own ? v + 1 : v - ((guint64) 1 << 32);
-    if (atomic_compare_exchange_weak_explicit (&s->ends, &v, left,
-            memory_order_relaxed, memory_order_relaxed)) {
-      *i = own ? (int) first : (int) end - 1;
-      return TRUE;
-    }
-  }
+  panels (pr->w, pr->f32, pr->k, pr->n, pr->x, c0, MIN (c0 + pr->mc, pr->m),
+      g * pr->group, MIN (pr->group, pr->n_panels - g * pr->group), after,
+      wide, &pr->o);
 }
 
 static void
@@ -348,38 +312,15 @@ product (const guint32 *w, gboolean f32, int k, int n, const float *x,
     ClipAct act, int threads, float *scratch)
 {
   int n_panels = panel_count (n), group = f32 ? 2 : 1;
-  int groups = (n_panels + group - 1) / group;
-  int mc = f32 ? MC32 : MC, blocks = (m + mc - 1) / mc;
-  size_t words = (size_t) k * (f32 ? PANEL : PANEL / 2);
+  int mc = f32 ? MC32 : MC;
+  Product pr = { w, f32, k, n, m, mc, group, n_panels,
+    (size_t) k * (f32 ? PANEL : PANEL / 2), x, scratch,
+    { bias, y, (size_t) n, add, activate && !add, act } };
   /* a thread pays once the product has a few million multiply-adds */
-  int parts = (size_t) m * n * k >= (1u << 21)
-      ? CLAMP (MIN (threads, groups), 1, MAX_SHARES) : 1;
-  Out o = { bias, y, (size_t) n, add, activate && !add, act };
-  Share shares[MAX_SHARES];
+  int parts = (size_t) m * n * k >= (1u << 21) ? threads : 1;
 
-  for (int t = 0; t < parts; t++) {
-    guint64 span = (guint64) blocks * (groups * (t + 1) / parts
-        - groups * t / parts);
-    atomic_init (&shares[t].ends, span << 32);
-  }
-#pragma omp parallel num_threads (parts) if (parts > 1)
-  {
-    int me = omp_get_thread_num ();
-    float *wide = scratch ? scratch + (size_t) me * k * PANEL : NULL;
-    for (int v = 0; v < parts; v++) {
-      int t = (me + v) % parts, i;
-      int g0 = groups * t / parts, per = groups * (t + 1) / parts - g0;
-      while (claim (&shares[t], v == 0, &i)) {
-        int b = i / per, g = g0 + i % per, c0 = b * mc;
-        /* the group its tiles fetch: the one its thread likely takes next */
-        int then = v == 0 ? g + 1 : g - 1;
-        const guint32 *after = then >= g0 && then < g0 + per
-            ? w + (size_t) then * group * words : NULL;
-        panels (w, f32, k, n, x, c0, MIN (c0 + mc, m), g * group,
-            MIN (group, n_panels - g * group), after, wide, &o);
-      }
-    }
-  }
+  clip_share_run (parts, (m + mc - 1) / mc, (n_panels + group - 1) / group,
+      item, &pr);
 }
 
 void

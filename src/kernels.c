@@ -56,22 +56,21 @@ k_round_bf16_floats (const float *x, size_t count, float *out)
     out[i] = k_round_bf16 (x[i]);
 }
 
-void
+CLIP_SIMD_CLONES void
 k_activate (float *x, size_t count, ClipAct act)
 {
-  switch (act) {
-    case CLIP_ACT_QUICK_GELU:
-      for (size_t i = 0; i < count; i++)
-        x[i] = k_quick_gelu (x[i]);
-      break;
-    case CLIP_ACT_GELU:
-      for (size_t i = 0; i < count; i++)
-        x[i] = k_gelu (x[i]);
-      break;
-    case CLIP_ACT_GELU_TANH:
-      for (size_t i = 0; i < count; i++)
-        x[i] = k_gelu_tanh (x[i]);
-      break;
+  if (act == CLIP_ACT_QUICK_GELU) {
+#pragma omp simd
+    for (size_t i = 0; i < count; i++)
+      x[i] = k_quick_gelu (x[i]);
+  } else if (act == CLIP_ACT_GELU) {
+#pragma omp simd
+    for (size_t i = 0; i < count; i++)
+      x[i] = k_gelu (x[i]);
+  } else {
+#pragma omp simd
+    for (size_t i = 0; i < count; i++)
+      x[i] = k_gelu_tanh (x[i]);
   }
 }
 

@@ -87,7 +87,7 @@ k_gelu_tanh (float v)
           * (v + 0.044715f * v * v * v)));
 }
 
-/* In-place activation of @count floats. */
+/* In-place activation of @count floats, in SIMD lanes. */
 void k_activate (float *x, size_t count, ClipAct act);
 
 /* Row pool[s] of each of @n sequences of @seq rows of @w floats in @src,
