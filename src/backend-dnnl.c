@@ -2,7 +2,8 @@
  * weights dnnl-pack.c packed at load. Bias, activation and residual
  * additions ride on the product as post-ops (int8 products end in int8.c
  * instead; on Intel's AVX-512 cores without AMX, fp32 and bf16 products
- * run on bf16fma.c's panels; attention runs on the C kernel of
+ * run on bf16fma.c's panels and int8 ones on vnni.c's, which scale their
+ * sums back themselves; attention runs on the C kernel of
  * attention.c, through backend.c). A workspace keeps the primitives it
  * has made, keyed by shape and thread count: oneDNN runs on OpenMP,
  * whose thread count is per calling thread, so workspaces never disturb
@@ -11,6 +12,7 @@
 
 #include "bf16fma.h"
 #include "kernels.h"
+#include "vnni.h"
 
 #include <omp.h>
 #include <stdlib.h>
@@ -382,6 +384,29 @@ int8_end (ClipWorkspace *ws, const ClipPacked *p, const ClipLevelsOut *in,
         ws->n_threads);
 }
 
+/* An int8 product through @p of @m rows @in with @levels into y = epi (x
+ * W^T + b), ending as int8_end() does: on vnni.c's panels, scaled back in
+ * the product itself, the rows then quantised into @next; otherwise
+ * oneDNN's sums, into @acc unless that is NULL (then @y), and int8.c. */
+static void
+int8_product (ClipWorkspace *ws, const ClipPacked *p, const guint8 *in,
+    const ClipLevelsOut *levels, int m, float *acc, float *y,
+    ClipEpilogue epi, ClipAct act, const ClipLevelsOut *next)
+{
+  if (ws->error)
+    return;
+  if (!p->vnni) {
+    product (ws, p, in, m, acc ? acc : y, FALSE, epi, act);
+    int8_end (ws, p, levels, acc ? acc : y, m, y, epi, act, next);
+    return;
+  }
+  ClipInt8Scales sc = { levels->levels, p->scales, p->colsum, p->bias };
+  clip_vnni_product (p->panels, p->k, p->n, in, m, &sc, y,
+      epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act, ws->n_threads);
+  if (next)
+    clip_int8_quantize (y, m, p->n, next, ws->n_threads);
+}
+
 void
 clip_dnnl_norm (ClipWorkspace *ws, const ClipNorm *ln, float eps, int rows,
     int width, const ClipLinear *next)
@@ -473,9 +498,8 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
     return;
   }
   /* int8 sums go to y itself unless y is added to */
-  float *acc = epi == CLIP_EPI_RESIDUAL ? wn->sums : y;
-  product (ws, p, in, m, acc, FALSE, epi, act);
-  int8_end (ws, p, &wn->levels, acc, m, y, epi, act, NULL);
+  int8_product (ws, p, in, &wn->levels, m,
+      epi == CLIP_EPI_RESIDUAL ? wn->sums : NULL, y, epi, act, NULL);
 }
 
 void
@@ -494,14 +518,10 @@ clip_dnnl_mlp (ClipWorkspace *ws, const ClipBlock *b, int rows, ClipAct act)
     product (ws, p2, wn->hidden, rows, ws->x, FALSE, CLIP_EPI_RESIDUAL, 0);
   } else if (p1->precision == CLIP_PRECISION_INT8) {
     /* fc1's epilogue quantises the hidden rows for fc2 while in cache */
-    product (ws, p1, convert_input (ws, p1, ws->t, rows), rows, ws->u,
-        FALSE, CLIP_EPI_ACT, act);
-    int8_end (ws, p1, &wn->levels, ws->u, rows, ws->u, CLIP_EPI_ACT, act,
-        &wn->hidden_levels);
-    product (ws, p2, wn->hidden, rows, wn->sums, FALSE, CLIP_EPI_RESIDUAL,
-        0);
-    int8_end (ws, p2, &wn->hidden_levels, wn->sums, rows, ws->x,
-        CLIP_EPI_RESIDUAL, 0, NULL);
+    int8_product (ws, p1, convert_input (ws, p1, ws->t, rows), &wn->levels,
+        rows, NULL, ws->u, CLIP_EPI_ACT, act, &wn->hidden_levels);
+    int8_product (ws, p2, wn->hidden, &wn->hidden_levels, rows, wn->sums,
+        ws->x, CLIP_EPI_RESIDUAL, 0, NULL);
   } else {
     clip_dnnl_linear (ws, &b->fc1, ws->t, rows, ws->u, CLIP_EPI_ACT, act);
     clip_dnnl_linear (ws, &b->fc2, ws->u, rows, ws->x, CLIP_EPI_RESIDUAL,

@@ -6,6 +6,7 @@
 #include "dnnl-internal.h"
 
 #include "bf16fma.h"
+#include "vnni.h"
 #include "kernels.h"
 
 #include <math.h>
@@ -269,6 +270,10 @@ pack_one (ClipModel *m, ClipLinear *l, ClipPacked *p, void *dst,
   if (p->fma32) {
     clip_fma32_pack (w, l->transposed, p->k, p->n, dst);
     p->panels = dst;
+  } else if (p->vnni) {
+    quantize_weights (p, w, l->transposed, copies->q);
+    clip_vnni_pack (copies->q, l->transposed, p->k, p->n, dst);
+    p->panels = dst;
   } else if (p->widened) {
     clip_bf16fma_pack (w, l->transposed, p->k, p->n, dst);
     p->panels = dst;
@@ -335,6 +340,18 @@ fp32_panels_pay (void)
       && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
 }
 
+/* Whether int8 products run on vnni.c's panels rather than oneDNN's
+ * kernels: on Intel's AVX512_VNNI cores without AMX, where the Emerald
+ * Rapids guest ran ViT-B/32's batch-1 products 26-31% faster that way
+ * (bench/README.md). With AMX, and on AMD's cores (not measured with the
+ * panels), oneDNN's kernels stay. */
+static gboolean
+int8_panels_pay (void)
+{
+  return is_intel () && !has_isa (dnnl_cpu_isa_avx512_core_amx)
+      && has_isa (dnnl_cpu_isa_avx512_core_vnni) && clip_vnni_supported ();
+}
+
 /* Says once per process when a precision runs without the instructions
  * made for it: it still computes the same numbers, only slower. */
 static void
@@ -353,6 +370,8 @@ note_slow_path (ClipPrecision precision)
   }
   if (precision == CLIP_PRECISION_FP32 && fp32_panels_pay ())
     g_debug ("fp32 products run on FMA panels fetched a panel ahead");
+  if (precision == CLIP_PRECISION_INT8 && int8_panels_pay ())
+    g_debug ("int8 products run on VNNI panels, scaled back in registers");
   if (precision == CLIP_PRECISION_INT8 && !has_isa (dnnl_cpu_isa_avx512_core_vnni)
       && !has_isa (dnnl_cpu_isa_avx2_vnni) && g_once_init_enter (&int8_noted)) {
     g_message ("this CPU has no VNNI instructions: int8 products run on "
@@ -405,8 +424,11 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
     p->widened = p->precision == CLIP_PRECISION_BF16 && !bf16_dots_pay ()
         && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
     p->fma32 = p->precision == CLIP_PRECISION_FP32 && fp32_panels_pay ();
-    /* bf16fma.c's products need no oneDNN layout, primitive or bias */
-    gboolean on_panels = p->widened || p->fma32;
+    p->vnni = p->precision == CLIP_PRECISION_INT8 && p->k % 4 == 0
+        && int8_panels_pay ();
+    /* bf16fma.c's and vnni.c's products need no oneDNN layout, primitive
+     * or bias */
+    gboolean on_panels = p->widened || p->fma32 || p->vnni;
     l->packed = p;
     g_ptr_array_add (nat->packed, p);
     if (l->b && !on_panels) {
@@ -423,7 +445,7 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
       const ClipPacked *o = g_ptr_array_index (nat->packed, j);
       if (o->k == p->k && o->n == p->n && o->precision == p->precision
           && o->emulated == p->emulated && o->widened == p->widened
-          && o->fma32 == p->fma32
+          && o->fma32 == p->fma32 && o->vnni == p->vnni
           && (o->b != NULL) == (p->b != NULL)) {
         p->same = o;
         break;
@@ -432,6 +454,7 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
     p->offset = total;
     total += ((p->fma32 ? clip_fma32_size (p->k, p->n)
             : p->widened ? clip_bf16fma_size (p->k, p->n)
+            : p->vnni ? clip_vnni_size (p->k, p->n)
             : dnnl_memory_desc_get_size (&p->wmd)) + 4095) & ~(size_t) 4095;
   }
   if (!ok)
