@@ -281,7 +281,7 @@ main (int argc, char **argv)
       "N" },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &o.threads,
       "Threads for the forward passes (default 0: one for small models, all "
-      "cores otherwise)", "N" },
+      "cores otherwise, halved while other work crowds the cores)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json,
       "Print the results as one JSON object", NULL },
     { "preprocess", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.preprocess,

@@ -185,7 +185,7 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
       "Write L2-normalised embeddings (unit-length rows)", NULL },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &o->threads,
       "Threads for the forward passes (default 0: one for small models, all "
-      "cores otherwise)", "N" },
+      "cores otherwise, halved while other work crowds the cores)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose,
       "Describe the model and show the engine's log messages as they come",
       NULL },
