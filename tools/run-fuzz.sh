@@ -77,15 +77,19 @@ put("npy", "i4", npy(1, "|i4", "(1, 0, 3L)", False, b""))
 # empty, but too large in its other dimension (numpy refuses it, as must we)
 put("npy", "huge", npy(1, "<i8", "(%d, 0)" % 2**62, False, b""))
 PY
-# A valid label-set file for the golden tiny model, when clip-embed and the
-# golden data are there (fuzz-labelset loads that model).
+# A valid label-set file for the first golden model in Hugging Face layout,
+# whichever models the golden folder holds, when clip-embed and the golden
+# data are there (fuzz-labelset loads the same model).
 mkdir -p "$corpus/labelset"
 embed=build-tests/tools/clip-embed
 [ -x "$embed" ] || embed=build/tools/clip-embed
-if [ -x "$embed" ] && [ -d ../shared/golden ]; then
-  "$embed" --model ../shared/golden/tiny-quickgelu-p32-f32/hf \
+model=$(ls -d ../shared/golden/*/hf 2>/dev/null | head -n 1)
+if [ -x "$embed" ] && [ -n "$model" ]; then
+  "$embed" --model "$model" \
     --labels "cat, dog" --prompt "a photo of a {}" \
     --label-set-out "$corpus/labelset/valid" || exit 1
+  CLIP_FUZZ_MODEL=$model
+  export CLIP_FUZZ_MODEL
   targets="safetensors config vocab tokenizer npy labelset"
 else
   echo "run-fuzz: no clip-embed built or no golden data: fuzz-labelset skipped"

@@ -1,8 +1,9 @@
 /* fuzz-labelset.c: libFuzzer target for the label-set file loader: any
  * byte string is either rejected with a GError or yields a label set of
- * the model's width with as many labels as rows. The model is the golden
- * tiny checkpoint ($CLIP_FUZZ_MODEL overrides it); run-fuzz.sh seeds the
- * corpus with a valid file made for it. */
+ * the model's width with as many labels as rows. The model is
+ * $CLIP_FUZZ_MODEL, else the golden tiny checkpoint; run-fuzz.sh sets it to
+ * the first golden model in Hugging Face layout and seeds the corpus with a
+ * valid file made for it. */
 #include "labelset_internal.h"
 
 #include <stdint.h>
