@@ -370,41 +370,31 @@ product (ClipWorkspace *ws, const ClipPacked *p, const void *in, int m,
   run (ws, prim, args, n, 2);
 }
 
-/* The end of an int8 product through @p whose input had @levels: its sums
- * @acc into y = epi (x W^T + b), its rows quantised into @next too. */
-static void
-int8_end (ClipWorkspace *ws, const ClipPacked *p, const ClipLevelsOut *in,
-    const float *acc, int m, float *y, ClipEpilogue epi, ClipAct act,
-    const ClipLevelsOut *next)
-{
-  ClipInt8Scales sc = { in->levels, p->scales, p->colsum, p->bias };
-
-  if (!ws->error)
-    clip_int8_epilogue (acc, m, p->n, &sc, y, epi, act, next,
-        ws->n_threads);
-}
-
 /* An int8 product through @p of @m rows @in with @levels into y = epi (x
- * W^T + b), ending as int8_end() does: on vnni.c's panels, scaled back in
- * the product itself, the rows then quantised into @next; otherwise
- * oneDNN's sums, into @acc unless that is NULL (then @y), and int8.c. */
+ * W^T + b), its rows then quantised into @next too (unless NULL): on
+ * vnni.c's panels, scaled back in the product itself; otherwise oneDNN's
+ * sums, into @acc unless that is NULL (then @y), scaled back by int8.c. */
 static void
 int8_product (ClipWorkspace *ws, const ClipPacked *p, const guint8 *in,
     const ClipLevelsOut *levels, int m, float *acc, float *y,
     ClipEpilogue epi, ClipAct act, const ClipLevelsOut *next)
 {
+  ClipInt8Scales sc = { levels->levels, p->scales, p->colsum, p->bias };
+  float *sums = acc ? acc : y;
+
   if (ws->error)
     return;
-  if (!p->vnni) {
-    product (ws, p, in, m, acc ? acc : y, FALSE, epi, act);
-    int8_end (ws, p, levels, acc ? acc : y, m, y, epi, act, next);
+  if (p->vnni) {
+    clip_vnni_product (p->panels, p->k, p->n, in, m, &sc, y,
+        epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act, ws->n_threads);
+    if (next)
+      clip_int8_quantize (y, m, p->n, next, ws->n_threads);
     return;
   }
-  ClipInt8Scales sc = { levels->levels, p->scales, p->colsum, p->bias };
-  clip_vnni_product (p->panels, p->k, p->n, in, m, &sc, y,
-      epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act, ws->n_threads);
-  if (next)
-    clip_int8_quantize (y, m, p->n, next, ws->n_threads);
+  product (ws, p, in, m, sums, FALSE, epi, act);
+  if (!ws->error)
+    clip_int8_epilogue (sums, m, p->n, &sc, y, epi, act, next,
+        ws->n_threads);
 }
 
 void

@@ -316,11 +316,9 @@ product (const guint32 *w, gboolean f32, int k, int n, const float *x,
   Product pr = { w, f32, k, n, m, mc, group, n_panels,
     (size_t) k * (f32 ? PANEL : PANEL / 2), x, scratch,
     { bias, y, (size_t) n, add, activate && !add, act } };
-  /* a thread pays once the product has a few million multiply-adds */
-  int parts = (size_t) m * n * k >= (1u << 21) ? threads : 1;
 
-  clip_share_run (parts, (m + mc - 1) / mc, (n_panels + group - 1) / group,
-      item, &pr);
+  clip_share_run (threads, (size_t) m * n * k, (m + mc - 1) / mc,
+      (n_panels + group - 1) / group, item, &pr);
 }
 
 void

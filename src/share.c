@@ -44,12 +44,14 @@ claim (Share *s, gboolean own, int *i)
 }
 
 void
-clip_share_run (int parts, int blocks, int groups, ClipShareItem item,
-    void *data)
+clip_share_run (int threads, size_t macs, int blocks, int groups,
+    ClipShareItem item, void *data)
 {
   Share shares[CLIP_MAX_SHARES];
+  /* a thread pays once the product has a few million multiply-adds */
+  int parts = macs >= (1u << 21)
+      ? CLAMP (MIN (threads, groups), 1, CLIP_MAX_SHARES) : 1;
 
-  parts = CLAMP (MIN (parts, groups), 1, CLIP_MAX_SHARES);
   for (int t = 0; t < parts; t++) {
     guint64 span = (guint64) blocks * (groups * (t + 1) / parts
         - groups * t / parts);

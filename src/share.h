@@ -9,13 +9,14 @@
 #define CLIP_MAX_SHARES 256
 
 /* Runs item (@data, block, group, next, thread) for every block of rows
- * 0 .. @blocks - 1 and group of columns 0 .. @groups - 1, on @parts
- * threads (1 to CLIP_MAX_SHARES): @next is the group the same thread
- * likely takes after this one, whose weights the item may fetch ahead,
- * or -1; @thread is the caller's index in the team, 0 .. @parts - 1. */
+ * 0 .. @blocks - 1 and group of columns 0 .. @groups - 1 of a product of
+ * @macs multiply-adds, on up to @threads threads (at most
+ * CLIP_MAX_SHARES): @next is the group the same thread likely takes after
+ * this one, whose weights the item may fetch ahead, or -1; @thread is the
+ * caller's index in the team, from 0. */
 typedef void (*ClipShareItem) (void *data, int block, int group, int next,
     int thread);
-void clip_share_run (int parts, int blocks, int groups, ClipShareItem item,
-    void *data);
+void clip_share_run (int threads, size_t macs, int blocks, int groups,
+    ClipShareItem item, void *data);
 
 #endif

@@ -187,12 +187,10 @@ clip_vnni_product (const gint8 *w, int k, int n, const guint8 *x, int m,
     ClipAct act, int threads)
 {
   Product pr = { w, k, n, m, x, s, y, add, activate && !add, act };
-  /* a thread pays once the product has a few million multiply-adds */
-  int parts = (size_t) m * n * k >= (1u << 21) ? threads : 1;
 
   g_assert (k % 4 == 0);
-  clip_share_run (parts, (m + MC - 1) / MC, (n + PANEL - 1) / PANEL, item,
-      &pr);
+  clip_share_run (threads, (size_t) m * n * k, (m + MC - 1) / MC,
+      (n + PANEL - 1) / PANEL, item, &pr);
 }
 
 #else
