@@ -146,6 +146,11 @@ def copy_tokenizer(src_dir, out_dir):
         return max(json.load(f).values()) + 1
 
 
+def mlp_width(a, width):
+    """The MLP's hidden width of a tower @width wide (--mlp-ratio)."""
+    return max(1, round(a.mlp_ratio * width))
+
+
 def tensor_plan(a):
     """(name, shape, kind) for every tensor, in file order.
 
@@ -156,6 +161,7 @@ def tensor_plan(a):
     plan = []
 
     def layers(prefix, width, n_layers):
+        mlp = mlp_width(a, width)
         for i in range(n_layers):
             p = f"{prefix}.encoder.layers.{i}"
             for proj in ("q_proj", "k_proj", "v_proj", "out_proj"):
@@ -164,9 +170,9 @@ def tensor_plan(a):
             for ln in ("layer_norm1", "layer_norm2"):
                 plan.append((f"{p}.{ln}.weight", [width], "gain"))
                 plan.append((f"{p}.{ln}.bias", [width], "bias"))
-            plan.append((f"{p}.mlp.fc1.weight", [4 * width, width], "linear"))
-            plan.append((f"{p}.mlp.fc1.bias", [4 * width], "bias"))
-            plan.append((f"{p}.mlp.fc2.weight", [width, 4 * width], "linear"))
+            plan.append((f"{p}.mlp.fc1.weight", [mlp, width], "linear"))
+            plan.append((f"{p}.mlp.fc1.bias", [mlp], "bias"))
+            plan.append((f"{p}.mlp.fc2.weight", [width, mlp], "linear"))
             plan.append((f"{p}.mlp.fc2.bias", [width], "bias"))
 
     vw, tw, e = a.vision_width, a.text_width, a.embed_dim
@@ -266,7 +272,7 @@ def write_configs(out_dir, a, dtype):
         "torch_dtype": torch_dtype,
         "text_config": dict(
             model_type="clip_text_model", hidden_size=a.text_width,
-            intermediate_size=4 * a.text_width,
+            intermediate_size=mlp_width(a, a.text_width),
             num_attention_heads=a.text_heads,
             num_hidden_layers=a.text_layers,
             max_position_embeddings=CONTEXT_LENGTH,
@@ -276,7 +282,7 @@ def write_configs(out_dir, a, dtype):
             bos_token_id=0, eos_token_id=2, pad_token_id=1, **common),
         "vision_config": dict(
             model_type="clip_vision_model", hidden_size=a.vision_width,
-            intermediate_size=4 * a.vision_width,
+            intermediate_size=mlp_width(a, a.vision_width),
             num_attention_heads=a.vision_heads,
             num_hidden_layers=a.vision_layers, image_size=a.image_size,
             patch_size=a.patch, num_channels=3, **common),
@@ -317,6 +323,9 @@ def parse_args(argv):
     p.add_argument("--text-layers", type=int, help="text transformer layers")
     p.add_argument("--text-heads", type=int, help="default: width / 64")
     p.add_argument("--embed-dim", type=int, help="joint embedding width")
+    p.add_argument("--mlp-ratio", type=float, default=4.0,
+                   help="MLP hidden width over the tower's width; default 4 "
+                   "(ViT-g/14's is 4.3637)")
     p.add_argument("--act", choices=["quick_gelu", "gelu"], help="MLP activation")
     p.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32",
                    help="weight dtype (position_ids stay int64); default f32")
@@ -338,6 +347,8 @@ def parse_args(argv):
                 "text_width", "text_layers", "embed_dim"):
         if getattr(a, key) < 1:
             p.error(f"--{key.replace('_', '-')} must be positive")
+    if a.mlp_ratio <= 0:
+        p.error("--mlp-ratio must be positive")
     if a.image_size % a.patch:
         p.error(f"--image-size {a.image_size} is not a multiple of --patch {a.patch}")
     for tower in ("vision", "text"):
