@@ -7,9 +7,9 @@ The golden models are two; real and hidden checkpoints have other widths,
 head sizes (80 in ViT-H/14, 104 in ViT-bigG/14), patches (14, 7), input
 sizes (336 px: 577 tokens), MLP ratios (ViT-g/14's 4.3637) and file dtypes.
 This test writes random checkpoints of such shapes with
-tools/make-random-checkpoint.py and runs clip-embed on every backend,
-precision and thread count, on a batch of nine images with four texts and
-on one image with one text. Each embedding is compared with
+tools/make-random-checkpoint.py, in Hugging Face's layout and OpenCLIP's,
+and runs clip-embed on each layout, backend, precision and thread count,
+on a batch of nine images with four texts and on one image with one text. Each embedding is compared with
 clip_reference.py's float64 towers; that reference is first held to the
 golden float64 outputs of OpenAI's code (when GOLDEN-DIR is there).
 
@@ -17,6 +17,7 @@ Bounds: fp32 as the golden README's (cosine >= 0.99999, max |diff| <=
 1e-3 x max |reference|), bf16 cosine >= 0.9995, int8 cosine >= 0.995.
 """
 
+import itertools
 import json
 import os
 import subprocess
@@ -119,11 +120,12 @@ def run_embed(embed, model, pixels, texts, backend, precision, threads, tmp):
 
 
 def check_shape(embed, root, name, gen_args, runs, tmp):
-    model = os.path.join(tmp, name)
+    model = os.path.join(tmp, name, "hf")
+    layouts = (("hf", model), ("openclip", os.path.join(tmp, name, "openclip")))
     subprocess.run([sys.executable,
                     os.path.join(root, "tools", "make-random-checkpoint.py"),
-                    "--out", model] + gen_args.split(),
-                   check=True, stdout=subprocess.DEVNULL)
+                    "--out", model, "--openclip-out", layouts[1][1]]
+                   + gen_args.split(), check=True, stdout=subprocess.DEVNULL)
     with open(os.path.join(model, "config.json")) as f:
         size = json.load(f)["vision_config"]["image_size"]
     pixels = np.random.default_rng(7).standard_normal(
@@ -134,34 +136,35 @@ def check_shape(embed, root, name, gen_args, runs, tmp):
     ref_image = ref.encode_image(pixels)
     ref_text = {}
     failures = 0
-    for backend, precision, threads in runs:
-        for batch, texts in (("pix9", TEXTS), ("pix1", TEXTS[:1])):
-            what = (f"{name} {backend} {precision} {threads} thread(s), "
-                    f"{9 if batch == 'pix9' else 1} image(s)")
-            out, err = run_embed(embed, model,
-                                 os.path.join(tmp, batch + ".npy"), texts,
-                                 backend, precision, threads, tmp)
-            if out is None:
-                print(f"FAIL: {what}: clip-embed failed: {err}")
-                failures += 1
-                continue
-            image, text, ids = out
-            key = tuple(map(tuple, ids))
-            if key not in ref_text:
-                ref_text[key] = ref.encode_text(ids)
-            worst = 1.0
-            ok = True
-            for got, want in ((image, ref_image[:len(image)]),
-                              (text, ref_text[key])):
-                c = cosines(got.astype(np.float64), want).min()
-                worst = min(worst, c)
-                ok &= bool(c >= MIN_COSINE[precision])
-                if precision == "fp32":
-                    ok &= bool(np.abs(got - want).max()
-                               <= 1e-3 * np.abs(want).max())
-            failures += not ok
-            print(f"{'ok' if ok else 'FAIL'}: {what}: min cosine "
-                  f"{worst:.7f} (bound {MIN_COSINE[precision]})")
+    for (layout, path), (backend, precision, threads), (batch, texts) in (
+            itertools.product(layouts, runs, (("pix9", TEXTS),
+                                              ("pix1", TEXTS[:1])))):
+        what = (f"{name} {layout} {backend} {precision} {threads} "
+                f"thread(s), {9 if batch == 'pix9' else 1} image(s)")
+        out, err = run_embed(embed, path,
+                             os.path.join(tmp, batch + ".npy"), texts,
+                             backend, precision, threads, tmp)
+        if out is None:
+            print(f"FAIL: {what}: clip-embed failed: {err}")
+            failures += 1
+            continue
+        image, text, ids = out
+        key = tuple(map(tuple, ids))
+        if key not in ref_text:
+            ref_text[key] = ref.encode_text(ids)
+        worst = 1.0
+        ok = True
+        for got, want in ((image, ref_image[:len(image)]),
+                          (text, ref_text[key])):
+            c = cosines(got.astype(np.float64), want).min()
+            worst = min(worst, c)
+            ok &= bool(c >= MIN_COSINE[precision])
+            if precision == "fp32":
+                ok &= bool(np.abs(got - want).max()
+                           <= 1e-3 * np.abs(want).max())
+        failures += not ok
+        print(f"{'ok' if ok else 'FAIL'}: {what}: min cosine "
+              f"{worst:.7f} (bound {MIN_COSINE[precision]})")
     return failures
 
 

@@ -258,6 +258,104 @@ def write_safetensors(path, plan, dtype, seed):
     return offset
 
 
+# Hugging Face names -> OpenCLIP's, for the tensors that are only renamed.
+OPENCLIP_NAMES = {
+    "vision_model.embeddings.class_embedding": "visual.class_embedding",
+    "vision_model.embeddings.patch_embedding.weight": "visual.conv1.weight",
+    "vision_model.embeddings.position_embedding.weight":
+        "visual.positional_embedding",
+    "vision_model.pre_layrnorm.weight": "visual.ln_pre.weight",
+    "vision_model.pre_layrnorm.bias": "visual.ln_pre.bias",
+    "vision_model.post_layernorm.weight": "visual.ln_post.weight",
+    "vision_model.post_layernorm.bias": "visual.ln_post.bias",
+    "text_model.embeddings.token_embedding.weight": "token_embedding.weight",
+    "text_model.embeddings.position_embedding.weight": "positional_embedding",
+    "text_model.final_layer_norm.weight": "ln_final.weight",
+    "text_model.final_layer_norm.bias": "ln_final.bias",
+    "logit_scale": "logit_scale",
+}
+OPENCLIP_BLOCK = {
+    "self_attn.out_proj": "attn.out_proj", "layer_norm1": "ln_1",
+    "layer_norm2": "ln_2", "mlp.fc1": "mlp.c_fc", "mlp.fc2": "mlp.c_proj",
+}
+
+
+def openclip_tensors(hf, a):
+    """OpenCLIP's (name, array) list from the Hugging Face arrays @hf."""
+    out = [(new, hf[old]) for old, new in OPENCLIP_NAMES.items()]
+    out.append(("visual.proj", hf["visual_projection.weight"].T))
+    out.append(("text_projection", hf["text_projection.weight"].T))
+    for tower, prefix, n in (("vision_model", "visual.transformer",
+                              a.vision_layers),
+                             ("text_model", "transformer", a.text_layers)):
+        for i in range(n):
+            src = f"{tower}.encoder.layers.{i}."
+            dst = f"{prefix}.resblocks.{i}."
+            for part in ("weight", "bias"):
+                out.append((dst + "attn.in_proj_" + part, np.concatenate(
+                    [hf[f"{src}self_attn.{x}_proj.{part}"] for x in "qkv"])))
+                for old, new in OPENCLIP_BLOCK.items():
+                    out.append((f"{dst}{new}.{part}",
+                                hf[f"{src}{old}.{part}"]))
+    return out
+
+
+def write_openclip(hf_dir, out_dir, a, dtype):
+    """The same weights in OpenCLIP's layout: open_clip_model.safetensors,
+    open_clip_config.json and the tokenizer files, in @out_dir."""
+    path = os.path.join(hf_dir, "model.safetensors")
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+    raw_dtype = {"F32": "<f4", "F16": "<f2", "BF16": "<u2"}[dtype]
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + n)
+    hf = {}
+    for name, info in header.items():
+        if name != "__metadata__" and info["dtype"] == dtype:
+            start, end = info["data_offsets"]
+            hf[name] = data[start:end].view(raw_dtype).reshape(info["shape"])
+    tensors = openclip_tensors(hf, a)
+    header, offset = {}, 0
+    for name, x in tensors:
+        header[name] = {"dtype": dtype, "shape": list(x.shape),
+                        "data_offsets": [offset, offset + x.nbytes]}
+        offset += x.nbytes
+    blob = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    blob += b" " * (-len(blob) % 8)
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, "open_clip_model.safetensors")
+    with open(out + ".tmp", "wb") as f:
+        f.write(struct.pack("<Q", len(blob)))
+        f.write(blob)
+        for _, x in tensors:
+            f.write(np.ascontiguousarray(x).tobytes())
+    os.replace(out + ".tmp", out)
+    config = {
+        "model_cfg": {
+            "embed_dim": a.embed_dim,
+            "quick_gelu": a.act == "quick_gelu",
+            "vision_cfg": {
+                "image_size": a.image_size, "layers": a.vision_layers,
+                "width": a.vision_width, "patch_size": a.patch,
+                "head_width": a.vision_width // a.vision_heads,
+                "mlp_ratio": mlp_width(a, a.vision_width) / a.vision_width},
+            "text_cfg": {
+                "context_length": CONTEXT_LENGTH,
+                "vocab_size": a.vocab_size, "width": a.text_width,
+                "heads": a.text_heads, "layers": a.text_layers,
+                "mlp_ratio": mlp_width(a, a.text_width) / a.text_width},
+        },
+        "preprocess_cfg": {"mean": CLIP_MEAN, "std": CLIP_STD,
+                           "interpolation": "bicubic",
+                           "resize_mode": "shortest"},
+    }
+    with open(os.path.join(out_dir, "open_clip_config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    for name in ("vocab.json", "merges.txt"):
+        shutil.copyfile(os.path.join(hf_dir, name),
+                        os.path.join(out_dir, name))
+
+
 def write_configs(out_dir, a, dtype):
     torch_dtype = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}[dtype]
     common = dict(hidden_act=a.act, layer_norm_eps=1e-5,
@@ -337,6 +435,10 @@ def parse_args(argv):
                    help="copy vocab.json and merges.txt from DIR instead of "
                    "generating a synthetic tokenizer")
     p.add_argument("--seed", type=int, default=0, help="random seed; default 0")
+    p.add_argument("--openclip-out", metavar="DIR",
+                   help="also write the same weights in OpenCLIP's layout "
+                   "(open_clip_model.safetensors, open_clip_config.json) "
+                   "into DIR")
     a = p.parse_args(argv)
 
     base = dict(PRESETS[a.preset or "tiny"])
@@ -378,6 +480,8 @@ def main(argv):
     plan = tensor_plan(a)
     size = write_safetensors(os.path.join(a.out, "model.safetensors"), plan,
                              dtype, a.seed)
+    if a.openclip_out:
+        write_openclip(a.out, a.openclip_out, a, dtype)
     n_params = sum(int(np.prod(s, dtype=np.int64)) for _, s, k in plan
                    if not k.startswith("position_ids:"))
     print(f"{a.out}: vision {a.vision_width}x{a.vision_layers} patch {a.patch} "
