@@ -635,12 +635,13 @@ clip_model_load (const char *path, const ClipModelParams *params,
   }
 
   m->description = g_strdup_printf ("%s (%s layout): vision %d wide, %d "
-      "layers, %d heads, patch %d, %d px, %s; text %d wide, %d layers, %d "
-      "heads, %s; embedding %d; %s, %s", path,
+      "layers, %d head%s, patch %d, %d px, %s; text %d wide, %d layers, %d "
+      "head%s, %s; embedding %d; %s, %s", path,
       m->layout == CLIP_LAYOUT_HF ? "Hugging Face" : "OpenAI",
       m->vision.tf.width, m->vision.tf.layers, m->vision.tf.heads,
-      m->vision.patch, m->vision.image_size, act_name (m->vision.tf.act),
-      m->text.tf.width, m->text.tf.layers, m->text.tf.heads,
+      m->vision.tf.heads == 1 ? "" : "s", m->vision.patch,
+      m->vision.image_size, act_name (m->vision.tf.act), m->text.tf.width,
+      m->text.tf.layers, m->text.tf.heads, m->text.tf.heads == 1 ? "" : "s",
       act_name (m->text.tf.act), m->embed_dim, clip_backend_name (backend),
       clip_precision_name (m->precision));
   g_debug ("loaded %s", m->description);
