@@ -9,7 +9,9 @@ sizes (336 px: 577 tokens), MLP ratios (ViT-g/14's 4.3637) and file dtypes.
 This test writes random checkpoints of such shapes with
 tools/make-random-checkpoint.py, in Hugging Face's layout and OpenCLIP's,
 and runs clip-embed on each layout, backend, precision and thread count,
-on a batch of nine images with four texts and on one image with one text. Each embedding is compared with
+on a batch of nine images with four texts and a label set of three
+labels by three templates (the prefix path the element's labels take),
+and on one image with one text. Each embedding is compared with
 clip_reference.py's float64 towers; that reference is first held to the
 golden float64 outputs of OpenAI's code (when GOLDEN-DIR is there).
 
@@ -20,6 +22,7 @@ Bounds: fp32 as the golden README's (cosine >= 0.99999, max |diff| <=
 import itertools
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -68,6 +71,28 @@ SHAPES = [
 TEXTS = ["a photo of a cat.", "x",
          "a diagram of many very long words " * 3, "two dogs"]
 MIN_COSINE = {"fp32": 0.99999, "bf16": 0.9995, "int8": 0.995}
+# A label set as the element builds one: the templates' shared first words
+# run once per pass (the text tower's prefix path)
+LABELS = ["cat", "big dog", "x"]
+TEMPLATES = ["a photo of a {}.", "a photo of the {}.", "a blurry photo of {}"]
+PROMPTS = [t.replace("{}", label) for label in LABELS for t in TEMPLATES]
+
+
+def label_set_rows(path):
+    """The F32 [N, E] embeddings tensor of a label-set file."""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        info = json.loads(f.read(n))["embeddings"]
+        start, end = info["data_offsets"]
+        f.seek(8 + n + start)
+        return np.frombuffer(f.read(end - start), "<f4").reshape(info["shape"])
+
+
+def ensembled(prompt_rows):
+    """Each label's templates: the mean of unit vectors, renormalised."""
+    unit = prompt_rows / np.linalg.norm(prompt_rows, axis=1, keepdims=True)
+    mean = unit.reshape(len(LABELS), len(TEMPLATES), -1).mean(1)
+    return mean / np.linalg.norm(mean, axis=1, keepdims=True)
 
 
 def cosines(a, b):
@@ -103,20 +128,33 @@ def check_reference(golden):
     return failures
 
 
-def run_embed(embed, model, pixels, texts, backend, precision, threads, tmp):
+def run_embed(embed, model, pixels, texts, backend, precision, threads, tmp,
+              label_set):
+    """clip-embed's image, text and token arrays, and with @label_set the
+    label set of LABELS x TEMPLATES (the PROMPTS come after @texts)."""
     args = [embed, "-m", model, "--pixels", pixels,
             "--image-out", os.path.join(tmp, "img.npy"),
             "--text-out", os.path.join(tmp, "txt.npy"),
             "--tokens-out", os.path.join(tmp, "tok.npy"),
             "--backend", backend, "--precision", precision,
             "-j", str(threads)]
+    if label_set:
+        templates = os.path.join(tmp, "templates.txt")
+        with open(templates, "w") as f:
+            f.write("\n".join(TEMPLATES) + "\n")
+        texts = texts + PROMPTS
+        args += ["--labels", ",".join(LABELS), "--prompt-file", templates,
+                 "--label-set-out", os.path.join(tmp, "labels.safetensors")]
     for t in texts:
         args += ["-t", t]
     p = subprocess.run(args, capture_output=True, text=True)
     if p.returncode:
         return None, p.stderr.strip()
-    return tuple(np.load(os.path.join(tmp, n))
-                 for n in ("img.npy", "txt.npy", "tok.npy")), None
+    out = [np.load(os.path.join(tmp, n))
+           for n in ("img.npy", "txt.npy", "tok.npy")]
+    out.append(label_set_rows(os.path.join(tmp, "labels.safetensors"))
+               if label_set else None)
+    return out, None
 
 
 def check_shape(embed, root, name, gen_args, runs, tmp):
@@ -143,19 +181,22 @@ def check_shape(embed, root, name, gen_args, runs, tmp):
                 f"thread(s), {9 if batch == 'pix9' else 1} image(s)")
         out, err = run_embed(embed, path,
                              os.path.join(tmp, batch + ".npy"), texts,
-                             backend, precision, threads, tmp)
+                             backend, precision, threads, tmp,
+                             batch == "pix9")
         if out is None:
             print(f"FAIL: {what}: clip-embed failed: {err}")
             failures += 1
             continue
-        image, text, ids = out
+        image, text, ids, labels = out
         key = tuple(map(tuple, ids))
         if key not in ref_text:
             ref_text[key] = ref.encode_text(ids)
+        pairs = [(image, ref_image[:len(image)]), (text, ref_text[key])]
+        if labels is not None:
+            pairs.append((labels, ensembled(ref_text[key][-len(PROMPTS):])))
         worst = 1.0
         ok = True
-        for got, want in ((image, ref_image[:len(image)]),
-                          (text, ref_text[key])):
+        for got, want in pairs:
             c = cosines(got.astype(np.float64), want).min()
             worst = min(worst, c)
             ok &= bool(c >= MIN_COSINE[precision])
