@@ -429,6 +429,13 @@ out:
   return ok;
 }
 
+/* "s" after a count other than one */
+static const char *
+plural (int n)
+{
+  return n == 1 ? "" : "s";
+}
+
 static const char *
 act_name (ClipAct act)
 {
@@ -634,15 +641,15 @@ clip_model_load (const char *path, const ClipModelParams *params,
     goto fail;
   }
 
+  const ClipTransformer *vt = &m->vision.tf, *tt = &m->text.tf;
   m->description = g_strdup_printf ("%s (%s layout): vision %d wide, %d "
-      "layers, %d head%s, patch %d, %d px, %s; text %d wide, %d layers, %d "
-      "head%s, %s; embedding %d; %s, %s", path,
-      m->layout == CLIP_LAYOUT_HF ? "Hugging Face" : "OpenAI",
-      m->vision.tf.width, m->vision.tf.layers, m->vision.tf.heads,
-      m->vision.tf.heads == 1 ? "" : "s", m->vision.patch,
-      m->vision.image_size, act_name (m->vision.tf.act), m->text.tf.width,
-      m->text.tf.layers, m->text.tf.heads, m->text.tf.heads == 1 ? "" : "s",
-      act_name (m->text.tf.act), m->embed_dim, clip_backend_name (backend),
+      "layer%s, %d head%s, patch %d, %d px, %s; text %d wide, %d layer%s, "
+      "%d head%s, %s; embedding %d; %s, %s", path,
+      m->layout == CLIP_LAYOUT_HF ? "Hugging Face" : "OpenAI", vt->width,
+      vt->layers, plural (vt->layers), vt->heads, plural (vt->heads),
+      m->vision.patch, m->vision.image_size, act_name (vt->act), tt->width,
+      tt->layers, plural (tt->layers), tt->heads, plural (tt->heads),
+      act_name (tt->act), m->embed_dim, clip_backend_name (backend),
       clip_precision_name (m->precision));
   g_debug ("loaded %s", m->description);
   g_free (weights);

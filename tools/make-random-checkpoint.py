@@ -13,12 +13,20 @@ with '</w>', a few hundred merges learned from a built-in word list, then
 <|startoftext|> and <|endoftext|> as the last two ids), unless --vocab-from
 names a folder whose vocab.json and merges.txt are copied instead.
 
+With --openclip-out the same weights are also written in OpenCLIP's
+layout (open_clip_model.safetensors, with Q, K and V joined and the
+projections transposed, and open_clip_config.json), as the golden models'
+openai/ folders hold them.
+
 Needs only numpy. Examples:
 
   make-random-checkpoint.py --out /tmp/vit-b-32 --preset vit-b-32
   make-random-checkpoint.py --out /tmp/odd --vision-width 192 --vision-layers 3 \\
       --patch 16 --image-size 112 --text-width 64 --text-layers 2 \\
       --embed-dim 96 --act gelu --dtype f16
+  make-random-checkpoint.py --out /tmp/h14/hf --openclip-out /tmp/h14/openclip \\
+      --vision-width 1280 --vision-heads 16 --vision-layers 1 --patch 14 \\
+      --image-size 224
 """
 
 import argparse
