@@ -22,6 +22,7 @@ Bounds: fp32 as the golden README's (cosine >= 0.99999, max |diff| <=
 import itertools
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -61,7 +62,7 @@ SHAPES = [
     ("h14-width-one-layer",
      "--vision-width 1280 --vision-heads 16 --vision-layers 1 --patch 14 "
      "--image-size 56 --text-width 1024 --text-heads 16 --text-layers 1 "
-     "--embed-dim 1024 --act gelu --dtype f16"),
+     "--embed-dim 1024 --act gelu --dtype f16 --vocab-size 1000"),
     ("minimal",
      "--vision-width 8 --vision-heads 1 --vision-layers 1 --patch 4 "
      "--image-size 8 --text-width 4 --text-heads 1 --text-layers 1 "
@@ -224,6 +225,7 @@ def main(argv):
     with tempfile.TemporaryDirectory(prefix="clip-shapes-") as tmp:
         for name, gen_args in SHAPES:
             failures += check_shape(embed, root, name, gen_args, runs, tmp)
+            shutil.rmtree(os.path.join(tmp, name))  # the disk, shape by shape
     print(f"# {failures} failure(s)")
     return 1 if failures else 0
 
