@@ -148,6 +148,9 @@ def run_embed(embed, model, pixels, texts, backend, precision, threads, tmp,
                  "--label-set-out", os.path.join(tmp, "labels.safetensors")]
     for t in texts:
         args += ["-t", t]
+    for n in ("img.npy", "txt.npy", "tok.npy", "labels.safetensors"):
+        if os.path.exists(os.path.join(tmp, n)):  # no stale outputs read
+            os.unlink(os.path.join(tmp, n))
     p = subprocess.run(args, capture_output=True, text=True)
     if p.returncode:
         return None, p.stderr.strip()
