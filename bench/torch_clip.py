@@ -1,58 +1,33 @@
 """A compact PyTorch CLIP forward pass over a Hugging Face CLIPModel
 directory, for benchmarking and cross-checking the engine.
 
-Weights are read from model.safetensors by hand (F32, F16 and BF16 become
-float32) so nothing beyond torch and numpy is needed. The arithmetic follows
-transformers' CLIPModel: pre-LayerNorm residual blocks, q scaled by
-head_dim**-0.5 before the product, causal mask in the text tower, pooling at
-the class token (vision) and at the end-of-text token (text).
+Weights are read from model.safetensors by tests/clip_reference.py's
+reader (F32, F16 and BF16 become float32), so nothing beyond torch and
+numpy is needed. The arithmetic follows transformers' CLIPModel:
+pre-LayerNorm residual blocks, q scaled by head_dim**-0.5 before the
+product, causal mask in the text tower, pooling at the class token
+(vision) and at the end-of-text token (text).
 """
 
-import json
 import math
 import os
-import struct
+import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def load_safetensors(path):
-    """Name -> float32 tensor for every floating-point tensor in @path."""
-    with open(path, "rb") as f:
-        header_len = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(header_len))
-    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + header_len)
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = info["data_offsets"]
-        raw = data[start:end]
-        dtype = info["dtype"]
-        if dtype == "F32":
-            x = raw.view("<f4").astype(np.float32)
-        elif dtype == "F16":
-            x = raw.view("<f2").astype(np.float32)
-        elif dtype == "BF16":
-            x = (raw.view("<u2").astype(np.uint32) << 16).view(np.float32)
-        else:
-            continue  # position_ids and other integer buffers
-        tensors[name] = torch.from_numpy(x.reshape(info["shape"]))
-    return tensors
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests"))
+from clip_reference import Checkpoint  # noqa: E402
 
 
-class TorchClip:
+class TorchClip(Checkpoint):
     """CLIP's two towers as plain functions over a dict of weights."""
 
     def __init__(self, model_dir):
-        with open(os.path.join(model_dir, "config.json")) as f:
-            config = json.load(f)
-        self.vision = config["vision_config"]
-        self.text = config["text_config"]
-        self.w = load_safetensors(os.path.join(model_dir, "model.safetensors"))
-        self.eos_token_id = self.text.get("eos_token_id", 2)
+        super().__init__(model_dir, np.float32)
+        self.w = {name: torch.from_numpy(x) for name, x in self.w.items()}
 
     def _act(self, x, name):
         if name == "quick_gelu":

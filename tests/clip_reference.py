@@ -18,8 +18,9 @@ import numpy as np
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
-def load_safetensors(path):
-    """Name -> float64 array for every floating-point tensor in @path."""
+def load_safetensors(path, dtype=np.float64):
+    """Name -> array of @dtype (float32 or float64, either exact) for every
+    floating-point tensor in @path."""
     with open(path, "rb") as f:
         header_len = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(header_len))
@@ -37,7 +38,7 @@ def load_safetensors(path):
                 x = raw.view("<f2")
             else:
                 x = (raw.view("<u2").astype(np.uint32) << 16).view(np.float32)
-            tensors[name] = x.astype(np.float64).reshape(info["shape"])
+            tensors[name] = x.astype(dtype).reshape(info["shape"])
     return tensors
 
 
@@ -59,16 +60,23 @@ def softmax(x):
     return e / e.sum(-1, keepdims=True)
 
 
-class Clip:
-    """The towers of the checkpoint in @model_dir, in float64."""
+class Checkpoint:
+    """A Hugging Face CLIPModel folder as the towers read it: the two
+    towers' configs, the end-of-text id and every floating-point weight as
+    an array of @dtype. (bench/torch_clip.py reads it as float32.)"""
 
-    def __init__(self, model_dir):
+    def __init__(self, model_dir, dtype=np.float64):
         with open(os.path.join(model_dir, "config.json")) as f:
             config = json.load(f)
         self.vision = config["vision_config"]
         self.text = config["text_config"]
-        self.w = load_safetensors(os.path.join(model_dir, "model.safetensors"))
+        self.w = load_safetensors(os.path.join(model_dir, "model.safetensors"),
+                                  dtype)
         self.eos_token_id = self.text.get("eos_token_id", 2)
+
+
+class Clip(Checkpoint):
+    """The towers of the checkpoint in @model_dir, in float64."""
 
     def _linear(self, x, name, bias=True):
         y = x @ self.w[name + ".weight"].T
