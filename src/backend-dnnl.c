@@ -3,13 +3,15 @@
  * additions ride on the product as post-ops (int8 products end in int8.c
  * instead; on Intel's AVX-512 cores without AMX, fp32 and bf16 products
  * run on bf16fma.c's panels and int8 ones on vnni.c's, which scale their
- * sums back themselves; attention runs on the C kernel of
+ * sums back themselves, and on AMD's Zen 4 bf16 ones on bf16dot.c's;
+ * attention runs on the C kernel of
  * attention.c, through backend.c). A workspace keeps the primitives it
  * has made, keyed by shape and thread count: oneDNN runs on OpenMP,
  * whose thread count is per calling thread, so workspaces never disturb
  * one another. */
 #include "dnnl-internal.h"
 
+#include "bf16dot.h"
 #include "bf16fma.h"
 #include "kernels.h"
 #include "vnni.h"
@@ -370,6 +372,24 @@ product (ClipWorkspace *ws, const ClipPacked *p, const void *in, int m,
   run (ws, prim, args, n, 2);
 }
 
+/* A bf16 product through @p of @m rows @in (bf16) into @y, or, unless
+ * @y16 is NULL, into @y16 in bf16 (then @y may be overwritten as
+ * scratch): on bf16dot.c's panels or oneDNN's kernels. */
+static void
+bf16_product (ClipWorkspace *ws, const ClipPacked *p, const guint16 *in,
+    int m, float *y, guint16 *y16, ClipEpilogue epi, ClipAct act)
+{
+  if (ws->error)
+    return;
+  if (p->dots)
+    clip_bf16dot_product (p->panels, p->k, p->n, in, m, p->bias, y, y16,
+        epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act, ws->n_threads);
+  else if (y16)
+    product (ws, p, in, m, y16, TRUE, epi, act);
+  else
+    product (ws, p, in, m, y, FALSE, epi, act);
+}
+
 /* An int8 product through @p of @m rows @in with @levels into y = epi (x
  * W^T + b), its rows then quantised into @next too (unless NULL): on
  * vnni.c's panels, scaled back in the product itself; otherwise oneDNN's
@@ -483,6 +503,10 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
         wn->fma_scratch);
     return;
   }
+  if (p->precision == CLIP_PRECISION_BF16 && !p->emulated) {
+    bf16_product (ws, p, in, m, y, NULL, epi, act);
+    return;
+  }
   if (p->precision != CLIP_PRECISION_INT8) {
     product (ws, p, in, m, y, FALSE, epi, act);
     return;
@@ -503,9 +527,10 @@ clip_dnnl_mlp (ClipWorkspace *ws, const ClipBlock *b, int rows, ClipAct act)
   if (p1->precision == CLIP_PRECISION_BF16 && !p1->emulated
       && !p1->widened) {
     /* the hidden layer leaves fc1 as bf16, which fc2 reads as it is */
-    product (ws, p1, convert_input (ws, p1, ws->t, rows), rows, wn->hidden,
-        TRUE, CLIP_EPI_ACT, act);
-    product (ws, p2, wn->hidden, rows, ws->x, FALSE, CLIP_EPI_RESIDUAL, 0);
+    bf16_product (ws, p1, convert_input (ws, p1, ws->t, rows), rows, ws->u,
+        wn->hidden, CLIP_EPI_ACT, act);
+    bf16_product (ws, p2, wn->hidden, rows, ws->x, NULL, CLIP_EPI_RESIDUAL,
+        0);
   } else if (p1->precision == CLIP_PRECISION_INT8) {
     /* fc1's epilogue quantises the hidden rows for fc2 while in cache */
     int8_product (ws, p1, convert_input (ws, p1, ws->t, rows), &wn->levels,

@@ -24,15 +24,18 @@ struct _ClipPacked {
                                 * multiplied there in fp32 */
   gboolean fma32;              /* fp32 where oneDNN's products wait on
                                 * memory: weights packed by bf16fma.c */
+  gboolean dots;               /* bf16 on AVX512_BF16 where oneDNN's
+                                * kernels leave much of its rate unused:
+                                * weights packed by bf16dot.c */
   gboolean vnni;               /* int8 on AVX512_VNNI without AMX: weights
                                 * packed by vnni.c, multiplied there */
   float *scales;               /* int8: [n], W[:, j] = scales[j] * Wq[:, j] */
   float *colsum;               /* int8: [n], the sum of Wq[:, j] */
   const float *bias;           /* the bias values for int8 (zeros if
                                 * none) and bf16fma.c's products */
-  const void *panels;          /* widened, fma32, vnni: the weights as
-                                * bf16fma.c or vnni.c packs them, in the
-                                * arena */
+  const void *panels;          /* widened, fma32, dots, vnni: the weights
+                                * as bf16fma.c, bf16dot.c or vnni.c packs
+                                * them, in the arena */
   const struct _ClipPacked *same;     /* the first packed matrix of the same
                                        * shape, precision and bias: its
                                        * primitives serve this one too */

@@ -5,6 +5,7 @@
  * share one arena. The products are backend-dnnl.c's. */
 #include "dnnl-internal.h"
 
+#include "bf16dot.h"
 #include "bf16fma.h"
 #include "vnni.h"
 #include "kernels.h"
@@ -277,6 +278,9 @@ pack_one (ClipModel *m, ClipLinear *l, ClipPacked *p, void *dst,
   } else if (p->widened) {
     clip_bf16fma_pack (w, l->transposed, p->k, p->n, dst);
     p->panels = dst;
+  } else if (p->dots) {
+    clip_bf16dot_pack (w, l->transposed, p->k, p->n, dst);
+    p->panels = dst;
   } else {
     ok = reorder_weights (nat, p, w, l->transposed, dst, copies, error);
   }
@@ -328,6 +332,32 @@ bf16_dots_pay (void)
   return !is_intel () && has_isa (dnnl_cpu_isa_avx512_core_bf16);
 }
 
+/* Whether this is one of AMD's family 19h cores (Zen 3 and Zen 4; of
+ * them, Zen 4 has AVX512_BF16), as far as the compiler can tell. */
+static gboolean
+is_amd_family_19h (void)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init ();
+  return __builtin_cpu_is ("amdfam19h");
+#else
+  return FALSE;
+#endif
+}
+
+/* Whether bf16 products run on bf16dot.c's panels rather than oneDNN's
+ * kernels: on AMD's Zen 4, where an EPYC guest ran ViT-B/32's batch-1
+ * products that way at 90% of what VPDBF16PS makes there, against 78%
+ * for oneDNN's (bench/README.md). With AMX, on Intel (whose dot products
+ * lose to FMA: bf16fma.c) and on Zen 5 (not measured with the panels),
+ * they do not. */
+static gboolean
+bf16_panels_pay (void)
+{
+  return is_amd_family_19h () && !has_isa (dnnl_cpu_isa_avx512_core_amx)
+      && has_isa (dnnl_cpu_isa_avx512_core_bf16) && clip_bf16dot_supported ();
+}
+
 /* Whether fp32 products run on bf16fma.c's panels rather than oneDNN's
  * kernels: on Intel's AVX-512 cores without AMX, where the Emerald Rapids
  * guest ran a batch-1 ViT-B/32 pass in 29.6 ms against oneDNN's 37.6,
@@ -367,6 +397,9 @@ note_slow_path (ClipPrecision precision)
   } else if (precision == CLIP_PRECISION_BF16 && !bf16_dots_pay ()) {
     g_debug ("bf16 products run as fp32 FMAs on weights held in bf16: "
         "this CPU's bf16 dot products are slower");
+  } else if (precision == CLIP_PRECISION_BF16 && bf16_panels_pay ()) {
+    g_debug ("bf16 products run on dot-product panels fetched a panel "
+        "ahead");
   }
   if (precision == CLIP_PRECISION_FP32 && fp32_panels_pay ())
     g_debug ("fp32 products run on FMA panels fetched a panel ahead");
@@ -424,11 +457,13 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
     p->widened = p->precision == CLIP_PRECISION_BF16 && !bf16_dots_pay ()
         && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
     p->fma32 = p->precision == CLIP_PRECISION_FP32 && fp32_panels_pay ();
+    p->dots = p->precision == CLIP_PRECISION_BF16 && p->k % 2 == 0
+        && bf16_panels_pay ();
     p->vnni = p->precision == CLIP_PRECISION_INT8 && p->k % 4 == 0
         && int8_panels_pay ();
-    /* bf16fma.c's and vnni.c's products need no oneDNN layout, primitive
-     * or bias */
-    gboolean on_panels = p->widened || p->fma32 || p->vnni;
+    /* bf16fma.c's, bf16dot.c's and vnni.c's products need no oneDNN
+     * layout, primitive or bias */
+    gboolean on_panels = p->widened || p->fma32 || p->dots || p->vnni;
     l->packed = p;
     g_ptr_array_add (nat->packed, p);
     if (l->b && !on_panels) {
@@ -445,7 +480,8 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
       const ClipPacked *o = g_ptr_array_index (nat->packed, j);
       if (o->k == p->k && o->n == p->n && o->precision == p->precision
           && o->emulated == p->emulated && o->widened == p->widened
-          && o->fma32 == p->fma32 && o->vnni == p->vnni
+          && o->fma32 == p->fma32 && o->dots == p->dots
+          && o->vnni == p->vnni
           && (o->b != NULL) == (p->b != NULL)) {
         p->same = o;
         break;
@@ -454,6 +490,7 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
     p->offset = total;
     total += ((p->fma32 ? clip_fma32_size (p->k, p->n)
             : p->widened ? clip_bf16fma_size (p->k, p->n)
+            : p->dots ? clip_bf16dot_size (p->k, p->n)
             : p->vnni ? clip_vnni_size (p->k, p->n)
             : dnnl_memory_desc_get_size (&p->wmd)) + 4095) & ~(size_t) 4095;
   }

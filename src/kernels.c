@@ -74,6 +74,35 @@ k_activate (float *x, size_t count, ClipAct act)
   }
 }
 
+CLIP_SIMD_CLONES void
+k_activate_block (float *x, size_t ldx, int rows, int cols,
+    gboolean activate, ClipAct act, guint16 *out, size_t ldo)
+{
+  for (int r = 0; r < rows; r++) {
+    float *row = x + (size_t) r * ldx;
+    guint16 *dst = out ? out + (size_t) r * ldo : NULL;
+    if (!activate) {
+    } else if (act == CLIP_ACT_QUICK_GELU) {
+#pragma omp simd
+      for (int i = 0; i < cols; i++)
+        row[i] = k_quick_gelu (row[i]);
+    } else if (act == CLIP_ACT_GELU) {
+#pragma omp simd
+      for (int i = 0; i < cols; i++)
+        row[i] = k_gelu (row[i]);
+    } else {
+#pragma omp simd
+      for (int i = 0; i < cols; i++)
+        row[i] = k_gelu_tanh (row[i]);
+    }
+    if (dst) {
+#pragma omp simd
+      for (int i = 0; i < cols; i++)
+        dst[i] = k_bf16_bits (row[i]);
+    }
+  }
+}
+
 void
 k_pooled_rows (float *dst, const float *src, int n, int seq,
     const int *pool, int w)

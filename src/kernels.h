@@ -89,6 +89,12 @@ k_gelu_tanh (float v)
 
 /* In-place activation of @count floats, in SIMD lanes. */
 void k_activate (float *x, size_t count, ClipAct act);
+/* With @activate, in-place activation of @rows rows of @cols floats from
+ * @x, rows @ldx floats apart, in SIMD lanes; unless @out is NULL, the
+ * results also rounded to bf16 (as k_round_bf16) into @out, rows @ldo
+ * values apart. */
+void k_activate_block (float *x, size_t ldx, int rows, int cols,
+    gboolean activate, ClipAct act, guint16 *out, size_t ldo);
 
 /* Row pool[s] of each of @n sequences of @seq rows of @w floats in @src,
  * side by side into rows 0 .. @n - 1 of @dst. @dst may be @src: rows move
