@@ -1,10 +1,10 @@
 /* backend-dnnl.c: the native backend's products on oneDNN, through the
  * weights dnnl-pack.c packed at load. Bias, activation and residual
  * additions ride on the product as post-ops (int8 products end in int8.c
- * instead; on Intel's AVX-512 cores without AMX, fp32 and bf16 products
- * run on bf16fma.c's panels and int8 ones on vnni.c's, which scale their
- * sums back themselves, and on AMD's Zen 4 bf16 ones on bf16dot.c's;
- * attention runs on the C kernel of
+ * instead; on Intel's AVX-512 cores without AMX and on AMD's Zen 4, fp32
+ * products run on bf16fma.c's panels and int8 ones on vnni.c's, which
+ * scale their sums back themselves, and bf16 ones on bf16fma.c's panels
+ * there and on bf16dot.c's on Zen 4; attention runs on the C kernel of
  * attention.c, through backend.c). A workspace keeps the primitives it
  * has made, keyed by shape and thread count: oneDNN runs on OpenMP,
  * whose thread count is per calling thread, so workspaces never disturb

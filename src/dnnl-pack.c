@@ -361,24 +361,29 @@ bf16_panels_pay (void)
 /* Whether fp32 products run on bf16fma.c's panels rather than oneDNN's
  * kernels: on Intel's AVX-512 cores without AMX, where the Emerald Rapids
  * guest ran a batch-1 ViT-B/32 pass in 29.6 ms against oneDNN's 37.6,
- * text faster, 8 images about as fast (bench/README.md). Elsewhere
- * oneDNN's fp32 kernels stay (Zen 5 was not measured with the panels). */
+ * text faster, 8 images about as fast; and on AMD's Zen 4, where batch 1
+ * ran as fast either way, 8 images 3% and text 6% faster
+ * (bench/README.md). Elsewhere oneDNN's fp32 kernels stay (Zen 5 was not
+ * measured with the panels). */
 static gboolean
 fp32_panels_pay (void)
 {
-  return is_intel () && !has_isa (dnnl_cpu_isa_avx512_core_amx)
+  return (is_intel () || is_amd_family_19h ())
+      && !has_isa (dnnl_cpu_isa_avx512_core_amx)
       && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
 }
 
 /* Whether int8 products run on vnni.c's panels rather than oneDNN's
  * kernels: on Intel's AVX512_VNNI cores without AMX, where the Emerald
- * Rapids guest ran ViT-B/32's batch-1 products 26-31% faster that way
- * (bench/README.md). With AMX, and on AMD's cores (not measured with the
+ * Rapids guest ran ViT-B/32's batch-1 products 26-31% faster that way,
+ * and on AMD's Zen 4, where a batch-1 pass took 12.3 ms against 14.5
+ * (bench/README.md). With AMX, and on Zen 5 (not measured with the
  * panels), oneDNN's kernels stay. */
 static gboolean
 int8_panels_pay (void)
 {
-  return is_intel () && !has_isa (dnnl_cpu_isa_avx512_core_amx)
+  return (is_intel () || is_amd_family_19h ())
+      && !has_isa (dnnl_cpu_isa_avx512_core_amx)
       && has_isa (dnnl_cpu_isa_avx512_core_vnni) && clip_vnni_supported ();
 }
 
