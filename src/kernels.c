@@ -57,24 +57,6 @@ k_round_bf16_floats (const float *x, size_t count, float *out)
 }
 
 CLIP_SIMD_CLONES void
-k_activate (float *x, size_t count, ClipAct act)
-{
-  if (act == CLIP_ACT_QUICK_GELU) {
-#pragma omp simd
-    for (size_t i = 0; i < count; i++)
-      x[i] = k_quick_gelu (x[i]);
-  } else if (act == CLIP_ACT_GELU) {
-#pragma omp simd
-    for (size_t i = 0; i < count; i++)
-      x[i] = k_gelu (x[i]);
-  } else {
-#pragma omp simd
-    for (size_t i = 0; i < count; i++)
-      x[i] = k_gelu_tanh (x[i]);
-  }
-}
-
-CLIP_SIMD_CLONES void
 k_activate_block (float *x, size_t ldx, int rows, int cols,
     gboolean activate, ClipAct act, guint16 *out, size_t ldo)
 {
@@ -101,6 +83,13 @@ k_activate_block (float *x, size_t ldx, int rows, int cols,
         dst[i] = k_bf16_bits (row[i]);
     }
   }
+}
+
+void
+k_activate (float *x, size_t count, ClipAct act)
+{
+  g_assert (count <= G_MAXINT);
+  k_activate_block (x, count, 1, (int) count, TRUE, act, NULL, 0);
 }
 
 void

@@ -12,6 +12,8 @@
 
 #include "kernels.h"
 
+#include "act-ref.h"
+
 #include <math.h>
 
 typedef struct {
@@ -23,20 +25,6 @@ static const Shape shapes[] = {
   { 29, 76, 130 }, { 50, 768, 96 }, { 113, 256, 65 }, { 130, 48, 40 },
   { 9, 3072, 48 }, { 240, 64, 100 }, { 450, 64, 100 },
 };
-
-static double
-act_ref (double v, ClipAct act)
-{
-  switch (act) {
-    case CLIP_ACT_QUICK_GELU:
-      return v / (1.0 + exp (-1.702 * v));
-    case CLIP_ACT_GELU:
-      return 0.5 * v * (1.0 + erf (v / sqrt (2.0)));
-    default:
-      return 0.5 * v * (1.0 + tanh (0.7978845608 * (v + 0.044715 * v * v
-                  * v)));
-  }
-}
 
 static float
 bf16_value (guint16 bits)

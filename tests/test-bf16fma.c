@@ -10,6 +10,8 @@
  * The towers' golden checks run the kernel only on CPUs that pick it. */
 #include "bf16fma.h"
 
+#include "act-ref.h"
+
 #include <math.h>
 
 typedef struct {
@@ -22,20 +24,6 @@ static const Shape shapes[] = {
   { 130, 48, 40 }, { 9, 3072, 48 }, { 40, 512, 200 }, { 407, 24, 70 },
   { 120, 256, 200 }, { 450, 64, 100 },
 };
-
-static double
-act_ref (double v, ClipAct act)
-{
-  switch (act) {
-    case CLIP_ACT_QUICK_GELU:
-      return v / (1.0 + exp (-1.702 * v));
-    case CLIP_ACT_GELU:
-      return 0.5 * v * (1.0 + erf (v / sqrt (2.0)));
-    default:
-      return 0.5 * v * (1.0 + tanh (0.7978845608 * (v + 0.044715 * v * v
-                  * v)));
-  }
-}
 
 typedef enum { PLAIN, NO_BIAS, ADD, ACT } Mode;
 
