@@ -93,7 +93,9 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
     gboolean int8 = m->precision == CLIP_PRECISION_INT8;
     size_t mlp = MAX (m->vision.tf.mlp, m->text.tf.mlp);
     wn->lowp = clip_workspace_alloc (ws->rows * k, sizeof (float));
-    wn->hidden = clip_workspace_alloc (ws->rows * mlp, sizeof (guint16));
+    /* (bf16 rows of the hidden layer may be spaced: bf16dot.h) */
+    wn->hidden = clip_workspace_alloc (ws->rows * (mlp + 32),
+        sizeof (guint16));
     /* residual products return [rows, width] */
     wn->sums = int8 ? clip_workspace_alloc (ws->rows
         * MAX (m->vision.tf.width, m->text.tf.width), sizeof (float)) : NULL;
@@ -372,18 +374,23 @@ product (ClipWorkspace *ws, const ClipPacked *p, const void *in, int m,
   run (ws, prim, args, n, 2);
 }
 
-/* A bf16 product through @p of @m rows @in (bf16) into @y, or, unless
- * @y16 is NULL, into @y16 in bf16 (then @y may be overwritten as
- * scratch): on bf16dot.c's panels or oneDNN's kernels. */
+/* A bf16 product through @p of @m rows @in (bf16, @ldx values apart)
+ * into @y, or, unless @y16 is NULL, into @y16 in bf16, rows @ld16 values
+ * apart: on bf16dot.c's panels, or on oneDNN's kernels (rows as long as
+ * they are). */
 static void
 bf16_product (ClipWorkspace *ws, const ClipPacked *p, const guint16 *in,
-    int m, float *y, guint16 *y16, ClipEpilogue epi, ClipAct act)
+    size_t ldx, int m, float *y, guint16 *y16, size_t ld16,
+    ClipEpilogue epi, ClipAct act)
 {
   if (ws->error)
     return;
+  g_assert (p->dots || (ldx == (size_t) p->k
+          && (!y16 || ld16 == (size_t) p->n)));
   if (p->dots)
-    clip_bf16dot_product (p->panels, p->k, p->n, in, m, p->bias, y, y16,
-        epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act, ws->n_threads);
+    clip_bf16dot_product (p->panels, p->k, p->n, in, ldx, m, p->bias, y,
+        y16, ld16, epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act,
+        ws->n_threads);
   else if (y16)
     product (ws, p, in, m, y16, TRUE, epi, act);
   else
@@ -504,7 +511,7 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
     return;
   }
   if (p->precision == CLIP_PRECISION_BF16 && !p->emulated) {
-    bf16_product (ws, p, in, m, y, NULL, epi, act);
+    bf16_product (ws, p, in, p->k, m, y, NULL, 0, epi, act);
     return;
   }
   if (p->precision != CLIP_PRECISION_INT8) {
@@ -526,11 +533,14 @@ clip_dnnl_mlp (ClipWorkspace *ws, const ClipBlock *b, int rows, ClipAct act)
     return;
   if (p1->precision == CLIP_PRECISION_BF16 && !p1->emulated
       && !p1->widened) {
-    /* the hidden layer leaves fc1 as bf16, which fc2 reads as it is */
-    bf16_product (ws, p1, convert_input (ws, p1, ws->t, rows), rows, ws->u,
-        wn->hidden, CLIP_EPI_ACT, act);
-    bf16_product (ws, p2, wn->hidden, rows, ws->x, NULL, CLIP_EPI_RESIDUAL,
-        0);
+    /* the hidden layer leaves fc1 as bf16, which fc2 reads as it is;
+     * between two products on panels its rows are spaced as they read
+     * best */
+    size_t ldh = p1->dots && p2->dots ? clip_bf16dot_stride (p1->n) : p1->n;
+    bf16_product (ws, p1, convert_input (ws, p1, ws->t, rows), p1->k, rows,
+        ws->u, wn->hidden, ldh, CLIP_EPI_ACT, act);
+    bf16_product (ws, p2, wn->hidden, ldh, rows, ws->x, NULL, 0,
+        CLIP_EPI_RESIDUAL, 0);
   } else if (p1->precision == CLIP_PRECISION_INT8) {
     /* fc1's epilogue quantises the hidden rows for fc2 while in cache */
     int8_product (ws, p1, convert_input (ws, p1, ws->t, rows), &wn->levels,

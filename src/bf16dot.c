@@ -37,6 +37,12 @@ clip_bf16dot_size (int k, int n)
   return (size_t) ((n + PANEL - 1) / PANEL) * k * PANEL * sizeof (guint16);
 }
 
+int
+clip_bf16dot_stride (int k)
+{
+  return k % 1024 == 0 ? k + 32 : k;
+}
+
 void
 clip_bf16dot_pack (const float *w, gboolean transposed, int k, int n,
     guint16 *out)
@@ -69,9 +75,11 @@ typedef struct {
   const guint16 *w;
   int k, n, m;
   const guint16 *x;
+  size_t ldx;
   const float *bias;
   float *y;
   guint16 *y16;
+  size_t ld16;
   gboolean add, activate;
   ClipAct act;
 } Product;
@@ -92,7 +100,7 @@ tile (const Product *pr, const guint16 *panel, const guint16 *next,
     const int mr, int r0, int col, int cols, int every, int phase)
 {
   const int steps = pr->k / 2;
-  const guint16 *x = pr->x + (size_t) r0 * pr->k;
+  const guint16 *x = pr->x + r0 * pr->ldx;
   const char *base = (const char *) panel;
   const char *fetch = next ? (const char *) next + phase * STEP_BYTES : NULL;
   const char *fetch_end = next ? (const char *) next + steps * STEP_BYTES
@@ -117,7 +125,7 @@ tile (const Product *pr, const guint16 *panel, const guint16 *next,
       for (int r = 0; r < MR; r++) {
         if (r < mr) {
           gint32 pair;
-          memcpy (&pair, x + (size_t) r * pr->k + 2 * i, 4);
+          memcpy (&pair, x + r * pr->ldx + 2 * i, 4);
           __m512i a = _mm512_set1_epi32 (pair);
           DPBF16 (acc[r][0], a, w0);
           DPBF16 (acc[r][1], a, w1);
@@ -153,7 +161,7 @@ tile (const Product *pr, const guint16 *panel, const guint16 *next,
   }
   if (pr->y16)
     k_activate_block (own[0], PANEL, mr, cols, pr->activate, pr->act,
-        pr->y16 + (size_t) r0 * pr->n + col, pr->n);
+        pr->y16 + r0 * pr->ld16 + col, pr->ld16);
 }
 
 /* Rows of block @block by panel @p (share.c's item); the tiles fetch
@@ -192,10 +200,11 @@ item (void *data, int block, int p, int next, int thread)
 
 void
 clip_bf16dot_product (const guint16 *w, int k, int n, const guint16 *x,
-    int m, const float *bias, float *y, guint16 *y16, gboolean add,
-    gboolean activate, ClipAct act, int threads)
+    size_t ldx, int m, const float *bias, float *y, guint16 *y16,
+    size_t ld16, gboolean add, gboolean activate, ClipAct act, int threads)
 {
-  Product pr = { w, k, n, m, x, bias, y, y16, add, activate && !add, act };
+  Product pr = { w, k, n, m, x, ldx, bias, y, y16, ld16, add,
+    activate && !add, act };
 
   g_assert (k % 2 == 0 && !(add && y16));
   clip_share_run (threads, (size_t) m * n * k, (m + MC - 1) / MC,
@@ -212,8 +221,8 @@ clip_bf16dot_supported (void)
 
 void
 clip_bf16dot_product (const guint16 *w, int k, int n, const guint16 *x,
-    int m, const float *bias, float *y, guint16 *y16, gboolean add,
-    gboolean activate, ClipAct act, int threads)
+    size_t ldx, int m, const float *bias, float *y, guint16 *y16,
+    size_t ld16, gboolean add, gboolean activate, ClipAct act, int threads)
 {
   g_assert_not_reached ();
 }

@@ -17,13 +17,19 @@ size_t clip_bf16dot_size (int k, int n);
  * @out, clip_bf16dot_size() bytes, 64-byte aligned. */
 void clip_bf16dot_pack (const float *w, gboolean transposed, int k, int n,
     guint16 *out);
-/* y = act (x W^T + b) for @m rows @x of @k bf16 values, through weights
- * packed by clip_bf16dot_pack(), with the @bias of @n floats (or none);
- * with @add, x W^T + b is added to @y instead (no activation). Unless
- * @y16 is NULL, y goes to @y16 instead, rounded to bf16, [m, n] (not with
- * @add; @y is then left alone). On up to @threads threads. */
+/* The row stride, in values, of @k-value bf16 rows that this kernel reads
+ * best: rows of 2,048 bytes or a multiple of it would put the same column
+ * of every row of a tile in the same set of the first-level cache, so
+ * they are spaced by 64 bytes more. */
+int clip_bf16dot_stride (int k);
+/* y = act (x W^T + b) for @m rows @x of @k bf16 values, @ldx values
+ * apart, through weights packed by clip_bf16dot_pack(), with the @bias of
+ * @n floats (or none); with @add, x W^T + b is added to @y ([m, n])
+ * instead (no activation). Unless @y16 is NULL, y goes to @y16 instead,
+ * rounded to bf16, rows @ld16 values apart (not with @add; @y is then
+ * left alone). On up to @threads threads. */
 void clip_bf16dot_product (const guint16 *w, int k, int n, const guint16 *x,
-    int m, const float *bias, float *y, guint16 *y16, gboolean add,
-    gboolean activate, ClipAct act, int threads);
+    size_t ldx, int m, const float *bias, float *y, guint16 *y16,
+    size_t ld16, gboolean add, gboolean activate, ClipAct act, int threads);
 
 #endif

@@ -3,7 +3,8 @@
  * computed in double precision here from the bf16 values: sizes that fill
  * no panel or tile exactly, rows past one cache block and tiles of every
  * height, bias or none, added to the output, with each activation, and
- * rounded to bf16 for the next product as the MLP's hidden layer is, on
+ * rounded to bf16 for the next product as the MLP's hidden layer is,
+ * rows spaced apart on input and output as that layer's may be, on
  * one thread and on more (three on two cores: threads take one another's
  * panels as they free up, and an item run twice or never would show,
  * when added to the output above all).
@@ -47,11 +48,15 @@ check (const Shape *s, Mode mode, ClipAct act, int threads, GRand *rand)
   gboolean activate = mode == ACT || mode == ACT16;
   float *w = g_new (float, (size_t) n * k);
   float *wt = g_new (float, (size_t) k * n);
-  guint16 *x = g_new (guint16, (size_t) m * k);
+  /* rows spaced apart on two threads, the gaps NaNs: read, they show */
+  size_t ldx = threads == 2 ? (size_t) clip_bf16dot_stride (k) + 6
+      : (size_t) k;
+  size_t ld16 = (size_t) n + (threads == 2 ? 5 : 0);
+  guint16 *x = g_new (guint16, (size_t) m * ldx);
   float *bias = g_new (float, n);
   float *y = g_new (float, (size_t) m * n);
   float *y0 = g_new (float, (size_t) m * n);
-  guint16 *y16 = g_new (guint16, (size_t) m * n);
+  guint16 *y16 = g_new (guint16, (size_t) m * ld16);
   guint16 *packed = g_malloc (clip_bf16dot_size (k, n) + 64);
   guint16 *aligned = (guint16 *) (((guintptr) packed + 63) & ~(guintptr) 63);
   double worst = 0;
@@ -61,8 +66,9 @@ check (const Shape *s, Mode mode, ClipAct act, int threads, GRand *rand)
   for (int j = 0; j < n; j++)
     for (int i = 0; i < k; i++)
       wt[(size_t) i * n + j] = w[(size_t) j * k + i];
-  for (size_t i = 0; i < (size_t) m * k; i++)
-    x[i] = k_bf16_bits ((float) g_rand_double_range (rand, -3, 3));
+  for (size_t i = 0; i < (size_t) m * ldx; i++)
+    x[i] = i % ldx < (size_t) k
+        ? k_bf16_bits ((float) g_rand_double_range (rand, -3, 3)) : 0xffff;
   for (int j = 0; j < n; j++)
     bias[j] = (float) g_rand_double_range (rand, -1, 1);
   for (size_t i = 0; i < (size_t) m * n; i++)
@@ -72,22 +78,22 @@ check (const Shape *s, Mode mode, ClipAct act, int threads, GRand *rand)
     const float *b = mode == NO_BIAS ? NULL : bias;
     if (mode != ADD)
       memcpy (y, y0, (size_t) m * n * sizeof (float));
-    memset (y16, 0xff, (size_t) m * n * sizeof (guint16));   /* NaNs */
+    memset (y16, 0xff, (size_t) m * ld16 * sizeof (guint16));   /* NaNs */
     clip_bf16dot_pack (transposed ? wt : w, transposed, k, n, aligned);
-    clip_bf16dot_product (aligned, k, n, x, m, b, y, to16 ? y16 : NULL,
-        mode == ADD, activate, act, threads);
+    clip_bf16dot_product (aligned, k, n, x, ldx, m, b, y,
+        to16 ? y16 : NULL, ld16, mode == ADD, activate, act, threads);
     for (int r = 0; r < m; r++) {
       for (int j = 0; j < n; j++) {
         double sum = mode == NO_BIAS ? 0 : bias[j], mag = fabs (sum);
         for (int i = 0; i < k; i++) {
-          double t = (double) bf16_value (x[(size_t) r * k + i])
+          double t = (double) bf16_value (x[r * ldx + i])
               * k_round_bf16 (w[(size_t) j * k + i]);
           sum += t;
           mag += fabs (t);
         }
         double want = mode == ADD ? y0[(size_t) r * n + j] + sum
             : activate ? act_ref (sum, act) : sum;
-        double got = to16 ? bf16_value (y16[(size_t) r * n + j])
+        double got = to16 ? bf16_value (y16[r * ld16 + j])
             : y[(size_t) r * n + j];
         /* bf16 keeps 8 significant bits: rounded to nearest, within
          * 2^-8 of the value */
@@ -158,8 +164,8 @@ test_rounding (void)
     g_test_skip ("this CPU has no AVX512_BF16");
   } else {
     clip_bf16dot_pack (w, FALSE, 2, 2, aligned);
-    clip_bf16dot_product (aligned, 2, 2, x, 1, NULL, y, NULL, FALSE, FALSE,
-        0, 1);
+    clip_bf16dot_product (aligned, 2, 2, x, 2, 1, NULL, y, NULL, 0, FALSE,
+        FALSE, 0, 1);
     g_assert_cmpfloat (y[0], ==, 1.0f);
     g_assert_cmpfloat (y[1], ==, 1.0f + 4.0f / 256 + 1.0f);
   }
