@@ -489,8 +489,8 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
     return;
   const void *in = convert_input (ws, p, x, m);
   if (p->fma32) {
-    clip_fma32_product ((const float *) p->panels, p->k, p->n, in, m,
-        p->bias, y, epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act,
+    clip_fma32_product ((const float *) p->panels, p->k, p->n, in, p->k, m,
+        p->bias, y, p->n, epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act,
         ws->n_threads);
     return;
   }
@@ -547,6 +547,13 @@ clip_dnnl_mlp (ClipWorkspace *ws, const ClipBlock *b, int rows, ClipAct act)
         rows, NULL, ws->u, CLIP_EPI_ACT, act, &wn->hidden_levels);
     int8_product (ws, p2, wn->hidden, &wn->hidden_levels, rows, wn->sums,
         ws->x, CLIP_EPI_RESIDUAL, 0, NULL);
+  } else if (p1->fma32 && p2->fma32) {
+    /* the hidden rows spaced as fc2's tiles read them best */
+    size_t ldh = clip_fma32_stride (p1->n);
+    clip_fma32_product ((const float *) p1->panels, p1->k, p1->n, ws->t,
+        p1->k, rows, p1->bias, ws->u, ldh, FALSE, TRUE, act, ws->n_threads);
+    clip_fma32_product ((const float *) p2->panels, p2->k, p2->n, ws->u,
+        ldh, rows, p2->bias, ws->x, p2->n, TRUE, FALSE, act, ws->n_threads);
   } else {
     clip_dnnl_linear (ws, &b->fc1, ws->t, rows, ws->u, CLIP_EPI_ACT, act);
     clip_dnnl_linear (ws, &b->fc2, ws->u, rows, ws->x, CLIP_EPI_RESIDUAL,

@@ -234,7 +234,7 @@ tile (const guint32 *panel, size_t words, float *wide, const guint32 *next,
  * guest). */
 ISA_ATTR static void
 panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
-    int c0, int c1, int p, int count, const guint32 *after, float *wide,
+    size_t ldx, int c0, int c1, int p, int count, const guint32 *after, float *wide,
     const Out *o)
 {
   size_t words = (size_t) k * (f32 ? PANEL : PANEL / 2);
@@ -248,11 +248,11 @@ panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
         ? panel + (pair ? 2 : 1) * words : after;
     int col = q * PANEL, cols = MIN ((pair ? 2 : 1) * PANEL, n - col);
     for (int r = c0; r < c1; r += mr) {
-      const float *xr = x + (size_t) r * k;
+      const float *xr = x + r * ldx;
       Out at = *o;
       at.y = o->y + (size_t) r * o->ldy;
 #define TILE(F32, FIRST, NV, R) \
-        tile (panel, words, wide, next, F32, FIRST, NV, k, xr, k, R, cols, \
+        tile (panel, words, wide, next, F32, FIRST, NV, k, xr, ldx, R, cols, \
             &at, col, every, (r - c0) / mr)
 #define CASE(R) case R: \
         if (pair && R <= MR / 2) \
@@ -287,6 +287,7 @@ typedef struct {
   int k, n, m, mc, group, n_panels;
   size_t words;
   const float *x;
+  size_t ldx;
   float *scratch;
   Out o;
 } Product;
@@ -301,21 +302,21 @@ item (void *data, int block, int g, int next, int thread)
   const guint32 *after = next >= 0
       ? pr->w + (size_t) next * pr->group * pr->words : NULL;
 
-  panels (pr->w, pr->f32, pr->k, pr->n, pr->x, c0, MIN (c0 + pr->mc, pr->m),
+  panels (pr->w, pr->f32, pr->k, pr->n, pr->x, pr->ldx, c0, MIN (c0 + pr->mc, pr->m),
       g * pr->group, MIN (pr->group, pr->n_panels - g * pr->group), after,
       wide, &pr->o);
 }
 
 static void
 product (const guint32 *w, gboolean f32, int k, int n, const float *x,
-    int m, const float *bias, float *y, gboolean add, gboolean activate,
-    ClipAct act, int threads, float *scratch)
+    size_t ldx, int m, const float *bias, float *y, size_t ldy, gboolean add,
+    gboolean activate, ClipAct act, int threads, float *scratch)
 {
   int n_panels = panel_count (n), group = f32 ? 2 : 1;
   int mc = f32 ? MC32 : MC;
   Product pr = { w, f32, k, n, m, mc, group, n_panels,
-    (size_t) k * (f32 ? PANEL : PANEL / 2), x, scratch,
-    { bias, y, (size_t) n, add, activate && !add, act } };
+    (size_t) k * (f32 ? PANEL : PANEL / 2), x, ldx, scratch,
+    { bias, y, ldy, add, activate && !add, act } };
 
   clip_share_run (threads, (size_t) m * n * k, (m + mc - 1) / mc,
       (n_panels + group - 1) / group, item, &pr);
@@ -326,17 +327,23 @@ clip_bf16fma_product (const guint32 *w, int k, int n, const float *x,
     int m, const float *bias, float *y, gboolean add, gboolean activate,
     ClipAct act, int threads, float *scratch)
 {
-  product (w, FALSE, k, n, x, m, bias, y, add, activate, act, threads,
-      scratch);
+  product (w, FALSE, k, n, x, k, m, bias, y, n, add, activate, act,
+      threads, scratch);
+}
+
+int
+clip_fma32_stride (int k)
+{
+  return k % 512 == 0 ? k + 16 : k;
 }
 
 void
 clip_fma32_product (const float *w, int k, int n, const float *x,
-    int m, const float *bias, float *y, gboolean add, gboolean activate,
-    ClipAct act, int threads)
+    size_t ldx, int m, const float *bias, float *y, size_t ldy,
+    gboolean add, gboolean activate, ClipAct act, int threads)
 {
-  product ((const guint32 *) w, TRUE, k, n, x, m, bias, y, add, activate,
-      act, threads, NULL);
+  product ((const guint32 *) w, TRUE, k, n, x, ldx, m, bias, y, ldy, add,
+      activate, act, threads, NULL);
 }
 
 #else
@@ -355,10 +362,16 @@ clip_bf16fma_product (const guint32 *w, int k, int n, const float *x,
   g_assert_not_reached ();
 }
 
+int
+clip_fma32_stride (int k)
+{
+  return k;
+}
+
 void
 clip_fma32_product (const float *w, int k, int n, const float *x,
-    int m, const float *bias, float *y, gboolean add, gboolean activate,
-    ClipAct act, int threads)
+    size_t ldx, int m, const float *bias, float *y, size_t ldy,
+    gboolean add, gboolean activate, ClipAct act, int threads)
 {
   g_assert_not_reached ();
 }

@@ -73,7 +73,8 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
       * txt->context;
   ws->rows = MAX (vrows, trows);
   ws->x = clip_workspace_alloc (ws->rows * width * 6, sizeof (float));
-  ws->u = clip_workspace_alloc (ws->rows * mlp, sizeof (float));
+  /* (the MLP's hidden rows may be spaced apart: bf16fma.h) */
+  ws->u = clip_workspace_alloc (ws->rows * (mlp + 16), sizeof (float));
   ws->scores = g_try_new (float, MAX (vscores, tscores));
   ws->patches = clip_workspace_alloc (clip_model_input_size (model)
       * max_batch, sizeof (float));

@@ -3,10 +3,11 @@
  * precision here from the weights (rounded to bf16 for bf16): sizes that
  * fill no panel or tile exactly, rows past one cache block and enough for
  * fp32's tiles across two panels (odd panel counts too), bias or none,
- * added to the output or with each activation, on one thread and on more
- * (three on two cores: threads take one another's work as they free up,
- * and an item run twice or never would show, when added to the output
- * above all).
+ * added to the output or with each activation, fp32 rows spaced apart on
+ * input and output as the MLP's hidden layer's may be, on one thread and
+ * on more (three on two cores: threads take one another's work as they
+ * free up, and an item run twice or never would show, when added to the
+ * output above all).
  * The towers' golden checks run the kernel only on CPUs that pick it. */
 #include "bf16fma.h"
 
@@ -32,12 +33,17 @@ check (const Shape *s, gboolean f32, Mode mode, ClipAct act, int threads,
     GRand *rand)
 {
   int m = s->m, k = s->k, n = s->n;
+  /* fp32 rows spaced apart on two threads, the gaps NaNs: read, they
+   * show */
+  size_t ldx = f32 && threads == 2 ? (size_t) clip_fma32_stride (k) + 6
+      : (size_t) k;
+  size_t ldy = (size_t) n + (f32 && threads == 2 ? 5 : 0);
   float *w = g_new (float, (size_t) n * k);
   float *wt = g_new (float, (size_t) k * n);
-  float *x = g_new (float, (size_t) m * k);
+  float *x = g_new (float, (size_t) m * ldx);
   float *bias = g_new (float, n);
-  float *y = g_new (float, (size_t) m * n);
-  float *y0 = g_new (float, (size_t) m * n);
+  float *y = g_new (float, (size_t) m * ldy);
+  float *y0 = g_new (float, (size_t) m * ldy);
   guint32 *packed = g_malloc (MAX (clip_bf16fma_size (k, n),
           clip_fma32_size (k, n)) + 64);
   guint32 *aligned = (guint32 *) (((guintptr) packed + 63) & ~(guintptr) 63);
@@ -51,24 +57,25 @@ check (const Shape *s, gboolean f32, Mode mode, ClipAct act, int threads,
   for (int j = 0; j < n; j++)
     for (int i = 0; i < k; i++)
       wt[(size_t) i * n + j] = w[(size_t) j * k + i];
-  for (size_t i = 0; i < (size_t) m * k; i++)
-    x[i] = (float) g_rand_double_range (rand, -3, 3);
+  for (size_t i = 0; i < (size_t) m * ldx; i++)
+    x[i] = i % ldx < (size_t) k ? (float) g_rand_double_range (rand, -3, 3)
+        : NAN;
   for (size_t i = 0; i < (size_t) m * k && !f32; i++)
     x[i] = k_round_bf16 (x[i]);
   for (int j = 0; j < n; j++)
     bias[j] = (float) g_rand_double_range (rand, -1, 1);
-  for (size_t i = 0; i < (size_t) m * n; i++)
+  for (size_t i = 0; i < (size_t) m * ldy; i++)
     y[i] = y0[i] = (float) g_rand_double_range (rand, -2, 2);
 
   for (int transposed = 0; transposed < 2; transposed++) {
     const float *b = mode == NO_BIAS ? NULL : bias;
     if (mode != ADD)
-      memcpy (y, y0, (size_t) m * n * sizeof (float));
+      memcpy (y, y0, (size_t) m * ldy * sizeof (float));
     if (f32) {
       clip_fma32_pack (transposed ? wt : w, transposed, k, n,
           (float *) aligned);
-      clip_fma32_product ((const float *) aligned, k, n, x, m, b, y,
-          mode == ADD, mode == ACT, act, threads);
+      clip_fma32_product ((const float *) aligned, k, n, x, ldx, m, b, y,
+          ldy, mode == ADD, mode == ACT, act, threads);
     } else {
       clip_bf16fma_pack (transposed ? wt : w, transposed, k, n, aligned);
       clip_bf16fma_product (aligned, k, n, x, m, b, y, mode == ADD,
@@ -79,19 +86,19 @@ check (const Shape *s, gboolean f32, Mode mode, ClipAct act, int threads,
         double sum = mode == NO_BIAS ? 0 : bias[j], mag = fabs (sum);
         for (int i = 0; i < k; i++) {
           float wv = w[(size_t) j * k + i];
-          double t = (double) x[(size_t) r * k + i]
+          double t = (double) x[r * ldx + i]
               * (f32 ? wv : k_round_bf16 (wv));
           sum += t;
           mag += fabs (t);
         }
-        double want = mode == ADD ? y0[(size_t) r * n + j] + sum
+        double want = mode == ADD ? y0[r * ldy + j] + sum
             : mode == ACT ? act_ref (sum, act) : sum;
-        double err = fabs (y[(size_t) r * n + j] - want) / (mag + 1.0);
+        double err = fabs (y[r * ldy + j] - want) / (mag + 1.0);
         worst = MAX (worst, err);
       }
     }
     if (mode == ADD)                     /* the second pass adds again */
-      for (size_t i = 0; i < (size_t) m * n; i++)
+      for (size_t i = 0; i < (size_t) m * ldy; i++)
         y0[i] = y[i];
   }
   g_test_message ("%s, %d x %d x %d, mode %d, act %d, %d threads: worst "
