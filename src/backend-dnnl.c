@@ -93,7 +93,7 @@ clip_dnnl_workspace_init (ClipWorkspace *ws, GError **error)
     gboolean int8 = m->precision == CLIP_PRECISION_INT8;
     size_t mlp = MAX (m->vision.tf.mlp, m->text.tf.mlp);
     wn->lowp = clip_workspace_alloc (ws->rows * k, sizeof (float));
-    /* (bf16 rows of the hidden layer may be spaced: bf16dot.h) */
+    /* (bf16 rows of the hidden layer may be spaced: k_spaced_stride) */
     wn->hidden = clip_workspace_alloc (ws->rows * (mlp + 32),
         sizeof (guint16));
     /* residual products return [rows, width] */
@@ -536,7 +536,8 @@ clip_dnnl_mlp (ClipWorkspace *ws, const ClipBlock *b, int rows, ClipAct act)
     /* the hidden layer leaves fc1 as bf16, which fc2 reads as it is;
      * between two products on panels its rows are spaced as they read
      * best */
-    size_t ldh = p1->dots && p2->dots ? clip_bf16dot_stride (p1->n) : p1->n;
+    size_t ldh = p1->dots && p2->dots
+        ? k_spaced_stride (p1->n, sizeof (guint16)) : p1->n;
     bf16_product (ws, p1, convert_input (ws, p1, ws->t, rows), p1->k, rows,
         ws->u, wn->hidden, ldh, CLIP_EPI_ACT, act);
     bf16_product (ws, p2, wn->hidden, ldh, rows, ws->x, NULL, 0,
@@ -549,7 +550,7 @@ clip_dnnl_mlp (ClipWorkspace *ws, const ClipBlock *b, int rows, ClipAct act)
         ws->x, CLIP_EPI_RESIDUAL, 0, NULL);
   } else if (p1->fma32 && p2->fma32) {
     /* the hidden rows spaced as fc2's tiles read them best */
-    size_t ldh = clip_fma32_stride (p1->n);
+    size_t ldh = k_spaced_stride (p1->n, sizeof (float));
     clip_fma32_product ((const float *) p1->panels, p1->k, p1->n, ws->t,
         p1->k, rows, p1->bias, ws->u, ldh, FALSE, TRUE, act, ws->n_threads);
     clip_fma32_product ((const float *) p2->panels, p2->k, p2->n, ws->u,

@@ -37,12 +37,6 @@ clip_bf16dot_size (int k, int n)
   return (size_t) ((n + PANEL - 1) / PANEL) * k * PANEL * sizeof (guint16);
 }
 
-int
-clip_bf16dot_stride (int k)
-{
-  return k % 1024 == 0 ? k + 32 : k;
-}
-
 void
 clip_bf16dot_pack (const float *w, gboolean transposed, int k, int n,
     guint16 *out)

@@ -17,11 +17,6 @@ size_t clip_bf16dot_size (int k, int n);
  * @out, clip_bf16dot_size() bytes, 64-byte aligned. */
 void clip_bf16dot_pack (const float *w, gboolean transposed, int k, int n,
     guint16 *out);
-/* The row stride, in values, of @k-value bf16 rows that this kernel reads
- * best: rows of 2,048 bytes or a multiple of it would put the same column
- * of every row of a tile in the same set of the first-level cache, so
- * they are spaced by 64 bytes more. */
-int clip_bf16dot_stride (int k);
 /* y = act (x W^T + b) for @m rows @x of @k bf16 values, @ldx values
  * apart, through weights packed by clip_bf16dot_pack(), with the @bias of
  * @n floats (or none); with @add, x W^T + b is added to @y ([m, n])

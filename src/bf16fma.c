@@ -331,12 +331,6 @@ clip_bf16fma_product (const guint32 *w, int k, int n, const float *x,
       threads, scratch);
 }
 
-int
-clip_fma32_stride (int k)
-{
-  return k % 512 == 0 ? k + 16 : k;
-}
-
 void
 clip_fma32_product (const float *w, int k, int n, const float *x,
     size_t ldx, int m, const float *bias, float *y, size_t ldy,
@@ -360,12 +354,6 @@ clip_bf16fma_product (const guint32 *w, int k, int n, const float *x,
     ClipAct act, int threads, float *scratch)
 {
   g_assert_not_reached ();
-}
-
-int
-clip_fma32_stride (int k)
-{
-  return k;
 }
 
 void

@@ -39,11 +39,6 @@ size_t clip_fma32_size (int k, int n);
 void clip_fma32_pack (const float *w, gboolean transposed, int k, int n,
     float *out);
 
-/* The row stride, in floats, of @k-float rows that clip_fma32_product()
- * reads best: rows of 2,048 bytes or a multiple of it would put the same
- * column of every row of a tile in the same set of the first-level
- * cache, so they are spaced by 64 bytes more. */
-int clip_fma32_stride (int k);
 /* As clip_bf16fma_product(), through fp32 weights packed by
  * clip_fma32_pack() and any fp32 rows @x, @ldx floats apart, into rows
  * of @y @ldy floats apart; needs no scratch. */

@@ -89,6 +89,16 @@ k_gelu_tanh (float v)
 
 /* In-place activation of @count floats, in SIMD lanes. */
 void k_activate (float *x, size_t count, ClipAct act);
+/* The row stride, in elements of @size bytes, of rows of @n elements that
+ * a product's tiles read best: rows of 2,048 bytes or a multiple of it
+ * would put the same column of every row of a tile in the same set of
+ * the first-level cache, so they are spaced by 64 bytes more. */
+static inline int
+k_spaced_stride (int n, size_t size)
+{
+  return (size_t) n * size % 2048 == 0 ? n + (int) (64 / size) : n;
+}
+
 /* With @activate, in-place activation of @rows rows of @cols floats from
  * @x, rows @ldx floats apart, in SIMD lanes; unless @out is NULL, the
  * results also rounded to bf16 (as k_round_bf16) into @out, rows @ldo

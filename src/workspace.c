@@ -73,7 +73,7 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
       * txt->context;
   ws->rows = MAX (vrows, trows);
   ws->x = clip_workspace_alloc (ws->rows * width * 6, sizeof (float));
-  /* (the MLP's hidden rows may be spaced apart: bf16fma.h) */
+  /* (the MLP's hidden rows may be spaced apart: k_spaced_stride) */
   ws->u = clip_workspace_alloc (ws->rows * (mlp + 16), sizeof (float));
   ws->scores = g_try_new (float, MAX (vscores, tscores));
   ws->patches = clip_workspace_alloc (clip_model_input_size (model)

@@ -49,7 +49,7 @@ check (const Shape *s, Mode mode, ClipAct act, int threads, GRand *rand)
   float *w = g_new (float, (size_t) n * k);
   float *wt = g_new (float, (size_t) k * n);
   /* rows spaced apart on two threads, the gaps NaNs: read, they show */
-  size_t ldx = threads == 2 ? (size_t) clip_bf16dot_stride (k) + 6
+  size_t ldx = threads == 2 ? (size_t) k_spaced_stride (k, sizeof (guint16)) + 6
       : (size_t) k;
   size_t ld16 = (size_t) n + (threads == 2 ? 5 : 0);
   guint16 *x = g_new (guint16, (size_t) m * ldx);

@@ -35,7 +35,7 @@ check (const Shape *s, gboolean f32, Mode mode, ClipAct act, int threads,
   int m = s->m, k = s->k, n = s->n;
   /* fp32 rows spaced apart on two threads, the gaps NaNs: read, they
    * show */
-  size_t ldx = f32 && threads == 2 ? (size_t) clip_fma32_stride (k) + 6
+  size_t ldx = f32 && threads == 2 ? (size_t) k_spaced_stride (k, sizeof (float)) + 6
       : (size_t) k;
   size_t ldy = (size_t) n + (f32 && threads == 2 ? 5 : 0);
   float *w = g_new (float, (size_t) n * k);
