@@ -41,6 +41,14 @@
 #define MC 60
 #define MC32 400
 #define PAIR_ROWS 100
+/* Tiles through a panel from which, with Out's near, they fetch the next
+ * panel into the first-level cache rather than the second. On Zen 4 (an
+ * EPYC guest), fp32 products on ViT-B/32's weights at 50 and 80 rows ran
+ * 2-3% faster so, and as fast at 120 rows of the text tower's; at 16 and
+ * 30 rows (two and three tiles) 10-30% slower: each tile then fetched a
+ * half or a third of the next panel, more than that cache holds beside
+ * its own rows (bench/README.md). */
+#define NEAR_TILES 5
 
 size_t
 clip_bf16fma_scratch (int k, int threads)
@@ -124,7 +132,22 @@ typedef struct {
   size_t ldy;
   gboolean add, activate;
   ClipAct act;
+  gboolean near;                /* fetch into the first-level cache, with
+                                 * NEAR_TILES tiles through a panel */
 } Out;
+
+/* A row of a panel at @p (of the second of two, @nv 4, too) fetched
+ * with @hint. */
+#define FETCH(p, f32, nv, words, hint) \
+  do { \
+    _mm_prefetch ((p), (hint)); \
+    if (f32) \
+      _mm_prefetch ((p) + 64, (hint)); \
+    if ((nv) == 4) { \
+      _mm_prefetch ((p) + (words) * 4, (hint)); \
+      _mm_prefetch ((p) + (words) * 4 + 64, (hint)); \
+    } \
+  } while (0)
 
 /* @mr (at most MR, a constant once inlined) rows of @x by the @cols
  * (1 to 32 nv / 2) columns of @nv / 2 adjacent panels (@nv a constant,
@@ -135,10 +158,11 @@ typedef struct {
  * and widened into @wide as it goes; without, it is read from @wide, and
  * the FMA ports do nothing but FMAs. Meanwhile, unless @next is NULL, the
  * tile fetches rows @phase, @phase + @every, ... of the panels at @next
- * into the second-level cache: the @every tiles through a panel fetch the
- * next one between them, a little at a time. (When the first tile alone
- * fetched it, the fetches outran the memory and that tile waited on them:
- * a batch-1 ViT-B/32 pass in fp32 took 31 ms rather than 26.) */
+ * into the second-level cache (with @o's near, the first): the @every
+ * tiles through a panel fetch the next one between them, a little at a
+ * time. (When the first tile alone fetched it, the fetches outran the
+ * memory and that tile waited on them: a batch-1 ViT-B/32 pass in fp32
+ * took 31 ms rather than 26.) */
 ISA_ATTR static inline __attribute__ ((always_inline)) void
 tile (const guint32 *panel, size_t words, float *wide, const guint32 *next,
     const gboolean f32, const gboolean first, const int nv, int k,
@@ -178,13 +202,10 @@ tile (const guint32 *panel, size_t words, float *wide, const guint32 *next,
     }
     if (fetch && wait-- == 0 && fetch < fetch_end) {
       /* a row: 64 bytes in bf16, 128 in fp32, in each panel */
-      _mm_prefetch (fetch, _MM_HINT_T1);
-      if (f32)
-        _mm_prefetch (fetch + 64, _MM_HINT_T1);
-      if (nv == 4) {
-        _mm_prefetch (fetch + words * 4, _MM_HINT_T1);
-        _mm_prefetch (fetch + words * 4 + 64, _MM_HINT_T1);
-      }
+      if (o->near)
+        FETCH (fetch, f32, nv, words, _MM_HINT_T0);
+      else
+        FETCH (fetch, f32, nv, words, _MM_HINT_T1);
       fetch += (size_t) every * row_bytes;
       wait = every - 1;
     }
@@ -251,6 +272,7 @@ panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
       const float *xr = x + r * ldx;
       Out at = *o;
       at.y = o->y + (size_t) r * o->ldy;
+      at.near = o->near && every >= NEAR_TILES;
 #define TILE(F32, FIRST, NV, R) \
         tile (panel, words, wide, next, F32, FIRST, NV, k, xr, ldx, R, cols, \
             &at, col, every, (r - c0) / mr)
@@ -316,7 +338,8 @@ product (const guint32 *w, gboolean f32, int k, int n, const float *x,
   int mc = f32 ? MC32 : MC;
   Product pr = { w, f32, k, n, m, mc, group, n_panels,
     (size_t) k * (f32 ? PANEL : PANEL / 2), x, ldx, scratch,
-    { bias, y, ldy, add, activate && !add, act } };
+    { bias, y, ldy, add, activate && !add, act,
+      clip_cpu_is_amd_family_19h () } };
 
   clip_share_run (threads, (size_t) m * n * k, (m + mc - 1) / mc,
       (n_panels + group - 1) / group, item, &pr);

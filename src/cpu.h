@@ -1,6 +1,6 @@
 /* cpu.h: which x86-64 vector instruction sets this CPU runs, for the
- * kernels built once per instruction set (prepkernels.c, attention.c).
- * Internal. */
+ * kernels built once per instruction set (prepkernels.c, attention.c),
+ * and whose cores it has, for the kernels tuned per core. Internal. */
 #ifndef CLIP_CPU_H
 #define CLIP_CPU_H
 
@@ -25,5 +25,30 @@ clip_cpu_has_avx2 (void)
   return __builtin_cpu_supports ("avx2");
 }
 #endif
+
+/* Whether this is an Intel core, as far as the compiler can tell. */
+static inline gboolean
+clip_cpu_is_intel (void)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init ();
+  return __builtin_cpu_is ("intel");
+#else
+  return FALSE;
+#endif
+}
+
+/* Whether this is one of AMD's family 19h cores (Zen 3 and Zen 4; of
+ * them, Zen 4 has AVX-512), as far as the compiler can tell. */
+static inline gboolean
+clip_cpu_is_amd_family_19h (void)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init ();
+  return __builtin_cpu_is ("amdfam19h");
+#else
+  return FALSE;
+#endif
+}
 
 #endif

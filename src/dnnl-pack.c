@@ -7,6 +7,7 @@
 
 #include "bf16dot.h"
 #include "bf16fma.h"
+#include "cpu.h"
 #include "vnni.h"
 #include "kernels.h"
 
@@ -305,18 +306,6 @@ has_isa (dnnl_cpu_isa_t isa)
   return (have & (unsigned) isa) == (unsigned) isa;
 }
 
-/* Whether this is an Intel CPU, as far as the compiler can tell. */
-static gboolean
-is_intel (void)
-{
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  __builtin_cpu_init ();
-  return __builtin_cpu_is ("intel");
-#else
-  return FALSE;
-#endif
-}
-
 /* Whether oneDNN's bf16 products beat fp32 ones on this CPU. AMX does,
  * and so did AVX512_BF16 on AMD's Zen 5, whose VDPBF16PS makes two
  * products per lane as fast as FMA makes one (a ViT-B/32 pass in 15 ms
@@ -329,20 +318,7 @@ bf16_dots_pay (void)
 {
   if (has_isa (dnnl_cpu_isa_avx512_core_amx))
     return TRUE;
-  return !is_intel () && has_isa (dnnl_cpu_isa_avx512_core_bf16);
-}
-
-/* Whether this is one of AMD's family 19h cores (Zen 3 and Zen 4; of
- * them, Zen 4 has AVX512_BF16), as far as the compiler can tell. */
-static gboolean
-is_amd_family_19h (void)
-{
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  __builtin_cpu_init ();
-  return __builtin_cpu_is ("amdfam19h");
-#else
-  return FALSE;
-#endif
+  return !clip_cpu_is_intel () && has_isa (dnnl_cpu_isa_avx512_core_bf16);
 }
 
 /* Whether bf16 products run on bf16dot.c's panels rather than oneDNN's
@@ -354,8 +330,8 @@ is_amd_family_19h (void)
 static gboolean
 bf16_panels_pay (void)
 {
-  return is_amd_family_19h () && !has_isa (dnnl_cpu_isa_avx512_core_amx)
-      && has_isa (dnnl_cpu_isa_avx512_core_bf16) && clip_bf16dot_supported ();
+  return clip_cpu_is_amd_family_19h ()
+      && !has_isa (dnnl_cpu_isa_avx512_core_amx) && has_isa (dnnl_cpu_isa_avx512_core_bf16) && clip_bf16dot_supported ();
 }
 
 /* Whether fp32 products run on bf16fma.c's panels rather than oneDNN's
@@ -368,7 +344,7 @@ bf16_panels_pay (void)
 static gboolean
 fp32_panels_pay (void)
 {
-  return (is_intel () || is_amd_family_19h ())
+  return (clip_cpu_is_intel () || clip_cpu_is_amd_family_19h ())
       && !has_isa (dnnl_cpu_isa_avx512_core_amx)
       && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
 }
@@ -382,7 +358,7 @@ fp32_panels_pay (void)
 static gboolean
 int8_panels_pay (void)
 {
-  return (is_intel () || is_amd_family_19h ())
+  return (clip_cpu_is_intel () || clip_cpu_is_amd_family_19h ())
       && !has_isa (dnnl_cpu_isa_avx512_core_amx)
       && has_isa (dnnl_cpu_isa_avx512_core_vnni) && clip_vnni_supported ();
 }
