@@ -55,6 +55,8 @@ clip_bf16dot_pack (const float *w, gboolean transposed, int k, int n,
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
+#include "act512.h"
+
 #define ISA_ATTR __attribute__ ((target \
       ("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
 
@@ -78,60 +80,26 @@ typedef struct {
   ClipAct act;
 } Product;
 
-#ifdef CLIP_HAVE_LIBMVEC
-/* glibc's libmvec in its AVX-512 form (the vector function ABI's "e",
- * 16 lanes), called on registers rather than through loops over memory */
-ISA_ATTR __m512 _ZGVeN16v_expf (__m512 x);
-ISA_ATTR __m512 _ZGVeN16v_erff (__m512 x);
-ISA_ATTR __m512 _ZGVeN16v_tanhf (__m512 x);
-
-/* kernels.h's k_quick_gelu, k_gelu and k_gelu_tanh on 16 lanes, the same
- * operations in the same order */
-ISA_ATTR static inline __m512
-activate16 (__m512 v, ClipAct act)
-{
-  const __m512 one = _mm512_set1_ps (1.0f), half = _mm512_set1_ps (0.5f);
-
-  if (act == CLIP_ACT_QUICK_GELU)
-    return _mm512_div_ps (v, _mm512_add_ps (one,
-            _ZGVeN16v_expf (_mm512_mul_ps (_mm512_set1_ps (-1.702f), v))));
-  if (act == CLIP_ACT_GELU)
-    return _mm512_mul_ps (_mm512_mul_ps (half, v), _mm512_add_ps (one,
-            _ZGVeN16v_erff (_mm512_mul_ps (v,
-                    _mm512_set1_ps ((float) M_SQRT1_2)))));
-  __m512 cube = _mm512_mul_ps (_mm512_mul_ps (_mm512_set1_ps (0.044715f), v),
-      _mm512_mul_ps (v, v));
-  return _mm512_mul_ps (_mm512_mul_ps (half, v), _mm512_add_ps (one,
-          _ZGVeN16v_tanhf (_mm512_mul_ps (_mm512_set1_ps (0.7978845608f),
-                  _mm512_add_ps (v, cube)))));
-}
-#endif
-
 /* @mr rows of a tile's sums in @own, activated with @activate and rounded
  * to bf16 into @y16's rows (@ld16 apart) from its column @col: the
- * rounding by VCVTNE2PS2BF16 (to nearest even, as k_bf16_bits), 32
- * columns a store. */
+ * rounding by VCVTNE2PS2BF16 (to nearest even, as k_bf16_bits, but for
+ * fp32's subnormals, which it takes as zeros), 32 columns a store. */
 ISA_ATTR static void
 rows_to_bf16 (const Product *pr, float own[][PANEL], int mr, int r0,
     int col, int cols)
 {
-#ifdef CLIP_HAVE_LIBMVEC
   __mmask32 keep = cols >= 32 ? ~0u : (1u << cols) - 1;
   guint16 *y16 = pr->y16 + r0 * pr->ld16 + col;
 
   for (int r = 0; r < mr; r++) {
     __m512 lo = _mm512_load_ps (own[r]), hi = _mm512_load_ps (own[r] + 16);
     if (pr->activate) {
-      lo = activate16 (lo, pr->act);
-      hi = activate16 (hi, pr->act);
+      lo = k_activate16 (lo, pr->act);
+      hi = k_activate16 (hi, pr->act);
     }
     _mm512_mask_storeu_epi16 (y16 + r * pr->ld16, keep,
         (__m512i) _mm512_cvtne2ps_pbh (hi, lo));
   }
-#else
-  k_activate_block (own[0], PANEL, mr, cols, pr->activate, pr->act,
-      pr->y16 + r0 * pr->ld16 + col, pr->ld16);
-#endif
 }
 
 /* acc += the dot products of @a's bf16 pairs with @w's, as the
