@@ -44,10 +44,10 @@
 /* Tiles through a panel from which, with Out's near, they fetch the next
  * panel into the first-level cache rather than the second. On Zen 4 (an
  * EPYC guest), fp32 products on ViT-B/32's weights at 50 and 80 rows ran
- * 2-3% faster so, and as fast at 120 rows of the text tower's; at 16 and
- * 30 rows (two and three tiles) 10-30% slower: each tile then fetched a
- * half or a third of the next panel, more than that cache holds beside
- * its own rows (bench/README.md). */
+ * 2-3% faster so, and as fast at 120 rows of the text tower's; at 16 rows
+ * (two tiles) 20-30% slower and at 30 (three) 4-5%: each tile then
+ * fetched a half or a third of the next panel, more than that cache holds
+ * beside its own rows (bench/README.md). */
 #define NEAR_TILES 5
 
 size_t
@@ -255,8 +255,8 @@ tile (const guint32 *panel, size_t words, float *wide, const guint32 *next,
  * guest). */
 ISA_ATTR static void
 panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
-    size_t ldx, int c0, int c1, int p, int count, const guint32 *after, float *wide,
-    const Out *o)
+    size_t ldx, int c0, int c1, int p, int count, const guint32 *after,
+    float *wide, const Out *o)
 {
   size_t words = (size_t) k * (f32 ? PANEL : PANEL / 2);
   int step = f32 && c1 - c0 >= PAIR_ROWS ? 2 : 1;
@@ -324,9 +324,9 @@ item (void *data, int block, int g, int next, int thread)
   const guint32 *after = next >= 0
       ? pr->w + (size_t) next * pr->group * pr->words : NULL;
 
-  panels (pr->w, pr->f32, pr->k, pr->n, pr->x, pr->ldx, c0, MIN (c0 + pr->mc, pr->m),
-      g * pr->group, MIN (pr->group, pr->n_panels - g * pr->group), after,
-      wide, &pr->o);
+  panels (pr->w, pr->f32, pr->k, pr->n, pr->x, pr->ldx, c0,
+      MIN (c0 + pr->mc, pr->m), g * pr->group,
+      MIN (pr->group, pr->n_panels - g * pr->group), after, wide, &pr->o);
 }
 
 static void

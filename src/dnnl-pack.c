@@ -331,7 +331,8 @@ static gboolean
 bf16_panels_pay (void)
 {
   return clip_cpu_is_amd_family_19h ()
-      && !has_isa (dnnl_cpu_isa_avx512_core_amx) && has_isa (dnnl_cpu_isa_avx512_core_bf16) && clip_bf16dot_supported ();
+      && !has_isa (dnnl_cpu_isa_avx512_core_amx)
+      && has_isa (dnnl_cpu_isa_avx512_core_bf16) && clip_bf16dot_supported ();
 }
 
 /* Whether fp32 products run on bf16fma.c's panels rather than oneDNN's
