@@ -262,6 +262,8 @@ panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
   int step = f32 && c1 - c0 >= PAIR_ROWS ? 2 : 1;
   int mr = MR / step;
   int every = (c1 - c0 + mr - 1) / mr;
+  Out out = *o;
+  out.near = o->near && every >= NEAR_TILES;
   for (int q = p; q < p + count; q += step) {
     int pair = step == 2 && q + 1 < p + count;
     const guint32 *panel = w + q * words;
@@ -270,9 +272,8 @@ panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
     int col = q * PANEL, cols = MIN ((pair ? 2 : 1) * PANEL, n - col);
     for (int r = c0; r < c1; r += mr) {
       const float *xr = x + r * ldx;
-      Out at = *o;
+      Out at = out;
       at.y = o->y + (size_t) r * o->ldy;
-      at.near = o->near && every >= NEAR_TILES;
 #define TILE(F32, FIRST, NV, R) \
         tile (panel, words, wide, next, F32, FIRST, NV, k, xr, ldx, R, cols, \
             &at, col, every, (r - c0) / mr)
@@ -297,8 +298,9 @@ panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
   }
   /* the activation over the rows just written, still in cache */
   int col0 = p * PANEL, col1 = MIN ((p + count) * PANEL, n);
-  for (int r = c0; r < c1 && o->activate; r++)
-    k_activate (o->y + (size_t) r * o->ldy + col0, col1 - col0, o->act);
+  if (o->activate)
+    k_activate_block (o->y + (size_t) c0 * o->ldy + col0, o->ldy, c1 - c0,
+        col1 - col0, TRUE, o->act, NULL, 0);
 }
 
 /* One product's items (share.c): a block of rows by a group of panels,

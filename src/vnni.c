@@ -177,8 +177,9 @@ item (void *data, int block, int p, int next, int thread)
 #undef CASE
   }
   /* the activation over the rows just written, still in cache */
-  for (int r = c0; r < c1 && pr->activate; r++)
-    k_activate (pr->y + (size_t) r * pr->n + col, cols, pr->act);
+  if (pr->activate)
+    k_activate_block (pr->y + (size_t) c0 * pr->n + col, pr->n, c1 - c0,
+        cols, TRUE, pr->act, NULL, 0);
 }
 
 void
