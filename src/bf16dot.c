@@ -94,8 +94,8 @@ rows_to_bf16 (const Product *pr, float own[][PANEL], int mr, int r0,
   for (int r = 0; r < mr; r++) {
     __m512 lo = _mm512_load_ps (own[r]), hi = _mm512_load_ps (own[r] + 16);
     if (pr->activate) {
-      lo = k_activate16 (lo, pr->act);
-      hi = k_activate16 (hi, pr->act);
+      lo = k_activate16_to_bf16 (lo, pr->act);
+      hi = k_activate16_to_bf16 (hi, pr->act);
     }
     _mm512_mask_storeu_epi16 (y16 + r * pr->ld16, keep,
         (__m512i) _mm512_cvtne2ps_pbh (hi, lo));
