@@ -66,7 +66,12 @@ def summarise(runs, precisions, vision_batches, text_batches):
         rows.append(row)
     rss = {name: statistics.median(r[name]["rss_mb"] for r in runs)
            for name in engines + present}
-    return {"rows": rows, "peak_rss_mb": rss}
+    # what the host took from the machine during each round's runs: a
+    # run slowed by it shows here rather than as the engine's or an
+    # anchor's own time
+    steal = {name: [r[name].get("steal_s") for r in runs]
+             for name in engines + present}
+    return {"rows": rows, "peak_rss_mb": rss, "steal_s": steal}
 
 
 def _row(summary, tower, batch):
@@ -180,6 +185,11 @@ def print_report(results, show_targets):
     loads = results["load_average"]
     print(f"load average: {loads[0]:.2f} before, max {max(loads):.2f}, "
           f"{loads[-1]:.2f} after ({results['cores']} cores)")
+    steal = summary.get("steal_s", {})
+    if steal and all(None not in v for v in steal.values()):
+        print("CPU time the host took from this machine, s per round: "
+              + "; ".join(f"{k} " + " ".join(f"{x:.2f}" for x in v)
+                          for k, v in steal.items()))
     if max(loads) > results["cores"]:
         print("NOTE: the machine was busy with other work; times are "
               "unreliable (ratios less so, since runs alternate)")

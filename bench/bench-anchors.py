@@ -113,11 +113,27 @@ def ensure_ort(cache_dir):
     return package
 
 
+def host_steal_s():
+    """Seconds the host has kept this (virtual) machine's CPUs from
+    running it since boot, from /proc/stat's steal column; None where
+    there is no such column."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def timed_run(cmd, env):
     """Runs @cmd under /usr/bin/time -v: (returncode, stdout, stderr,
-    peak RSS MB)."""
+    peak RSS MB, seconds the host stole from this machine's CPUs meanwhile
+    or None)."""
+    steal = host_steal_s()
     p = subprocess.run(["/usr/bin/time", "-v"] + cmd, env=env,
                        capture_output=True, text=True)
+    after = host_steal_s()
+    stolen = after - steal if steal is not None and after is not None else None
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
     # The command's own messages come before time's report.
     own = "".join(line for line in
@@ -125,7 +141,7 @@ def timed_run(cmd, env):
                   if not line.startswith(("Command exited with",
                                           "Command terminated by")))
     return (p.returncode, p.stdout, own,
-            int(rss.group(1)) / 1024.0 if rss else float("nan"))
+            int(rss.group(1)) / 1024.0 if rss else float("nan"), stolen)
 
 
 def tool_flags(tool):
@@ -162,7 +178,7 @@ def prepare_inputs(args, clip_embed, model, image, work, env):
     for prompt in PROMPTS:
         cmd += ["--text", prompt]
     cmd += engine_options(tool_flags(clip_embed), args, "fp32")
-    rc, _, err, rss = timed_run(cmd, env)
+    rc, _, err, rss, _ = timed_run(cmd, env)
     if rc != 0:
         fail(f"clip-embed failed:\n{err}")
     pixels, tokens = np.load(f("pixels.npy")), np.load(f("tokens.npy"))
@@ -184,7 +200,8 @@ def precision_cosines(args, clip_embed, model, work, env, precision):
            "--text-out", f(f"engine-text-{precision}.npy")]
     for prompt in PROMPTS:
         cmd += ["--text", prompt]
-    rc, _, _, _ = timed_run(cmd + engine_options(flags, args, precision), env)
+    rc, _, _, _, _ = timed_run(cmd + engine_options(flags, args, precision),
+                               env)
     if rc != 0:
         return None
     return {"image_min": float(cosines(np.load(f(f"engine-image-{precision}.npy")),
@@ -201,12 +218,12 @@ def run_engine(args, clip_bench, flags, model, image, env, precision):
         cmd += ["--batch", str(b)]
     for b in TEXT_BATCHES:
         cmd += ["--text-batch", str(b)]
-    rc, out, err, rss = timed_run(cmd + engine_options(flags, args, precision),
-                                  env)
+    rc, out, err, rss, stolen = timed_run(
+        cmd + engine_options(flags, args, precision), env)
     if rc != 0:
         return None, err.strip().splitlines()[-1] if err.strip() else f"exit {rc}"
     result = json.loads(out)
-    result["rss_mb"] = rss
+    result["rss_mb"], result["steal_s"] = rss, stolen
     return result, None
 
 
@@ -222,12 +239,12 @@ def run_ort(args, package, onnx, shapes, work, env):
     spec_path = os.path.join(work, "ort-spec.json")
     with open(spec_path, "w") as f:
         json.dump(spec, f)
-    rc, out, err, rss = timed_run(["node", os.path.join(HERE, "ort-bench.js"),
-                                   spec_path], env)
+    rc, out, err, rss, stolen = timed_run(
+        ["node", os.path.join(HERE, "ort-bench.js"), spec_path], env)
     if rc != 0:
         fail(f"ONNX Runtime run failed:\n{err}")
     result = json.loads(out)
-    result["rss_mb"] = rss
+    result["rss_mb"], result["steal_s"] = rss, stolen
     for t in result["timings"]:
         if t.get("trimmed_rel_diff", 0) > 1e-4:
             fail(f"ONNX Runtime: text embeddings of the sequences cut at EOT "
@@ -246,11 +263,11 @@ def run_torch(args, model, work, env):
         cmd += ["--vision-batch", str(b)]
     for b in TEXT_BATCHES:
         cmd += ["--text-batch", str(b)]
-    rc, out, err, rss = timed_run(cmd, env)
+    rc, out, err, rss, stolen = timed_run(cmd, env)
     if rc != 0:
         fail(f"PyTorch run failed:\n{err}")
     result = json.loads(out)
-    result["rss_mb"] = rss
+    result["rss_mb"], result["steal_s"] = rss, stolen
     return result
 
 
