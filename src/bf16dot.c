@@ -78,7 +78,6 @@ typedef struct {
   size_t ld16;
   gboolean add, activate;
   ClipAct act;
-  int splits;
 } Product;
 
 /* @mr rows of a tile's sums in @own, activated with @activate and rounded
@@ -182,10 +181,10 @@ tile (const Product *pr, const guint16 *panel, const guint16 *next,
     rows_to_bf16 (pr, own, mr, r0, col, cols);
 }
 
-/* Split @split of block @block's tiles by panel @p (share.c's item); the
- * tiles fetch panel @next meanwhile, unless it is -1. */
+/* Rows of block @block by panel @p (share.c's item); the tiles fetch
+ * panel @next meanwhile, unless it is -1. */
 ISA_ATTR static void
-item (void *data, int block, int split, int p, int next, int thread)
+item (void *data, int block, int p, int next, int thread)
 {
   const Product *pr = data;
   size_t values = (size_t) pr->k * PANEL;
@@ -194,11 +193,10 @@ item (void *data, int block, int split, int p, int next, int thread)
   int c0 = block * MC, c1 = MIN (c0 + MC, pr->m);
   int col = p * PANEL, cols = MIN (PANEL, pr->n - col);
   int every = (c1 - c0 + MR - 1) / MR;
-  int t0 = every * split / pr->splits, t1 = every * (split + 1) / pr->splits;
 
   /* tiles of as many rows as can be (15 rows: 8 and 7, not 14 and 1), so
    * that they fetch the next panel at an even pace */
-  for (int t = t0; t < t1; t++) {
+  for (int t = 0; t < every; t++) {
     int r = c0 + (c1 - c0) * t / every;
     int rows = c0 + (c1 - c0) * (t + 1) / every - r;
 #define CASE(R) case R: \
@@ -212,9 +210,8 @@ item (void *data, int block, int split, int p, int next, int thread)
 #undef CASE
   }
   /* the activation over the rows just written, still in cache */
-  int r0 = c0 + (c1 - c0) * t0 / every, r1 = c0 + (c1 - c0) * t1 / every;
   if (pr->activate && !pr->y16)
-    k_activate_block (pr->y + (size_t) r0 * pr->n + col, pr->n, r1 - r0,
+    k_activate_block (pr->y + (size_t) c0 * pr->n + col, pr->n, c1 - c0,
         cols, TRUE, pr->act, NULL, 0);
 }
 
@@ -224,11 +221,11 @@ clip_bf16dot_product (const guint16 *w, int k, int n, const guint16 *x,
     size_t ld16, gboolean add, gboolean activate, ClipAct act, int threads)
 {
   Product pr = { w, k, n, m, x, ldx, bias, y, y16, ld16, add,
-    activate && !add, act, clip_share_splits ((MIN (m, MC) + MR - 1) / MR) };
+    activate && !add, act };
 
   g_assert (k % 2 == 0 && !(add && y16));
   clip_share_run (threads, (size_t) m * n * k, (m + MC - 1) / MC,
-      pr.splits, (n + PANEL - 1) / PANEL, item, &pr);
+      (n + PANEL - 1) / PANEL, item, &pr);
 }
 
 #else

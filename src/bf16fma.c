@@ -244,10 +244,9 @@ tile (const guint32 *panel, size_t words, float *wide, const guint32 *next,
   }
 }
 
-/* Split @split of @splits of the tiles of rows @c0 to @c1 - 1 of @x by
- * @count (1 or 2) adjacent panels of @w from panel @p (fp32 with @f32),
- * each bf16 panel widened into @wide (k x 32 floats) by its first tile of
- * rows (bf16 blocks come in one split); meanwhile the tiles fetch the
+/* Rows @c0 to @c1 - 1 of @x by @count (1 or 2) adjacent panels of @w
+ * from panel @p (fp32 with @f32), each bf16 panel widened into @wide (k x
+ * 32 floats) by its first tile of rows; meanwhile the tiles fetch the
  * next panel, the last of them @after (unless NULL). fp32 blocks of at
  * least PAIR_ROWS rows go through two panels at a time, in tiles of
  * MR / 2 rows: fewer loads for each FMA (9 for 20 rather than 12), which
@@ -256,15 +255,13 @@ tile (const guint32 *panel, size_t words, float *wide, const guint32 *next,
  * guest). */
 ISA_ATTR static void
 panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
-    size_t ldx, int c0, int c1, int split, int splits, int p, int count,
-    const guint32 *after, float *wide, const Out *o)
+    size_t ldx, int c0, int c1, int p, int count, const guint32 *after,
+    float *wide, const Out *o)
 {
   size_t words = (size_t) k * (f32 ? PANEL : PANEL / 2);
   int step = f32 && c1 - c0 >= PAIR_ROWS ? 2 : 1;
   int mr = MR / step;
   int every = (c1 - c0 + mr - 1) / mr;
-  int r0 = c0 + every * split / splits * mr;
-  int r1 = MIN (c0 + every * (split + 1) / splits * mr, c1);
   Out out = *o;
   out.near = o->near && every >= NEAR_TILES;
   for (int q = p; q < p + count; q += step) {
@@ -273,7 +270,7 @@ panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
     const guint32 *next = q + (pair ? 2 : 1) < p + count
         ? panel + (pair ? 2 : 1) * words : after;
     int col = q * PANEL, cols = MIN ((pair ? 2 : 1) * PANEL, n - col);
-    for (int r = r0; r < r1; r += mr) {
+    for (int r = c0; r < c1; r += mr) {
       const float *xr = x + r * ldx;
       Out at = out;
       at.y = o->y + (size_t) r * o->ldy;
@@ -302,16 +299,16 @@ panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
   /* the activation over the rows just written, still in cache */
   int col0 = p * PANEL, col1 = MIN ((p + count) * PANEL, n);
   if (o->activate)
-    k_activate_block (o->y + (size_t) r0 * o->ldy + col0, o->ldy, r1 - r0,
+    k_activate_block (o->y + (size_t) c0 * o->ldy + col0, o->ldy, c1 - c0,
         col1 - col0, TRUE, o->act, NULL, 0);
 }
 
-/* One product's items (share.c): a part of a block of rows by a group of
- * panels, two where fp32 blocks pair them (above), one otherwise. */
+/* One product's items (share.c): a block of rows by a group of panels,
+ * two in fp32 (for the pairs above), one in bf16. */
 typedef struct {
   const guint32 *w;
   gboolean f32;
-  int k, n, m, mc, group, n_panels, splits;
+  int k, n, m, mc, group, n_panels;
   size_t words;
   const float *x;
   size_t ldx;
@@ -320,7 +317,7 @@ typedef struct {
 } Product;
 
 static void
-item (void *data, int block, int split, int g, int next, int thread)
+item (void *data, int block, int g, int next, int thread)
 {
   const Product *pr = data;
   int c0 = block * pr->mc;
@@ -330,7 +327,7 @@ item (void *data, int block, int split, int g, int next, int thread)
       ? pr->w + (size_t) next * pr->group * pr->words : NULL;
 
   panels (pr->w, pr->f32, pr->k, pr->n, pr->x, pr->ldx, c0,
-      MIN (c0 + pr->mc, pr->m), split, pr->splits, g * pr->group,
+      MIN (c0 + pr->mc, pr->m), g * pr->group,
       MIN (pr->group, pr->n_panels - g * pr->group), after, wide, &pr->o);
 }
 
@@ -339,25 +336,15 @@ product (const guint32 *w, gboolean f32, int k, int n, const float *x,
     size_t ldx, int m, const float *bias, float *y, size_t ldy, gboolean add,
     gboolean activate, ClipAct act, int threads, float *scratch)
 {
-  int mc = f32 ? MC32 : MC, rows = MIN (m, mc), last = m - (m - 1) / mc * mc;
-  /* fp32 items take two panels where the blocks pair them, one
-   * otherwise. Blocks come in parts only where every block pairs them: a
-   * part of a block that does not would run its tiles over the first
-   * panel, then the second, before the first panel's other tiles had
-   * fetched the second (fp32 batch-1 passes took 41.6-45.5 ms so, against
-   * 39.2-42.6) */
-  gboolean pairs = f32 && rows >= PAIR_ROWS;
-  int n_panels = panel_count (n), group = pairs ? 2 : 1;
-  int mr = pairs ? MR / 2 : MR;
-  int splits = f32 && (!pairs || last >= PAIR_ROWS)
-      ? clip_share_splits ((rows + mr - 1) / mr) : 1;
-  Product pr = { w, f32, k, n, m, mc, group, n_panels, splits,
+  int n_panels = panel_count (n), group = f32 ? 2 : 1;
+  int mc = f32 ? MC32 : MC;
+  Product pr = { w, f32, k, n, m, mc, group, n_panels,
     (size_t) k * (f32 ? PANEL : PANEL / 2), x, ldx, scratch,
     { bias, y, ldy, add, activate && !add, act,
       clip_cpu_is_amd_family_19h () } };
 
   clip_share_run (threads, (size_t) m * n * k, (m + mc - 1) / mc,
-      pr.splits, (n_panels + group - 1) / group, item, &pr);
+      (n_panels + group - 1) / group, item, &pr);
 }
 
 void

@@ -1,18 +1,14 @@
-/* share.c: a product's work split into items, each a part of a block of
- * rows (a few of its tiles) by a group of columns (a panel or two of
- * weights). Each thread starts on an equal share, a run of groups, block
- * by block, a group's parts one after the other, so that an item can
- * fetch the weights its thread takes next. A thread done with its share takes
+/* share.c: a product's work split into items, each a block of rows by a
+ * group of columns (a few panels of weights). Each thread starts on an
+ * equal share, a run of groups, block by block, so that an item can fetch
+ * the weights its thread takes next. A thread done with its share takes
  * items from the far end of the others'. With fixed halves, whichever
  * thread's core ran slower (the Emerald Rapids guest's two virtual CPUs,
  * now one, now the other; or a core shared with other work) held up the
  * other: 4-9% of a batch-8 fp32 pass waiting in libgomp, and with a busy
  * process beside it the pass took 1.6 times as long as this way
- * (bench/README.md). Parts of blocks make the last item each thread takes
- * smaller: a batch-1 ViT-B/32 pass in bf16 waited 0.47-0.51 ms at the
- * ends of its products with whole blocks, 0.31-0.42 with blocks in up to
- * four parts. Each item computes the same outputs in the same order whichever
- * thread runs it. */
+ * (bench/README.md). Each item computes the same outputs in the same
+ * order whichever thread runs it. */
 #include "share.h"
 
 #include <stdatomic.h>
@@ -48,8 +44,8 @@ claim (Share *s, gboolean own, int *i)
 }
 
 void
-clip_share_run (int threads, size_t macs, int blocks, int splits,
-    int groups, ClipShareItem item, void *data)
+clip_share_run (int threads, size_t macs, int blocks, int groups,
+    ClipShareItem item, void *data)
 {
   Share shares[CLIP_MAX_SHARES];
   /* a thread pays once the product has a few million multiply-adds */
@@ -57,7 +53,7 @@ clip_share_run (int threads, size_t macs, int blocks, int splits,
       ? CLAMP (MIN (threads, groups), 1, CLIP_MAX_SHARES) : 1;
 
   for (int t = 0; t < parts; t++) {
-    guint64 span = (guint64) blocks * splits * (groups * (t + 1) / parts
+    guint64 span = (guint64) blocks * (groups * (t + 1) / parts
         - groups * t / parts);
     atomic_init (&shares[t].ends, span << 32);
   }
@@ -68,12 +64,11 @@ clip_share_run (int threads, size_t macs, int blocks, int splits,
       int t = (me + v) % parts, i;
       int g0 = groups * t / parts, per = groups * (t + 1) / parts - g0;
       while (claim (&shares[t], v == 0, &i)) {
-        int j = i % (per * splits);
-        int g = g0 + j / splits;
+        int g = g0 + i % per;
         /* the group its thread likely takes next */
         int then = v == 0 ? g + 1 : g - 1;
-        item (data, i / (per * splits), j % splits, g,
-            then >= g0 && then < g0 + per ? then : -1, me);
+        item (data, i / per, g, then >= g0 && then < g0 + per ? then : -1,
+            me);
       }
     }
   }

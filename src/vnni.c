@@ -71,7 +71,6 @@ typedef struct {
   float *y;
   gboolean add, activate;
   ClipAct act;
-  int splits;
 } Product;
 
 /* acc += the dot products of @a's u8 quads with @w's s8 quads. GCC 12
@@ -153,10 +152,10 @@ tile (const Product *pr, const gint8 *panel, const gint8 *next,
   }
 }
 
-/* Split @split of block @block's tiles by panel @p (share.c's item); the
- * tiles fetch panel @next meanwhile, unless it is -1. */
+/* Rows of block @block by panel @p (share.c's item); the tiles fetch
+ * panel @next meanwhile, unless it is -1. */
 ISA_ATTR static void
-item (void *data, int block, int split, int p, int next, int thread)
+item (void *data, int block, int p, int next, int thread)
 {
   const Product *pr = data;
   size_t bytes = (size_t) pr->k * PANEL;
@@ -165,10 +164,8 @@ item (void *data, int block, int split, int p, int next, int thread)
   int c0 = block * MC, c1 = MIN (c0 + MC, pr->m);
   int col = p * PANEL, cols = MIN (PANEL, pr->n - col);
   int every = (c1 - c0 + MR - 1) / MR;
-  int r0 = c0 + every * split / pr->splits * MR;
-  int r1 = MIN (c0 + every * (split + 1) / pr->splits * MR, c1);
 
-  for (int r = r0; r < r1; r += MR) {
+  for (int r = c0; r < c1; r += MR) {
 #define CASE(R) case R: \
       tile (pr, panel, ahead, R, r, col, cols, every, (r - c0) / MR); \
       break;
@@ -181,7 +178,7 @@ item (void *data, int block, int split, int p, int next, int thread)
   }
   /* the activation over the rows just written, still in cache */
   if (pr->activate)
-    k_activate_block (pr->y + (size_t) r0 * pr->n + col, pr->n, r1 - r0,
+    k_activate_block (pr->y + (size_t) c0 * pr->n + col, pr->n, c1 - c0,
         cols, TRUE, pr->act, NULL, 0);
 }
 
@@ -190,12 +187,11 @@ clip_vnni_product (const gint8 *w, int k, int n, const guint8 *x, int m,
     const ClipInt8Scales *s, float *y, gboolean add, gboolean activate,
     ClipAct act, int threads)
 {
-  Product pr = { w, k, n, m, x, s, y, add, activate && !add, act,
-    clip_share_splits ((MIN (m, MC) + MR - 1) / MR) };
+  Product pr = { w, k, n, m, x, s, y, add, activate && !add, act };
 
   g_assert (k % 4 == 0);
   clip_share_run (threads, (size_t) m * n * k, (m + MC - 1) / MC,
-      pr.splits, (n + PANEL - 1) / PANEL, item, &pr);
+      (n + PANEL - 1) / PANEL, item, &pr);
 }
 
 #else
