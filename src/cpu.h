@@ -26,29 +26,27 @@ clip_cpu_has_avx2 (void)
 }
 #endif
 
-/* Whether this is an Intel core, as far as the compiler can tell. */
+/* Whether this CPU is of kind @name (__builtin_cpu_is's names, a string
+ * literal), as far as the compiler can tell. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CLIP_CPU_IS(name) (__builtin_cpu_init (), __builtin_cpu_is (name))
+#else
+#define CLIP_CPU_IS(name) FALSE
+#endif
+
+/* Whether this is an Intel core. */
 static inline gboolean
 clip_cpu_is_intel (void)
 {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  __builtin_cpu_init ();
-  return __builtin_cpu_is ("intel");
-#else
-  return FALSE;
-#endif
+  return CLIP_CPU_IS ("intel");
 }
 
 /* Whether this is one of AMD's family 19h cores (Zen 3 and Zen 4; of
- * them, Zen 4 has AVX-512), as far as the compiler can tell. */
+ * them, Zen 4 has AVX-512). */
 static inline gboolean
 clip_cpu_is_amd_family_19h (void)
 {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  __builtin_cpu_init ();
-  return __builtin_cpu_is ("amdfam19h");
-#else
-  return FALSE;
-#endif
+  return CLIP_CPU_IS ("amdfam19h");
 }
 
 #endif

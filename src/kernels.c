@@ -63,18 +63,20 @@ k_activate_block (float *x, size_t ldx, int rows, int cols,
   for (int r = 0; r < rows; r++) {
     float *row = x + (size_t) r * ldx;
     guint16 *dst = out ? out + (size_t) r * ldo : NULL;
-    if (activate && act == CLIP_ACT_QUICK_GELU) {
+    if (activate) {
+      if (act == CLIP_ACT_QUICK_GELU) {
 #pragma omp simd
-      for (int i = 0; i < cols; i++)
-        row[i] = k_quick_gelu (row[i]);
-    } else if (activate && act == CLIP_ACT_GELU) {
+        for (int i = 0; i < cols; i++)
+          row[i] = k_quick_gelu (row[i]);
+      } else if (act == CLIP_ACT_GELU) {
 #pragma omp simd
-      for (int i = 0; i < cols; i++)
-        row[i] = k_gelu (row[i]);
-    } else if (activate) {
+        for (int i = 0; i < cols; i++)
+          row[i] = k_gelu (row[i]);
+      } else {
 #pragma omp simd
-      for (int i = 0; i < cols; i++)
-        row[i] = k_gelu_tanh (row[i]);
+        for (int i = 0; i < cols; i++)
+          row[i] = k_gelu_tanh (row[i]);
+      }
     }
     if (dst) {
 #pragma omp simd
