@@ -478,6 +478,37 @@ clip_dnnl_attention (ClipWorkspace *ws, const ClipQkv *qkv, const int *pool,
   }
 }
 
+/* The workspace's scratch for bf16fma.c's products, grown to @need
+ * floats; NULL when @need is 0, or on failure (recorded in @ws, which
+ * fails the pass). */
+static float *
+fma_scratch (ClipWorkspace *ws, size_t need)
+{
+  ClipWsNative *wn = ws->native;
+
+  if (need == 0)
+    return NULL;
+  if (need > wn->fma_scratch_size) {
+    free (wn->fma_scratch);
+    wn->fma_scratch = clip_workspace_alloc (need, sizeof (float));
+    wn->fma_scratch_size = wn->fma_scratch ? need : 0;
+    if (!wn->fma_scratch) {
+      ws_check (ws, dnnl_out_of_memory, "scratch");
+      return NULL;
+    }
+  }
+  return wn->fma_scratch;
+}
+
+/* The scratch with which @p's fp32 product of @m rows runs in Strassen's
+ * blocks, or NULL for the plain product. */
+static float *
+strassen_scratch (ClipWorkspace *ws, const ClipPacked *p, int m)
+{
+  return p->strassen ? fma_scratch (ws, clip_fma32_scratch (m, p->k, p->n,
+          ws->n_threads)) : NULL;
+}
+
 void
 clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
     int m, float *y, ClipEpilogue epi, ClipAct act)
@@ -491,23 +522,17 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
   if (p->fma32) {
     clip_fma32_product ((const float *) p->panels, p->k, p->n, in, p->k, m,
         p->bias, y, p->n, epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act,
-        ws->n_threads);
+        ws->n_threads, strassen_scratch (ws, p, m));
     return;
   }
   if (p->widened) {
-    size_t need = clip_bf16fma_scratch (p->k, ws->n_threads);
-    if (need > wn->fma_scratch_size) {
-      free (wn->fma_scratch);
-      wn->fma_scratch = clip_workspace_alloc (need, sizeof (float));
-      wn->fma_scratch_size = wn->fma_scratch ? need : 0;
-      if (!wn->fma_scratch) {
-        ws_check (ws, dnnl_out_of_memory, "scratch");
-        return;
-      }
-    }
+    float *scratch = fma_scratch (ws, clip_bf16fma_scratch (p->k,
+            ws->n_threads));
+    if (!scratch)
+      return;
     clip_bf16fma_product (p->panels, p->k, p->n, in, m, p->bias, y,
         epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act, ws->n_threads,
-        wn->fma_scratch);
+        scratch);
     return;
   }
   if (p->precision == CLIP_PRECISION_BF16 && !p->emulated) {
@@ -552,9 +577,11 @@ clip_dnnl_mlp (ClipWorkspace *ws, const ClipBlock *b, int rows, ClipAct act)
     /* the hidden rows spaced as fc2's tiles read them best */
     size_t ldh = k_spaced_stride (p1->n, sizeof (float));
     clip_fma32_product ((const float *) p1->panels, p1->k, p1->n, ws->t,
-        p1->k, rows, p1->bias, ws->u, ldh, FALSE, TRUE, act, ws->n_threads);
+        p1->k, rows, p1->bias, ws->u, ldh, FALSE, TRUE, act, ws->n_threads,
+        strassen_scratch (ws, p1, rows));
     clip_fma32_product ((const float *) p2->panels, p2->k, p2->n, ws->u,
-        ldh, rows, p2->bias, ws->x, p2->n, TRUE, FALSE, act, ws->n_threads);
+        ldh, rows, p2->bias, ws->x, p2->n, TRUE, FALSE, act, ws->n_threads,
+        strassen_scratch (ws, p2, rows));
   } else {
     clip_dnnl_linear (ws, &b->fc1, ws->t, rows, ws->u, CLIP_EPI_ACT, act);
     clip_dnnl_linear (ws, &b->fc2, ws->u, rows, ws->x, CLIP_EPI_RESIDUAL,

@@ -27,28 +27,19 @@
 #include "bf16fma.h"
 
 #include "cpu.h"
+#include "fmatile-impl.h"
 #include "mvec.h"
 #include "share.h"
+#include "strassen.h"
 
 #include <math.h>
 
-/* Columns per panel, rows per tile, rows whose inputs stay in cache while
- * every panel of a thread passes over them: 60 for bf16; 400 for fp32,
- * eight images of ViT-B/32 (206 ms per batch of 8 against 220 with 60,
- * on the Emerald Rapids guest). */
-#define PANEL 32
-#define MR 10
+/* Rows whose inputs stay in cache while every panel of a thread passes
+ * over them: 60 for bf16; 400 for fp32, eight images of ViT-B/32 (206 ms
+ * per batch of 8 against 220 with 60, on the Emerald Rapids guest). */
 #define MC 60
 #define MC32 400
 #define PAIR_ROWS 100
-/* Tiles through a panel from which, with Out's near, they fetch the next
- * panel into the first-level cache rather than the second. On Zen 4 (an
- * EPYC guest), fp32 products on ViT-B/32's weights at 50 and 80 rows ran
- * 2-3% faster so, and as fast at 120 rows of the text tower's; at 16 rows
- * (two tiles) 20-30% slower and at 30 (three) 4-5%: each tile then
- * fetched a half or a third of the next panel, more than that cache holds
- * beside its own rows (bench/README.md). */
-#define NEAR_TILES 5
 
 size_t
 clip_bf16fma_scratch (int k, int threads)
@@ -114,134 +105,17 @@ clip_fma32_pack (const float *w, gboolean transposed, int k, int n,
             ? weight_at (w, transposed, k, n, i, p * PANEL + j) : 0.0f;
 }
 
+size_t
+clip_fma32_scratch (int m, int k, int n, int threads)
+{
+  return clip_strassen_scratch (m, k, n, threads);
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-
-#define ISA_ATTR \
-  __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512dq,fma")))
-
 gboolean
 clip_bf16fma_supported (void)
 {
   return clip_cpu_has_avx512 ();
-}
-
-typedef struct {
-  const float *bias;
-  float *y;
-  size_t ldy;
-  gboolean add, activate;
-  ClipAct act;
-  gboolean near;                /* fetch into the first-level cache, with
-                                 * NEAR_TILES tiles through a panel */
-} Out;
-
-/* A row of a panel at @p (of the second of two, @nv 4, too) fetched
- * with @hint. */
-#define FETCH(p, f32, nv, words, hint) \
-  do { \
-    _mm_prefetch ((p), (hint)); \
-    if (f32) \
-      _mm_prefetch ((p) + 64, (hint)); \
-    if ((nv) == 4) { \
-      _mm_prefetch ((p) + (words) * 4, (hint)); \
-      _mm_prefetch ((p) + (words) * 4 + 64, (hint)); \
-    } \
-  } while (0)
-
-/* @mr (at most MR, a constant once inlined) rows of @x by the @cols
- * (1 to 32 nv / 2) columns of @nv / 2 adjacent panels (@nv a constant,
- * 2 or 4; 4 only in fp32 and for at most MR / 2 rows), into @o's rows
- * from its column @col on; a panel is @words 32-bit words. With @f32 (a
- * constant too) the panels at @panel are fp32 and read as they are.
- * Otherwise, with @first the panel is read from its bf16 form at @panel
- * and widened into @wide as it goes; without, it is read from @wide, and
- * the FMA ports do nothing but FMAs. Meanwhile, unless @next is NULL, the
- * tile fetches rows @phase, @phase + @every, ... of the panels at @next
- * into the second-level cache (with @o's near, the first): the @every
- * tiles through a panel fetch the next one between them, a little at a
- * time. (When the first tile alone fetched it, the fetches outran the
- * memory and that tile waited on them: a batch-1 ViT-B/32 pass in fp32
- * took 31 ms rather than 26.) */
-ISA_ATTR static inline __attribute__ ((always_inline)) void
-tile (const guint32 *panel, size_t words, float *wide, const guint32 *next,
-    const gboolean f32, const gboolean first, const int nv, int k,
-    const float *x, size_t ldx, const int mr, int cols, const Out *o,
-    int col, int every, int phase)
-{
-  const size_t row_bytes = f32 ? PANEL * sizeof (float)
-      : PANEL * sizeof (guint16);
-  const char *fetch = next ? (const char *) next + phase * row_bytes : NULL;
-  const char *fetch_end = next ? (const char *) next + k * row_bytes : NULL;
-  int wait = 0;
-  const __m512i upper = _mm512_set1_epi32 ((int) 0xffff0000u);
-  __m512 acc[MR][4];
-
-#pragma GCC unroll 16
-  for (int r = 0; r < MR; r++)
-#pragma GCC unroll 4
-    for (int v = 0; v < nv; v++)
-      if (r < mr)
-        acc[r][v] = _mm512_setzero_ps ();
-  for (int i = 0; i < k; i++) {
-    __m512 wv[4];
-    if (f32) {
-#pragma GCC unroll 4
-      for (int v = 0; v < nv; v++)
-        wv[v] = _mm512_load_ps ((const float *) (panel + v / 2 * words)
-            + (size_t) i * PANEL + v % 2 * 16);
-    } else if (first) {
-      __m512i h = _mm512_load_si512 ((const void *) (panel + (size_t) i * 16));
-      wv[0] = _mm512_castsi512_ps (_mm512_slli_epi32 (h, 16));
-      wv[1] = _mm512_castsi512_ps (_mm512_and_si512 (h, upper));
-      _mm512_store_ps (wide + (size_t) i * PANEL, wv[0]);
-      _mm512_store_ps (wide + (size_t) i * PANEL + 16, wv[1]);
-    } else {
-      wv[0] = _mm512_load_ps (wide + (size_t) i * PANEL);
-      wv[1] = _mm512_load_ps (wide + (size_t) i * PANEL + 16);
-    }
-    if (fetch && wait-- == 0 && fetch < fetch_end) {
-      /* a row: 64 bytes in bf16, 128 in fp32, in each panel */
-      if (o->near)
-        FETCH (fetch, f32, nv, words, _MM_HINT_T0);
-      else
-        FETCH (fetch, f32, nv, words, _MM_HINT_T1);
-      fetch += (size_t) every * row_bytes;
-      wait = every - 1;
-    }
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
-      if (r < mr) {
-        __m512 a = _mm512_set1_ps (x[r * ldx + i]);
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-          acc[r][v] = _mm512_fmadd_ps (a, wv[v], acc[r][v]);
-      }
-    }
-  }
-
-  __mmask16 m[4];
-  __m512 b[4];
-#pragma GCC unroll 4
-  for (int v = 0; v < nv; v++) {
-    int c = cols - 16 * v;
-    m[v] = c >= 16 ? 0xffff : c > 0 ? (__mmask16) ((1u << c) - 1) : 0;
-    b[v] = o->bias ? _mm512_maskz_loadu_ps (m[v], o->bias + col + 16 * v)
-        : _mm512_setzero_ps ();
-  }
-#pragma GCC unroll 16
-  for (int r = 0; r < MR; r++) {
-    if (r < mr) {
-      float *y = o->y + r * o->ldy + col;
-#pragma GCC unroll 4
-      for (int v = 0; v < nv; v++) {
-        __m512 t = _mm512_add_ps (acc[r][v], b[v]);
-        if (o->add)
-          t = _mm512_add_ps (t, _mm512_maskz_loadu_ps (m[v], y + 16 * v));
-        _mm512_mask_storeu_ps (y + 16 * v, m[v], t);
-      }
-    }
-  }
 }
 
 /* Rows @c0 to @c1 - 1 of @x by @count (1 or 2) adjacent panels of @w
@@ -275,7 +149,8 @@ panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
       Out at = out;
       at.y = o->y + (size_t) r * o->ldy;
 #define TILE(F32, FIRST, NV, R) \
-        tile (panel, words, wide, next, F32, FIRST, NV, k, xr, ldx, R, cols, \
+        tile (panel, words, wide, next, words, F32, FIRST, NV, k, xr, ldx, R, \
+            cols, \
             &at, col, every, (r - c0) / mr)
 #define CASE(R) case R: \
         if (pair && R <= MR / 2) \
@@ -340,8 +215,9 @@ product (const guint32 *w, gboolean f32, int k, int n, const float *x,
   int mc = f32 ? MC32 : MC;
   Product pr = { w, f32, k, n, m, mc, group, n_panels,
     (size_t) k * (f32 ? PANEL : PANEL / 2), x, ldx, scratch,
-    { bias, y, ldy, add, activate && !add, act,
-      clip_cpu_is_amd_family_19h () } };
+    { .bias = bias, .y = y, .ldy = ldy, .add = add,
+      .activate = activate && !add, .act = act,
+      .near = clip_cpu_is_amd_family_19h () } };
 
   clip_share_run (threads, (size_t) m * n * k, (m + mc - 1) / mc,
       (n_panels + group - 1) / group, item, &pr);
@@ -359,8 +235,14 @@ clip_bf16fma_product (const guint32 *w, int k, int n, const float *x,
 void
 clip_fma32_product (const float *w, int k, int n, const float *x,
     size_t ldx, int m, const float *bias, float *y, size_t ldy,
-    gboolean add, gboolean activate, ClipAct act, int threads)
+    gboolean add, gboolean activate, ClipAct act, int threads,
+    float *scratch)
 {
+  if (scratch && clip_strassen_pays (m, k, n)) {
+    clip_strassen_product (w, k, n, x, ldx, m, bias, y, ldy, add, activate,
+        act, threads, scratch);
+    return;
+  }
   product ((const guint32 *) w, TRUE, k, n, x, ldx, m, bias, y, ldy, add,
       activate, act, threads, NULL);
 }
@@ -384,7 +266,8 @@ clip_bf16fma_product (const guint32 *w, int k, int n, const float *x,
 void
 clip_fma32_product (const float *w, int k, int n, const float *x,
     size_t ldx, int m, const float *bias, float *y, size_t ldy,
-    gboolean add, gboolean activate, ClipAct act, int threads)
+    gboolean add, gboolean activate, ClipAct act, int threads,
+    float *scratch)
 {
   g_assert_not_reached ();
 }

@@ -39,11 +39,18 @@ size_t clip_fma32_size (int k, int n);
 void clip_fma32_pack (const float *w, gboolean transposed, int k, int n,
     float *out);
 
+/* Floats of scratch (64-byte aligned) with which clip_fma32_product()
+ * of @m rows through @k x @n weights on @threads threads runs faster:
+ * 0 when none helps. */
+size_t clip_fma32_scratch (int m, int k, int n, int threads);
+
 /* As clip_bf16fma_product(), through fp32 weights packed by
  * clip_fma32_pack() and any fp32 rows @x, @ldx floats apart, into rows
- * of @y @ldy floats apart; needs no scratch. */
+ * of @y @ldy floats apart. @scratch, of clip_fma32_scratch() floats, may
+ * be NULL (then the product runs as it would without). */
 void clip_fma32_product (const float *w, int k, int n, const float *x,
     size_t ldx, int m, const float *bias, float *y, size_t ldy,
-    gboolean add, gboolean activate, ClipAct act, int threads);
+    gboolean add, gboolean activate, ClipAct act, int threads,
+    float *scratch);
 
 #endif

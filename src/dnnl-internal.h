@@ -24,6 +24,8 @@ struct _ClipPacked {
                                 * multiplied there in fp32 */
   gboolean fma32;              /* fp32 where oneDNN's products wait on
                                 * memory: weights packed by bf16fma.c */
+  gboolean strassen;           /* fma32, products of many rows in
+                                * Strassen's blocks (strassen.c) */
   gboolean dots;               /* bf16 on AVX512_BF16 where oneDNN's
                                 * kernels leave much of its rate unused:
                                 * weights packed by bf16dot.c */

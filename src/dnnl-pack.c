@@ -350,6 +350,16 @@ fp32_panels_pay (void)
       && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
 }
 
+/* Whether fp32 products of many rows on those panels run in Strassen's
+ * seven block products rather than eight: on AMD's Zen 4, where a
+ * batch-8 ViT-B/32 pass took 4-5% less time so (bench/README.md). Not
+ * measured on Intel's cores. */
+static gboolean
+strassen_pays (void)
+{
+  return clip_cpu_is_amd_family_19h ();
+}
+
 /* Whether int8 products run on vnni.c's panels rather than oneDNN's
  * kernels: on Intel's AVX512_VNNI cores without AMX, where the Emerald
  * Rapids guest ran ViT-B/32's batch-1 products 26-31% faster that way,
@@ -439,6 +449,7 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
     p->widened = p->precision == CLIP_PRECISION_BF16 && !bf16_dots_pay ()
         && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
     p->fma32 = p->precision == CLIP_PRECISION_FP32 && fp32_panels_pay ();
+    p->strassen = p->fma32 && strassen_pays ();
     p->dots = p->precision == CLIP_PRECISION_BF16 && p->k % 2 == 0
         && bf16_panels_pay ();
     p->vnni = p->precision == CLIP_PRECISION_INT8 && p->k % 4 == 0

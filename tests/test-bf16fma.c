@@ -7,7 +7,9 @@
  * input and output as the MLP's hidden layer's may be, on one thread and
  * on more (three on two cores: threads take one another's work as they
  * free up, and an item run twice or never would show, when added to the
- * output above all).
+ * output above all). fp32 shapes of 200 rows or more (even), even k and
+ * columns a multiple of 128 run in strassen.c's seven block products,
+ * with the scratch passed here.
  * The towers' golden checks run the kernel only on CPUs that pick it. */
 #include "bf16fma.h"
 
@@ -24,6 +26,9 @@ static const Shape shapes[] = {
   { 11, 100, 70 }, { 23, 77, 130 }, { 50, 768, 96 }, { 61, 256, 65 },
   { 130, 48, 40 }, { 9, 3072, 48 }, { 40, 512, 200 }, { 407, 24, 70 },
   { 120, 256, 200 }, { 450, 64, 100 },
+  /* fp32 by Strassen's blocks: even rows (200 or more) and k, columns a
+   * multiple of 128 */
+  { 200, 64, 128 }, { 256, 130, 384 }, { 402, 96, 256 }, { 200, 66, 128 },
 };
 
 typedef enum { PLAIN, NO_BIAS, ADD, ACT } Mode;
@@ -47,8 +52,8 @@ check (const Shape *s, gboolean f32, Mode mode, ClipAct act, int threads,
   guint32 *packed = g_malloc (MAX (clip_bf16fma_size (k, n),
           clip_fma32_size (k, n)) + 64);
   guint32 *aligned = (guint32 *) (((guintptr) packed + 63) & ~(guintptr) 63);
-  float *scratch = g_malloc ((clip_bf16fma_scratch (k, threads) + 16)
-      * sizeof (float));
+  float *scratch = g_malloc ((MAX (clip_bf16fma_scratch (k, threads),
+          clip_fma32_scratch (m, k, n, threads)) + 16) * sizeof (float));
   float *sc = (float *) (((guintptr) scratch + 63) & ~(guintptr) 63);
   double worst = 0;
 
@@ -75,7 +80,7 @@ check (const Shape *s, gboolean f32, Mode mode, ClipAct act, int threads,
       clip_fma32_pack (transposed ? wt : w, transposed, k, n,
           (float *) aligned);
       clip_fma32_product ((const float *) aligned, k, n, x, ldx, m, b, y,
-          ldy, mode == ADD, mode == ACT, act, threads);
+          ldy, mode == ADD, mode == ACT, act, threads, sc);
     } else {
       clip_bf16fma_pack (transposed ? wt : w, transposed, k, n, aligned);
       clip_bf16fma_product (aligned, k, n, x, m, b, y, mode == ADD,

@@ -286,6 +286,9 @@ test_vision_tower (gconstpointer data)
   g_assert_no_error (err);
   s = compare_rows ("image embedding, one batch", out, ref, n, e,
       tol.min_cos);
+  g_test_message ("%s/%s vision tower, %zu images in one pass: 1 - worst "
+      "cosine %.1e, max |diff| %.2e of max |ref|", model_name (c), c->layout,
+      n, 1 - s.worst_cos, s.worst_rel);
   g_assert_cmpfloat (s.worst_rel, <=, tol.max_rel);
   clip_workspace_free (whole);
 
