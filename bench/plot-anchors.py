@@ -179,7 +179,10 @@ def draw(runs, out):
             cr.show_text(label)
             tick += step
         for n in range(first, last + 1):
-            if n % 10 == 0 or n == first or n == last:
+            # every tenth run, and the ends unless a tenth is too close
+            near = n % 10 != 0 and any(
+                abs(n - t) < 4 for t in range(first, last + 1) if t % 10 == 0)
+            if n % 10 == 0 or ((n == first or n == last) and not near):
                 x = x_of(n)
                 cr.move_to(x, y1)
                 cr.line_to(x, y1 + 4)
