@@ -61,6 +61,23 @@ typedef struct {
     } \
   } while (0)
 
+/* A tile's row of sums @acc (@nv vectors, lanes @m) plus @b into @y; with
+ * @add, added to @y (subtracted from it with @neg). */
+ISA_ATTR static inline __attribute__ ((always_inline)) void
+out_row (float *y, const __m512 *acc, const __m512 *b, const __mmask16 *m,
+    const int nv, gboolean add, gboolean neg)
+{
+#pragma GCC unroll 4
+  for (int v = 0; v < nv; v++) {
+    __m512 t = _mm512_add_ps (acc[v], b[v]);
+    if (add) {
+      __m512 was = _mm512_maskz_loadu_ps (m[v], y + 16 * v);
+      t = neg ? _mm512_sub_ps (was, t) : _mm512_add_ps (t, was);
+    }
+    _mm512_mask_storeu_ps (y + 16 * v, m[v], t);
+  }
+}
+
 /* @mr (at most MR, a constant once inlined) rows of @x by the @cols
  * (1 to 32 nv / 2) columns of @nv / 2 adjacent panels (@nv a constant,
  * 2 or 4; 4 only in fp32 and for at most MR / 2 rows), into @o's rows
@@ -160,28 +177,10 @@ tile (const guint32 *panel, size_t words, float *wide, const guint32 *next,
 #pragma GCC unroll 16
   for (int r = 0; r < MR; r++) {
     if (r < mr) {
-      float *y = o->y + r * o->ldy + col;
-#pragma GCC unroll 4
-      for (int v = 0; v < nv; v++) {
-        __m512 t = _mm512_add_ps (acc[r][v], b[v]);
-        if (o->add) {
-          __m512 was = _mm512_maskz_loadu_ps (m[v], y + 16 * v);
-          t = o->neg ? _mm512_sub_ps (was, t) : _mm512_add_ps (t, was);
-        }
-        _mm512_mask_storeu_ps (y + 16 * v, m[v], t);
-      }
-      if (o->y2) {
-        float *y2 = o->y2 + r * o->ldy + col;
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++) {
-          __m512 t = _mm512_add_ps (acc[r][v], b2[v]);
-          if (o->add2) {
-            __m512 was = _mm512_maskz_loadu_ps (m[v], y2 + 16 * v);
-            t = o->neg2 ? _mm512_sub_ps (was, t) : _mm512_add_ps (t, was);
-          }
-          _mm512_mask_storeu_ps (y2 + 16 * v, m[v], t);
-        }
-      }
+      out_row (o->y + r * o->ldy + col, acc[r], b, m, nv, o->add, o->neg);
+      if (o->y2)
+        out_row (o->y2 + r * o->ldy + col, acc[r], b2, m, nv, o->add2,
+            o->neg2);
     }
   }
 }
