@@ -150,8 +150,7 @@ panels (const guint32 *w, const gboolean f32, int k, int n, const float *x,
       at.y = o->y + (size_t) r * o->ldy;
 #define TILE(F32, FIRST, NV, R) \
         tile (panel, words, wide, next, words, F32, FIRST, NV, k, xr, ldx, R, \
-            cols, \
-            &at, col, every, (r - c0) / mr)
+            cols, &at, col, every, (r - c0) / mr)
 #define CASE(R) case R: \
         if (pair && R <= MR / 2) \
           TILE (TRUE, FALSE, 4, R); \

@@ -165,6 +165,7 @@ strassen_item (void *data, int block, int j, int next, int thread)
   float *bs = s->bsum + (size_t) thread * BLOCK_COLS * h;
   const int mr = MR / 2;
   int every = (mh + mr - 1) / mr;
+  size_t col = (size_t) j * BLOCK_COLS;
 
   for (int q = 0; q < 4; q++) {
     size_t at = (size_t) (q & 1 ? half / PANEL : 0) * words
@@ -183,7 +184,6 @@ strassen_item (void *data, int block, int j, int next, int thread)
       a = s->x + quadrant (st->a, s->m, s->k, s->ldx);
       lda = s->ldx;
     }
-    size_t col = (size_t) j * BLOCK_COLS;
     Out o = { 0 };
     o.y = s->y + quadrant (st->c, s->m, s->n, s->ldy) + col;
     o.ldy = s->ldy;
@@ -198,7 +198,8 @@ strassen_item (void *data, int block, int j, int next, int thread)
       o.add2 = s->add || !st->first2;
       o.neg2 = st->neg2;
     }
-    if (st->b2 >= 0) {
+    gboolean sum = st->b2 >= 0;
+    if (sum) {
       o.sum2 = quad[st->b2];
       o.flip = st->b_neg ? 0x80000000u : 0;
     }
@@ -209,7 +210,7 @@ strassen_item (void *data, int block, int j, int next, int thread)
       if (o.y2)
         at.y2 = o.y2 + (size_t) r * o.ldy;
       /* a sum of W's quadrants: the first tile adds them up into bs */
-      gboolean sum = st->b2 >= 0, first = sum && r == 0;
+      gboolean first = sum && r == 0;
       const guint32 *b = (const guint32 *) (sum && !first ? bs : quad[st->b]);
       size_t bw = sum && !first ? (size_t) h * PANEL : words;
 #define CASE(R) case R: \
@@ -229,8 +230,8 @@ strassen_item (void *data, int block, int j, int next, int thread)
   }
   if (s->activate)
     for (int q = 0; q < 2; q++)
-      k_activate_block (s->y + quadrant (q, 0, s->n, 0) + (size_t) j
-          * BLOCK_COLS, s->ldy, s->m, BLOCK_COLS, TRUE, s->act, NULL, 0);
+      k_activate_block (s->y + quadrant (q, 0, s->n, 0) + col, s->ldy, s->m,
+          BLOCK_COLS, TRUE, s->act, NULL, 0);
 }
 
 void
