@@ -2,6 +2,7 @@
  * towers call these; nothing above this file knows which backend runs. */
 #include "backend.h"
 
+#include "cpu.h"
 #include "kernels.h"
 
 #ifdef _OPENMP
@@ -72,6 +73,19 @@ clip_backend_begin (ClipWorkspace *ws)
   if (NATIVE (ws->model))
     clip_dnnl_begin (ws);
 #endif
+}
+
+/* On AMD's family 19h: a Zen 4 guest's two virtual CPUs sat now on one
+ * core complex, now on two (a cache line's round trip between them 50-80
+ * ns, then 310-390), and in the second case a batch-8 ViT-B/32 pass with
+ * both threads on every product took 8-10% longer (fp32 308-320 ms
+ * against 281-291), where two halves took 281-299 either way
+ * (bench/README.md): a half's activations never cross to the other
+ * thread's caches. Not measured elsewhere. */
+gboolean
+clip_backend_halves_pay (const ClipModel *m)
+{
+  return NATIVE (m) && clip_cpu_is_amd_family_19h ();
 }
 
 void

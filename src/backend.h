@@ -37,6 +37,9 @@ gboolean clip_backend_workspace_init (ClipWorkspace *ws, GError **error);
 void clip_backend_workspace_clear (ClipWorkspace *ws);
 /* Called before each forward pass on the calling thread. */
 void clip_backend_begin (ClipWorkspace *ws);
+/* Whether a vision pass of many images on two threads pays as two
+ * halves, each thread on its own images. */
+gboolean clip_backend_halves_pay (const ClipModel *m);
 
 /* y[m, n_out] = epi (x[m, n_in] W^T + b). */
 void clip_backend_linear (ClipWorkspace *ws, const ClipLinear *l,

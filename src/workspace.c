@@ -5,6 +5,12 @@
 
 #include <math.h>
 #include <stdlib.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#else
+#define omp_get_thread_num() 0
+#endif
 #include <string.h>
 
 /* Forward passes against process exit: exit() runs the libraries'
@@ -47,22 +53,19 @@ clip_workspace_alloc (size_t count, size_t size)
   return p;
 }
 
-ClipWorkspace *
-clip_workspace_new (ClipModel *model, int max_batch, GError **error)
+/* A workspace for vision passes only (@vision_only: no text rows or
+ * buffers), or for both towers. */
+static ClipWorkspace *
+workspace_new (ClipModel *model, int max_batch, gboolean vision_only,
+    GError **error)
 {
-  g_return_val_if_fail (model != NULL, NULL);
-  if (max_batch < 1 || max_batch > 4096) {
-    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
-        "workspace batch size %d is out of range (1-4096)", max_batch);
-    return NULL;
-  }
   const ClipVision *vis = &model->vision;
   const ClipText *txt = &model->text;
   ClipWorkspace *ws = g_new0 (ClipWorkspace, 1);
   ws->model = clip_model_ref (model);
   ws->max_batch = max_batch;
-  ws->text_batch = CLIP_TEXT_BATCH;
-  ws->text_max = CLIP_TEXT_PASS_MAX;
+  ws->text_batch = vision_only ? 0 : CLIP_TEXT_BATCH;
+  ws->text_max = vision_only ? 0 : CLIP_TEXT_PASS_MAX;
   size_t vrows = (size_t) max_batch * vis->n_pos;
   size_t trows = (size_t) ws->text_batch * txt->context;
   size_t width = MAX (vis->tf.width, txt->tf.width);
@@ -81,9 +84,9 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   ws->pooled = clip_workspace_alloc (MAX (max_batch, ws->text_max) * width,
       sizeof (float));
   ws->pool = g_try_new (int, MAX (max_batch, ws->text_max));
-  ws->ids = g_try_new (int32_t, (size_t) ws->text_max * txt->context);
-  ws->prefix_kv = clip_workspace_alloc ((size_t) txt->tf.layers * 2
-      * txt->context * txt->tf.width, sizeof (float));
+  ws->ids = g_try_new (int32_t, MAX ((size_t) ws->text_max * txt->context, 1));
+  ws->prefix_kv = clip_workspace_alloc (vision_only ? 1 : (size_t)
+      txt->tf.layers * 2 * txt->context * txt->tf.width, sizeof (float));
   /* the attention kernel's scratch for each thread there can be */
   ws->att_threads = (int) g_get_num_processors ();
   ws->att_size = k_attention_scratch (MAX (vis->n_pos, txt->context),
@@ -102,7 +105,7 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   ws->k = ws->q + ws->rows * width;
   ws->v = ws->k + ws->rows * width;
   ws->a = ws->v + ws->rows * width;
-  clip_workspace_set_threads (ws, 0);
+  clip_workspace_set_threads (ws, vision_only ? 1 : 0);
   if (!clip_backend_workspace_init (ws, error)) {
     clip_workspace_free (ws);
     return NULL;
@@ -110,11 +113,89 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   return ws;
 }
 
+ClipWorkspace *
+clip_workspace_new (ClipModel *model, int max_batch, GError **error)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  if (max_batch < 1 || max_batch > 4096) {
+    g_set_error (error, CLIP_ERROR, CLIP_ERROR_INPUT,
+        "workspace batch size %d is out of range (1-4096)", max_batch);
+    return NULL;
+  }
+  ClipWorkspace *ws = workspace_new (model, max_batch, FALSE, error);
+  if (ws && !clip_workspace_set_halves (ws,
+          clip_backend_halves_pay (model), error)) {
+    clip_workspace_free (ws);
+    return NULL;
+  }
+  return ws;
+}
+
+/* Rows each half of a vision pass needs before the halves run apart
+ * (ViT-B/32: four images). */
+#define HALF_ROWS 200
+
+/* Whether @m images run as two halves (of m / 2 and the rest), one
+ * thread each: every product stays on one thread's images, so that no
+ * activation crosses to the other core's caches (clip_backend_halves_pay). */
+static gboolean
+halves_run (const ClipWorkspace *ws, int m)
+{
+  return ws->half[0] && ws->n_threads == 2
+      && (m / 2) * ws->model->vision.n_pos >= HALF_ROWS;
+}
+
+gboolean
+clip_workspace_set_halves (ClipWorkspace *ws, gboolean halves,
+    GError **error)
+{
+  for (int h = 0; h < 2; h++)
+    g_clear_pointer (&ws->half[h], clip_workspace_free);
+#ifdef _OPENMP
+  if (halves && g_get_num_processors () >= 2
+      && (ws->max_batch / 2) * ws->model->vision.n_pos >= HALF_ROWS) {
+    for (int h = 0; h < 2; h++) {
+      ws->half[h] = workspace_new (ws->model, (ws->max_batch + 1) / 2, TRUE,
+          error);
+      if (!ws->half[h]) {
+        g_clear_pointer (&ws->half[0], clip_workspace_free);
+        return FALSE;
+      }
+    }
+  }
+#endif
+  return TRUE;
+}
+
+/* One vision pass of @m images as two halves, on two threads. */
+static void
+vision_halves (ClipWorkspace *ws, const float *pixels, int m, float *out)
+{
+  size_t in_size = clip_model_input_size (ws->model);
+  int e = ws->model->embed_dim, first = m / 2;
+
+#pragma omp parallel num_threads (2)
+  {
+    int h = omp_get_thread_num ();
+    ClipWorkspace *half = ws->half[h];
+    clip_backend_begin (half);
+    clip_vision_forward (half, pixels + in_size * (h ? first : 0),
+        h ? m - first : first, out + (size_t) e * (h ? first : 0));
+  }
+  for (int h = 0; h < 2; h++)
+    if (ws->half[h]->error && !ws->error)
+      ws->error = g_steal_pointer (&ws->half[h]->error);
+    else
+      g_clear_error (&ws->half[h]->error);
+}
+
 void
 clip_workspace_free (ClipWorkspace *ws)
 {
   if (!ws)
     return;
+  for (int h = 0; h < 2; h++)
+    g_clear_pointer (&ws->half[h], clip_workspace_free);
   clip_backend_workspace_clear (ws);
   g_clear_error (&ws->error);
   free (ws->x);
@@ -246,7 +327,10 @@ clip_vision_encode (ClipWorkspace *ws, const float *pixels, int n,
   clip_backend_begin (ws);
   for (int i = 0; i < n && !ws->error; i += ws->max_batch) {
     int m = MIN (ws->max_batch, n - i);
-    clip_vision_forward (ws, pixels + in_size * i, m, out + (size_t) e * i);
+    if (halves_run (ws, m))
+      vision_halves (ws, pixels + in_size * i, m, out + (size_t) e * i);
+    else
+      clip_vision_forward (ws, pixels + in_size * i, m, out + (size_t) e * i);
   }
   g_rw_lock_reader_unlock (&pass_lock);
   pass_end (ws, marked, &start);

@@ -34,6 +34,9 @@ struct _ClipWorkspace {
   size_t att_size;             /* floats per thread */
   int att_threads;             /* threads it has room for */
   struct _ClipWsNative *native; /* native backend state, or NULL */
+  struct _ClipWorkspace *half[2]; /* or NULL: workspaces for the two
+                                   * halves of a vision pass's images,
+                                   * one thread each (workspace.c) */
   GError *error;               /* first backend failure of this pass */
 };
 
@@ -42,6 +45,12 @@ struct _ClipWorkspace {
  * at the start of a row straddles two lines; NULL when out of memory or
  * the size overflows. Freed with free(). */
 void *clip_workspace_alloc (size_t count, size_t size);
+
+/* Whether a vision pass of many images on two threads may run as two
+ * halves, one thread on each half's images (by default where
+ * clip_backend_halves_pay()); FALSE if memory for them runs out. */
+gboolean clip_workspace_set_halves (ClipWorkspace *ws, gboolean halves,
+    GError **error);
 
 /* One vision pass over n <= max_batch images. */
 void clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,

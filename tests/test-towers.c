@@ -4,6 +4,7 @@
 #include "clip.h"
 #include "golden.h"
 #include "image-file.h"
+#include "workspace.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -291,6 +292,30 @@ test_vision_tower (gconstpointer data)
       n, 1 - s.worst_cos, s.worst_rel);
   g_assert_cmpfloat (s.worst_rel, <=, tol.max_rel);
   clip_workspace_free (whole);
+
+  /* the same pass as two halves of the images, one thread each, as
+   * batches run on AMD's family 19h (workspace.c) */
+  ClipWorkspace *halves = clip_workspace_new (m, n, &err);
+  g_assert_no_error (err);
+  clip_workspace_set_threads (halves, 2);
+  g_assert_true (clip_workspace_set_halves (halves, TRUE, &err));
+  g_assert_no_error (err);
+  if (clip_workspace_get_threads (halves) == 2) {
+    g_assert_nonnull (halves->half[0]);
+    memset (out, 0, n * e * sizeof (float));
+    g_assert_true (clip_vision_encode (halves, pix->data, n, out, FALSE,
+            &err));
+    g_assert_no_error (err);
+    s = compare_rows ("image embedding, two halves", out, ref, n, e,
+        tol.min_cos);
+    g_test_message ("%s/%s vision tower, %zu images as two halves: 1 - "
+        "worst cosine %.1e, max |diff| %.2e of max |ref|", model_name (c),
+        c->layout, n, 1 - s.worst_cos, s.worst_rel);
+    g_assert_cmpfloat (s.worst_rel, <=, tol.max_rel);
+  } else {
+    g_test_message ("one processor: no two halves to run");
+  }
+  clip_workspace_free (halves);
 
   /* logits from the normalised embeddings of both towers */
   NpyArray *ids = golden_npy (jsondoc_string (jsondoc_member (golden_manifest
