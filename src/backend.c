@@ -75,13 +75,16 @@ clip_backend_begin (ClipWorkspace *ws)
 #endif
 }
 
-/* On AMD's family 19h: a Zen 4 guest's two virtual CPUs sat now on one
- * core complex, now on two (a cache line's round trip between them 50-80
- * ns, then 310-390), and in the second case a batch-8 ViT-B/32 pass with
- * both threads on every product took 8-10% longer (fp32 308-320 ms
- * against 281-291), where two halves took 281-299 either way
- * (bench/README.md): a half's activations never cross to the other
- * thread's caches. Not measured elsewhere. */
+/* On AMD's family 19h. A Zen 4 guest's two virtual CPUs sat now on one
+ * core complex, now on two (a cache line's round trip between them 50-90
+ * ns, then 320-390), and in the second case a batch-8 ViT-B/32 pass with
+ * both threads on every product took 8% longer: each product's
+ * activations cross between the two complexes' caches. Two halves, whose
+ * activations stay with their thread, took as long either way: in fp32,
+ * 296 ms (mean of 14) against 321 on two complexes, 296 (of 21) against
+ * 304 on one (bench/README.md). With no sharing of work, a core slower
+ * than the other holds the pass up, as share.c says of Intel's guests:
+ * not measured elsewhere. */
 gboolean
 clip_backend_halves_pay (const ClipModel *m)
 {
