@@ -5,13 +5,14 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef _OPENMP
 #include <omp.h>
 #else
 #define omp_get_thread_num() 0
+#define omp_get_num_threads() 1
 #endif
-#include <string.h>
 
 /* Forward passes against process exit: exit() runs the libraries'
  * destructors (oneDNN frees its generated kernels, OpenBLAS stops its
@@ -84,7 +85,8 @@ workspace_new (ClipModel *model, int max_batch, gboolean vision_only,
   ws->pooled = clip_workspace_alloc (MAX (max_batch, ws->text_max) * width,
       sizeof (float));
   ws->pool = g_try_new (int, MAX (max_batch, ws->text_max));
-  ws->ids = g_try_new (int32_t, MAX ((size_t) ws->text_max * txt->context, 1));
+  ws->ids = g_try_new (int32_t,
+      MAX ((size_t) ws->text_max * txt->context, 1));
   ws->prefix_kv = clip_workspace_alloc (vision_only ? 1 : (size_t)
       txt->tf.layers * 2 * txt->context * txt->tf.width, sizeof (float));
   /* the attention kernel's scratch for each thread there can be */
@@ -167,7 +169,8 @@ clip_workspace_set_halves (ClipWorkspace *ws, gboolean halves,
   return TRUE;
 }
 
-/* One vision pass of @m images as two halves, on two threads. */
+/* One vision pass of @m images as two halves, on two threads (or one
+ * after the other, called inside a parallel region of the caller's). */
 static void
 vision_halves (ClipWorkspace *ws, const float *pixels, int m, float *out)
 {
@@ -175,8 +178,7 @@ vision_halves (ClipWorkspace *ws, const float *pixels, int m, float *out)
   int e = ws->model->embed_dim, first = m / 2;
 
 #pragma omp parallel num_threads (2)
-  {
-    int h = omp_get_thread_num ();
+  for (int h = omp_get_thread_num (); h < 2; h += omp_get_num_threads ()) {
     ClipWorkspace *half = ws->half[h];
     clip_backend_begin (half);
     clip_vision_forward (half, pixels + in_size * (h ? first : 0),

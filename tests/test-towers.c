@@ -317,6 +317,34 @@ test_vision_tower (gconstpointer data)
   }
   clip_workspace_free (halves);
 
+#ifdef _OPENMP
+  /* two such workspaces, each on one of two OpenMP threads of the
+   * caller's: within a parallel region each pass runs its halves one
+   * after the other (or on a team of its own, where nesting is on) */
+  ClipWorkspace *pair[2];
+  float *got[2];
+  gboolean done[2];
+  for (int t = 0; t < 2; t++) {
+    pair[t] = clip_workspace_new (m, n, &err);
+    g_assert_no_error (err);
+    clip_workspace_set_threads (pair[t], 2);
+    g_assert_true (clip_workspace_set_halves (pair[t], TRUE, &err));
+    got[t] = g_new0 (float, n * e);
+  }
+#pragma omp parallel for num_threads (2)
+  for (int t = 0; t < 2; t++)
+    done[t] = clip_vision_encode (pair[t], pix->data, n, got[t], FALSE,
+        NULL);
+  for (int t = 0; t < 2; t++) {
+    g_assert_true (done[t]);
+    s = compare_rows ("image embedding, halves inside a parallel region",
+        got[t], ref, n, e, tol.min_cos);
+    g_assert_cmpfloat (s.worst_rel, <=, tol.max_rel);
+    g_free (got[t]);
+    clip_workspace_free (pair[t]);
+  }
+#endif
+
   /* logits from the normalised embeddings of both towers */
   NpyArray *ids = golden_npy (jsondoc_string (jsondoc_member (golden_manifest
               (), "token_ids")));
