@@ -137,14 +137,20 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
  * (ViT-B/32: four images). */
 #define HALF_ROWS 200
 
-/* Whether @m images run as two halves (of m / 2 and the rest), one
- * thread each: every product stays on one thread's images, so that no
- * activation crosses to the other core's caches (clip_backend_halves_pay). */
+/* Whether halves of @m images (m / 2 and the rest) are big enough. */
+static gboolean
+halves_fit (const ClipWorkspace *ws, int m)
+{
+  return (m / 2) * ws->model->vision.n_pos >= HALF_ROWS;
+}
+
+/* Whether @m images run as two halves, one thread each: every product
+ * stays on one thread's images, so that no activation crosses to the
+ * other core's caches (clip_backend_halves_pay). */
 static gboolean
 halves_run (const ClipWorkspace *ws, int m)
 {
-  return ws->half[0] && ws->n_threads == 2
-      && (m / 2) * ws->model->vision.n_pos >= HALF_ROWS;
+  return ws->half[0] && ws->n_threads == 2 && halves_fit (ws, m);
 }
 
 gboolean
@@ -155,7 +161,7 @@ clip_workspace_set_halves (ClipWorkspace *ws, gboolean halves,
     g_clear_pointer (&ws->half[h], clip_workspace_free);
 #ifdef _OPENMP
   if (halves && g_get_num_processors () >= 2
-      && (ws->max_batch / 2) * ws->model->vision.n_pos >= HALF_ROWS) {
+      && halves_fit (ws, ws->max_batch)) {
     for (int h = 0; h < 2; h++) {
       ws->half[h] = workspace_new (ws->model, (ws->max_batch + 1) / 2, TRUE,
           error);
