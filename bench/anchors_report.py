@@ -71,7 +71,11 @@ def summarise(runs, precisions, vision_batches, text_batches):
     # anchor's own time
     steal = {name: [r[name].get("steal_s") for r in runs]
              for name in engines + present}
-    return {"rows": rows, "peak_rss_mb": rss, "steal_s": steal}
+    # where the two processors sat, before and after each run
+    trips = {name: [r[name].get("trip_ns") for r in runs]
+             for name in engines + present}
+    return {"rows": rows, "peak_rss_mb": rss, "steal_s": steal,
+            "trip_ns": trips}
 
 
 def _row(summary, tower, batch):
@@ -190,6 +194,12 @@ def print_report(results, show_targets):
         print("CPU time the host took from this machine, s per round: "
               + "; ".join(f"{k} " + " ".join(f"{x:.2f}" for x in v)
                           for k, v in steal.items()))
+    trips = summary.get("trip_ns", {})
+    if trips and all(t and None not in t for v in trips.values() for t in v):
+        print("a cache line's round trip between processors 0 and 1 "
+              "(bench/core-trip), ns before/after each round's run: "
+              + "; ".join(f"{k} " + " ".join(f"{t[0]}/{t[1]}" for t in v)
+                          for k, v in trips.items()))
     if max(loads) > results["cores"]:
         print("NOTE: the machine was busy with other work; times are "
               "unreliable (ratios less so, since runs alternate)")

@@ -125,14 +125,29 @@ def host_steal_s():
         return None
 
 
-def timed_run(cmd, env):
+def core_trip_ns(tool):
+    """A cache line's round trip between processors 0 and 1 in ns, from
+    bench/core-trip (@tool, None when not built): on a virtual machine
+    whose two CPUs move between one core complex and two, which one a
+    run saw (bench/README.md). None when it cannot tell."""
+    if not tool:
+        return None
+    p = subprocess.run([tool, "--rounds", "50000"], capture_output=True,
+                       text=True)
+    m = re.search(r"(\d+) ns a round trip", p.stdout)
+    return int(m.group(1)) if p.returncode == 0 and m else None
+
+
+def timed_run(cmd, env, trip_tool=None):
     """Runs @cmd under /usr/bin/time -v: (returncode, stdout, stderr,
     peak RSS MB, seconds the host stole from this machine's CPUs meanwhile
-    or None)."""
+    or None, [core_trip_ns() before, after])."""
+    trips = [core_trip_ns(trip_tool)]
     steal = host_steal_s()
     p = subprocess.run(["/usr/bin/time", "-v"] + cmd, env=env,
                        capture_output=True, text=True)
     after = host_steal_s()
+    trips.append(core_trip_ns(trip_tool))
     stolen = after - steal if steal is not None and after is not None else None
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
     # The command's own messages come before time's report.
@@ -141,7 +156,8 @@ def timed_run(cmd, env):
                   if not line.startswith(("Command exited with",
                                           "Command terminated by")))
     return (p.returncode, p.stdout, own,
-            int(rss.group(1)) / 1024.0 if rss else float("nan"), stolen)
+            int(rss.group(1)) / 1024.0 if rss else float("nan"), stolen,
+            trips)
 
 
 def tool_flags(tool):
@@ -178,7 +194,7 @@ def prepare_inputs(args, clip_embed, model, image, work, env):
     for prompt in PROMPTS:
         cmd += ["--text", prompt]
     cmd += engine_options(tool_flags(clip_embed), args, "fp32")
-    rc, _, err, rss, _ = timed_run(cmd, env)
+    rc, _, err, rss, _, _ = timed_run(cmd, env)
     if rc != 0:
         fail(f"clip-embed failed:\n{err}")
     pixels, tokens = np.load(f("pixels.npy")), np.load(f("tokens.npy"))
@@ -200,7 +216,7 @@ def precision_cosines(args, clip_embed, model, work, env, precision):
            "--text-out", f(f"engine-text-{precision}.npy")]
     for prompt in PROMPTS:
         cmd += ["--text", prompt]
-    rc, _, _, _, _ = timed_run(cmd + engine_options(flags, args, precision),
+    rc, _, _, _, _, _ = timed_run(cmd + engine_options(flags, args, precision),
                                env)
     if rc != 0:
         return None
@@ -218,12 +234,12 @@ def run_engine(args, clip_bench, flags, model, image, env, precision):
         cmd += ["--batch", str(b)]
     for b in TEXT_BATCHES:
         cmd += ["--text-batch", str(b)]
-    rc, out, err, rss, stolen = timed_run(
-        cmd + engine_options(flags, args, precision), env)
+    rc, out, err, rss, stolen, trips = timed_run(
+        cmd + engine_options(flags, args, precision), env, args.core_trip)
     if rc != 0:
         return None, err.strip().splitlines()[-1] if err.strip() else f"exit {rc}"
     result = json.loads(out)
-    result["rss_mb"], result["steal_s"] = rss, stolen
+    result["rss_mb"], result["steal_s"], result["trip_ns"] = rss, stolen, trips
     return result, None
 
 
@@ -239,12 +255,13 @@ def run_ort(args, package, onnx, shapes, work, env):
     spec_path = os.path.join(work, "ort-spec.json")
     with open(spec_path, "w") as f:
         json.dump(spec, f)
-    rc, out, err, rss, stolen = timed_run(
-        ["node", os.path.join(HERE, "ort-bench.js"), spec_path], env)
+    rc, out, err, rss, stolen, trips = timed_run(
+        ["node", os.path.join(HERE, "ort-bench.js"), spec_path], env,
+        args.core_trip)
     if rc != 0:
         fail(f"ONNX Runtime run failed:\n{err}")
     result = json.loads(out)
-    result["rss_mb"], result["steal_s"] = rss, stolen
+    result["rss_mb"], result["steal_s"], result["trip_ns"] = rss, stolen, trips
     for t in result["timings"]:
         if t.get("trimmed_rel_diff", 0) > 1e-4:
             fail(f"ONNX Runtime: text embeddings of the sequences cut at EOT "
@@ -263,11 +280,11 @@ def run_torch(args, model, work, env):
         cmd += ["--vision-batch", str(b)]
     for b in TEXT_BATCHES:
         cmd += ["--text-batch", str(b)]
-    rc, out, err, rss, stolen = timed_run(cmd, env)
+    rc, out, err, rss, stolen, trips = timed_run(cmd, env, args.core_trip)
     if rc != 0:
         fail(f"PyTorch run failed:\n{err}")
     result = json.loads(out)
-    result["rss_mb"], result["steal_s"] = rss, stolen
+    result["rss_mb"], result["steal_s"], result["trip_ns"] = rss, stolen, trips
     return result
 
 
@@ -323,6 +340,9 @@ def main():
     args = parse_args()
     clip_embed = find_tool(args.build, "clip-embed")
     clip_bench = find_tool(args.build, "clip-bench")
+    trip = os.path.join(args.build, "bench", "core-trip")
+    args.core_trip = trip if (os.access(trip, os.X_OK)
+                              and (os.cpu_count() or 1) >= 2) else None
     baseline = None
     if args.baseline_json:
         with open(args.baseline_json) as f:
