@@ -216,8 +216,8 @@ def precision_cosines(args, clip_embed, model, work, env, precision):
            "--text-out", f(f"engine-text-{precision}.npy")]
     for prompt in PROMPTS:
         cmd += ["--text", prompt]
-    rc, _, _, _, _, _ = timed_run(cmd + engine_options(flags, args, precision),
-                               env)
+    rc, _, _, _, _, _ = timed_run(
+        cmd + engine_options(flags, args, precision), env)
     if rc != 0:
         return None
     return {"image_min": float(cosines(np.load(f(f"engine-image-{precision}.npy")),
