@@ -1,7 +1,8 @@
 /* bench-attention.c: the attention kernel of each instruction set this CPU
- * runs (AVX-512, AVX2, portable), one thread, on the shapes of CLIP's
- * towers: all the heads of one layer, median of --rounds timings, in ms
- * and GFLOPS, and each kernel's time against the portable one's.
+ * runs (AVX-512, AVX2, portable, and AVX512_BF16's for towers in bf16),
+ * one thread, on the shapes of CLIP's towers: all the heads of one layer,
+ * median of --rounds timings, in ms and GFLOPS, and each kernel's time
+ * against the portable one's.
  *
  * Usage: bench-attention [ROUNDS] (default 30) */
 #include "kernels.h"
@@ -94,6 +95,13 @@ main (int argc, char **argv)
       if (!portable)
         portable = ms;
       printf ("%-26s %-9s %9.3f %8.1f %12.3f\n", s->name, names[k], ms,
+          flop / ms / 1e6, ms / portable);
+    }
+    ClipAttentionFn bf16 = k_attention_head_bf16 (s->hd);
+    if (bf16) {
+      time_layer (bf16, s, qkv, out, scratch, 2);
+      double ms = time_layer (bf16, s, qkv, out, scratch, rounds);
+      printf ("%-26s %-9s %9.3f %8.1f %12.3f\n", s->name, "bf16", ms,
           flop / ms / 1e6, ms / portable);
     }
     g_rand_free (rand);

@@ -3,9 +3,10 @@
  * tokens, 64 or 80 dimensions) oneDNN's batched products spend most of
  * their time on fixed costs; here every product runs as tiles of four rows
  * whose sums stay in registers (attention-impl.h), built once per vector
- * width the CPU may have and picked by CPUID. Built apart, with
- * -ffp-contract=fast, so that the tiles' multiply-adds fuse (the rest of
- * the engine keeps exact rounding). */
+ * width the CPU may have and picked by CPUID; for towers in bf16, once
+ * more on AVX512_BF16's dot product (attention-bf16-impl.h). Built apart,
+ * with -ffp-contract=fast, so that the tiles' multiply-adds fuse (the rest
+ * of the engine keeps exact rounding). */
 #include "cpu.h"
 #include "kernels.h"
 #include "mvec.h"
@@ -22,6 +23,16 @@ key_row (const ClipKeys *keys, int n_parts, int j)
   for (int p = 0; p < n_parts; j -= keys[p].n, p++)
     if (j < keys[p].n)
       return keys[p].k + (size_t) j * keys[p].ld;
+  return NULL;
+}
+
+/* Row @j of the values, or NULL past their end. */
+static inline const float *
+value_row (const ClipKeys *keys, int n_parts, int j)
+{
+  for (int p = 0; p < n_parts; j -= keys[p].n, p++)
+    if (j < keys[p].n)
+      return keys[p].v + (size_t) j * keys[p].ld;
   return NULL;
 }
 
@@ -42,7 +53,12 @@ size_t
 k_attention_scratch (int n_keys, int hd)
 {
   size_t padded = (size_t) (n_keys + MAX_TILE - 1) / MAX_TILE * MAX_TILE;
-  return padded * hd + 4 * padded + (size_t) n_keys * hd;
+  size_t fp32 = padded * hd + 4 * padded + (size_t) n_keys * hd;
+  /* the bf16 kernel's: K^T and V as pairs, the scores, the weights and
+   * four queries as pairs (less than fp32's from 16 dimensions on) */
+  size_t bf16 = padded * (hd / 2) + 6 * padded + 2 * (size_t) hd
+      + (size_t) (n_keys + 1) / 2 * hd;
+  return MAX (fp32, bf16);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -54,6 +70,9 @@ k_attention_scratch (int n_keys, int hd)
 #define VL 16
 #include "attention-impl.h"
 
+#include <immintrin.h>
+#include "attention-bf16-impl.h"
+
 #define ISA avx2
 #define ISA_ATTR __attribute__ ((target ("avx2,fma")))
 #define VL 8
@@ -63,6 +82,12 @@ static gboolean
 cpu_has_avx512 (void)
 {
   return clip_cpu_has_avx512 () && __builtin_cpu_supports ("fma");
+}
+
+static gboolean
+cpu_has_avx512_bf16 (void)
+{
+  return cpu_has_avx512 () && __builtin_cpu_supports ("avx512bf16");
 }
 
 static gboolean
@@ -97,6 +122,16 @@ static const struct {
 #endif
   { "portable", attention_head_portable, cpu_runs_baseline },
 };
+
+ClipAttentionFn
+k_attention_head_bf16 (int hd)
+{
+#ifdef HAVE_X86_KERNELS
+  if (hd % 16 == 0 && cpu_has_avx512_bf16 ())
+    return attention_head_bf16;
+#endif
+  return NULL;
+}
 
 ClipAttentionFn
 k_attention_head_named (const char *name)

@@ -214,6 +214,10 @@ clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
    * whose fixed cost per call is most of the work at these sizes */
   int threads = MIN (MIN (ws->n_threads, ws->att_threads), jobs);
   size_t per = ws->att_size;
+  /* in bf16, the heads' products on bf16 inputs as the others */
+  ClipAttentionFn head = out_bf16 ? k_attention_head_bf16 (hd) : NULL;
+  if (!head)
+    head = k_attention_head;
 
   g_assert (k_attention_scratch (qkv->prefix + seq, hd) <= per);
   if (ws->error)
@@ -236,7 +240,7 @@ clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
     };
     int first = qkv->prefix > 0 ? 0 : 1;
     size_t at = row * width + h * hd;
-    k_attention_head (qkv->q + row * qkv->qld + h * hd, qkv->qld, n_q,
+    head (qkv->q + row * qkv->qld + h * hd, qkv->qld, n_q,
         keys + first, 2 - first, hd, causal,
         ws->att + per * omp_get_thread_num (), out + at, width);
     for (int r = 0; out_bf16 && r < n_q; r++)

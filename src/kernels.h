@@ -143,4 +143,9 @@ typedef void (*ClipAttentionFn) (const float *q, int ldq, int n_q,
     float *scratch, float *out, int ldo);
 ClipAttentionFn k_attention_head_named (const char *name);
 
+/* k_attention_head() with both products on bf16 inputs, for towers run in
+ * bf16 (attention-bf16-impl.h); NULL where the CPU has no AVX512_BF16 or
+ * @hd is not a multiple of 16. */
+ClipAttentionFn k_attention_head_bf16 (int hd);
+
 #endif

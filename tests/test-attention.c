@@ -1,9 +1,10 @@
 /* test-attention.c: each attention kernel this CPU runs (AVX-512, AVX2,
- * portable) against softmax (Q K^T / sqrt (d)) V computed in double
- * precision here, on the shapes CLIP's towers give it: whole sequences,
- * the class token alone, causal text with and without a shared prefix,
- * heads of 64, 80 and 40 dimensions, up to 577 tokens. The towers' golden
- * checks run only the kernel the CPU picks. */
+ * portable, and AVX512_BF16's for towers in bf16) against softmax (Q K^T
+ * / sqrt (d)) V computed in double precision here, on the shapes CLIP's
+ * towers give it: whole sequences, the class token alone, causal text with
+ * and without a shared prefix, heads of 64, 80 and 40 dimensions, up to
+ * 577 tokens. The towers' golden checks run only the kernel the CPU
+ * picks. */
 #include "kernels.h"
 
 #include <math.h>
@@ -39,13 +40,26 @@ row_of (const float *pre, const float *seq, int prefix, int w, int ld,
   return t < prefix ? pre + (size_t) t * w : seq + (size_t) (t - prefix) * ld;
 }
 
+/* @x, or with @bf16 the bf16 nearest it, as the bf16 kernel takes it. */
+static double
+input (float x, gboolean bf16)
+{
+  return bf16 ? k_round_bf16 (x) : x;
+}
+
+/* @fn against the reference; with @bf16 (the bf16 kernel) the reference
+ * takes Q, K and V rounded to bf16 as the kernel does, and leaves only
+ * the kernel's rounding of the softmax's weights to bf16 (2^-9 of each,
+ * relative) to the tolerance. */
 static void
-check_kernel (ClipAttentionFn fn, const char *name)
+check_kernel (ClipAttentionFn fn, const char *name, gboolean bf16)
 {
   GRand *rand = g_rand_new_with_seed (7);
 
   for (size_t c = 0; c < G_N_ELEMENTS (cases); c++) {
     const Case *k = &cases[c];
+    if (bf16 && k->hd % 16 != 0)
+      continue;                    /* heads k_attention_head_bf16 () declines */
     int w = k->width, ld = 3 * w, seq = k->n_keys - k->prefix;
     int heads = w / k->hd;
     float *qkv = g_new (float, (size_t) seq * ld);
@@ -83,7 +97,8 @@ check_kernel (ClipAttentionFn fn, const char *name)
               ld, t);
           double dot = 0;
           for (int d = 0; d < k->hd; d++)
-            dot += (double) q[(size_t) i * ld + off + d] * kr[d];
+            dot += input (q[(size_t) i * ld + off + d], bf16)
+                * input (kr[d], bf16);
           p[t] = dot / sqrt ((double) k->hd);
           max = MAX (max, p[t]);
         }
@@ -92,8 +107,8 @@ check_kernel (ClipAttentionFn fn, const char *name)
         for (int d = 0; d < k->hd; d++) {
           double ref = 0;
           for (int t = 0; t < n; t++)
-            ref += p[t] * row_of (pv + off, qkv + 2 * w + off, k->prefix, w,
-                ld, t)[d];
+            ref += p[t] * input (row_of (pv + off, qkv + 2 * w + off,
+                    k->prefix, w, ld, t)[d], bf16);
           ref /= sum;
           double err = fabs (out[(size_t) i * w + off + d] - ref);
           worst = MAX (worst, err);
@@ -102,9 +117,10 @@ check_kernel (ClipAttentionFn fn, const char *name)
     }
     g_test_message ("%s, %s: largest error %.2e", name, k->name, worst);
     /* values within +-2: float32 sums of a few hundred terms stay within
-     * about 1e-6 of the exact result; a wrong key, row or weight is off
-     * by tenths */
-    g_assert_cmpfloat (worst, <, 1e-5);
+     * about 1e-6 of the exact result, and weights rounded to bf16 (each
+     * within 2^-9 of itself) move a weighted mean of values within +-2 by
+     * at most 2 * 2^-9; a wrong key, row or weight is off by tenths */
+    g_assert_cmpfloat (worst, <, bf16 ? 4e-3 : 1e-5);
     g_free (p);
     g_free (scratch);
     g_free (out);
@@ -127,7 +143,7 @@ test_kernels (void)
       g_test_message ("%s: not built or not run on this CPU", names[i]);
       continue;
     }
-    check_kernel (fn, names[i]);
+    check_kernel (fn, names[i], FALSE);
     ran++;
   }
   g_assert_cmpint (ran, >=, 1);
@@ -139,7 +155,22 @@ test_kernels (void)
 static void
 test_dispatch (void)
 {
-  check_kernel (k_attention_head, "picked");
+  check_kernel (k_attention_head, "picked", FALSE);
+}
+
+/* The bf16 kernel, where the CPU runs it; heads it declines. */
+static void
+test_bf16 (void)
+{
+  g_assert_null (k_attention_head_bf16 (40));
+  g_assert_null (k_attention_head_bf16 (72));
+  ClipAttentionFn fn = k_attention_head_bf16 (64);
+  if (!fn) {
+    g_test_skip ("no AVX512_BF16 on this CPU");
+    return;
+  }
+  g_assert_true (k_attention_head_bf16 (80) == fn);
+  check_kernel (fn, "avx512-bf16", TRUE);
 }
 
 int
@@ -148,5 +179,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/attention/kernels", test_kernels);
   g_test_add_func ("/attention/dispatch", test_dispatch);
+  g_test_add_func ("/attention/bf16", test_bf16);
   return g_test_run ();
 }
