@@ -32,10 +32,11 @@ cmp_double (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* Median ms of @rounds passes over the layer's heads. */
+/* Median ms of @rounds passes over the layer's heads, through @fn or,
+ * NULL, the bf16 kernel @fn16 (into @out as bf16). */
 static double
-time_layer (ClipAttentionFn fn, const Shape *s, const float *qkv,
-    float *out, float *scratch, int rounds)
+time_layer (ClipAttentionFn fn, ClipAttentionBf16Fn fn16, const Shape *s,
+    const float *qkv, float *out, float *scratch, int rounds)
 {
   int ld = 3 * s->width, heads = s->width / s->hd;
   double *ms = g_new (double, rounds);
@@ -46,8 +47,12 @@ time_layer (ClipAttentionFn fn, const Shape *s, const float *qkv,
       int off = h * s->hd;
       ClipKeys keys = { qkv + s->width + off, qkv + 2 * s->width + off, ld,
         s->n };
-      fn (qkv + off, ld, s->n, &keys, 1, s->hd, s->causal, scratch,
-          out + off, s->width);
+      if (fn16)
+        fn16 (qkv + off, ld, s->n, &keys, 1, s->hd, s->causal, scratch,
+            (guint16 *) out + off, s->width);
+      else
+        fn (qkv + off, ld, s->n, &keys, 1, s->hd, s->causal, scratch,
+            out + off, s->width);
     }
     ms[r] = (g_get_monotonic_time () - t0) / 1000.0;
   }
@@ -90,17 +95,17 @@ main (int argc, char **argv)
       ClipAttentionFn fn = k_attention_head_named (names[k]);
       if (!fn)
         continue;
-      time_layer (fn, s, qkv, out, scratch, 2);     /* warm up */
-      double ms = time_layer (fn, s, qkv, out, scratch, rounds);
+      time_layer (fn, NULL, s, qkv, out, scratch, 2);     /* warm up */
+      double ms = time_layer (fn, NULL, s, qkv, out, scratch, rounds);
       if (!portable)
         portable = ms;
       printf ("%-26s %-9s %9.3f %8.1f %12.3f\n", s->name, names[k], ms,
           flop / ms / 1e6, ms / portable);
     }
-    ClipAttentionFn bf16 = k_attention_head_bf16 (s->hd);
+    ClipAttentionBf16Fn bf16 = k_attention_head_bf16 (s->hd);
     if (bf16) {
-      time_layer (bf16, s, qkv, out, scratch, 2);
-      double ms = time_layer (bf16, s, qkv, out, scratch, rounds);
+      time_layer (NULL, bf16, s, qkv, out, scratch, 2);
+      double ms = time_layer (NULL, bf16, s, qkv, out, scratch, rounds);
       printf ("%-26s %-9s %9.3f %8.1f %12.3f\n", s->name, "bf16", ms,
           flop / ms / 1e6, ms / portable);
     }

@@ -5,7 +5,9 @@
  * Q and K for the scores, the softmax's weights and V for the output,
  * each rounded to nearest even (VCVTNE2PS2BF16, which takes fp32's
  * subnormals as zeros), summed in fp32; the scaling, the softmax and the
- * division by its sums stay in fp32. VDPBF16PS makes two products a lane
+ * division by its sums stay in fp32, and the output is rounded to bf16 as
+ * it leaves the registers, the form the out projection reads (no fp32
+ * copy is written). VDPBF16PS makes two products a lane
  * where FMA makes one, so the tiles take half the steps. Heads of a
  * multiple of 16 dimensions only (CLIP's are 64 or 80). */
 
@@ -111,11 +113,12 @@ pack_row_bf16 (const float *src, int pairs, guint32 *dst)
 
 /* dst[r][0, 32) = f[r] * the sums over @steps pairs of a[r]'s lane t
  * times lanes [t * @ldb, t * @ldb + 32) of @b, for the first @rows of
- * four rows r; with @half, 16 lanes only. */
+ * four rows r; with @half, 16 lanes only. With @dst NULL, the same
+ * rounded to bf16 into @dst16's rows. */
 BODY BF16_ATTR void
 tile_bf16 (const guint32 *const a[4], const guint32 *b, size_t ldb,
-    int steps, const float f[4], float *const dst[4], int rows,
-    gboolean half)
+    int steps, const float f[4], float *const dst[4],
+    guint16 *const dst16[4], int rows, gboolean half)
 {
   __m512 c[4][2];
 
@@ -135,16 +138,25 @@ tile_bf16 (const guint32 *const a[4], const guint32 *b, size_t ldb,
   }
   for (int r = 0; r < rows; r++) {
     __m512 s = _mm512_set1_ps (f[r]);
-    _mm512_storeu_ps (dst[r], _mm512_mul_ps (c[r][0], s));
-    if (!half)
-      _mm512_storeu_ps (dst[r] + 16, _mm512_mul_ps (c[r][1], s));
+    __m512 lo = _mm512_mul_ps (c[r][0], s), hi = _mm512_mul_ps (c[r][1], s);
+    if (!dst)
+      half ? _mm256_storeu_si256 ((__m256i *) dst16[r],
+          (__m256i) _mm512_cvtneps_pbh (lo))
+          : _mm512_storeu_si512 (dst16[r],
+          (__m512i) _mm512_cvtne2ps_pbh (hi, lo));
+    else if (half)
+      _mm512_storeu_ps (dst[r], lo);
+    else {
+      _mm512_storeu_ps (dst[r], lo);
+      _mm512_storeu_ps (dst[r] + 16, hi);
+    }
   }
 }
 
 static BF16_ATTR void
 attention_head_bf16 (const float *q, int ldq, int n_q,
     const ClipKeys *keys, int n_parts, int hd, gboolean causal,
-    float *scratch, float *out, int ldo)
+    float *scratch, guint16 *out, int ldo)
 {
   int n_keys = 0;
   for (int p = 0; p < n_parts; p++)
@@ -167,7 +179,8 @@ attention_head_bf16 (const float *q, int ldq, int n_q,
     int rows = MIN (4, n_q - i);
     int n = causal ? first + i + rows : n_keys;
     const guint32 *qr[4], *pr[4];
-    float *o[4], *d[4], inv[4];
+    guint16 *o[4], *d16[4];
+    float *d[4], inv[4];
     int nr[4];
 
     /* a short last block repeats its last row and drops the copies */
@@ -183,7 +196,7 @@ attention_head_bf16 (const float *q, int ldq, int n_q,
     for (int j0 = 0; j0 < n; j0 += BF16_TILE) {
       for (int r = 0; r < 4; r++)
         d[r] = s + (size_t) r * padded + j0;
-      tile_bf16 (qr, kt + j0, padded, hp, fs, d, rows, FALSE);
+      tile_bf16 (qr, kt + j0, padded, hp, fs, d, NULL, rows, FALSE);
     }
     softmax_rows_avx512 (s, padded, rows, nr, n, inv);
 
@@ -197,11 +210,11 @@ attention_head_bf16 (const float *q, int ldq, int n_q,
     }
     for (int d0 = 0; d0 < hd; d0 += BF16_TILE) {
       for (int r = 0; r < 4; r++)
-        d[r] = o[r] + d0;
+        d16[r] = o[r] + d0;
       if (hd - d0 >= BF16_TILE)
-        tile_bf16 (pr, vp + d0, hd, pairs, inv, d, rows, FALSE);
+        tile_bf16 (pr, vp + d0, hd, pairs, inv, NULL, d16, rows, FALSE);
       else
-        tile_bf16 (pr, vp + d0, hd, pairs, inv, d, rows, TRUE);
+        tile_bf16 (pr, vp + d0, hd, pairs, inv, NULL, d16, rows, TRUE);
     }
   }
 }

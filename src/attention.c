@@ -123,7 +123,7 @@ static const struct {
   { "portable", attention_head_portable, cpu_runs_baseline },
 };
 
-ClipAttentionFn
+ClipAttentionBf16Fn
 k_attention_head_bf16 (int hd)
 {
 #ifdef HAVE_X86_KERNELS

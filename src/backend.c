@@ -214,10 +214,9 @@ clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
    * whose fixed cost per call is most of the work at these sizes */
   int threads = MIN (MIN (ws->n_threads, ws->att_threads), jobs);
   size_t per = ws->att_size;
-  /* in bf16, the heads' products on bf16 inputs as the others */
-  ClipAttentionFn head = out_bf16 ? k_attention_head_bf16 (hd) : NULL;
-  if (!head)
-    head = k_attention_head;
+  /* in bf16, the heads' products on bf16 inputs as the others, and
+   * their output straight to bf16 */
+  ClipAttentionBf16Fn head16 = out_bf16 ? k_attention_head_bf16 (hd) : NULL;
 
   g_assert (k_attention_scratch (qkv->prefix + seq, hd) <= per);
   if (ws->error)
@@ -240,9 +239,15 @@ clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
     };
     int first = qkv->prefix > 0 ? 0 : 1;
     size_t at = row * width + h * hd;
-    head (qkv->q + row * qkv->qld + h * hd, qkv->qld, n_q,
-        keys + first, 2 - first, hd, causal,
-        ws->att + per * omp_get_thread_num (), out + at, width);
+    const float *qh = qkv->q + row * qkv->qld + h * hd;
+    float *scratch = ws->att + per * omp_get_thread_num ();
+    if (head16) {
+      head16 (qh, qkv->qld, n_q, keys + first, 2 - first, hd, causal,
+          scratch, out_bf16 + at, width);
+      continue;
+    }
+    k_attention_head (qh, qkv->qld, n_q, keys + first, 2 - first, hd,
+        causal, scratch, out + at, width);
     for (int r = 0; out_bf16 && r < n_q; r++)
       k_round_to_bf16 (out + at + (size_t) r * width, hd,
           out_bf16 + at + (size_t) r * width);

@@ -87,9 +87,9 @@ void clip_backend_attention (ClipWorkspace *ws, const ClipQkv *qkv,
 
 /* Attention through the C kernel of attention.c on the workspace's
  * threads: the native backend's, and either backend's with a prefix or
- * @pool (as above); with @out_bf16, @out rounded to bf16 there too, and
- * the heads' products on bf16 inputs where the CPU multiplies them so
- * (k_attention_head_bf16 ()). */
+ * @pool (as above); with @out_bf16, @out rounded to bf16 there too, or,
+ * where the CPU multiplies bf16 (k_attention_head_bf16 ()), the heads'
+ * products on bf16 inputs and their output into @out_bf16 alone. */
 void clip_attention_tiled (ClipWorkspace *ws, const ClipQkv *qkv,
     const int *pool, float *out, guint16 *out_bf16, int batch, int seq,
     int width, int heads, gboolean causal);

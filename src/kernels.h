@@ -144,8 +144,12 @@ typedef void (*ClipAttentionFn) (const float *q, int ldq, int n_q,
 ClipAttentionFn k_attention_head_named (const char *name);
 
 /* k_attention_head() with both products on bf16 inputs, for towers run in
- * bf16 (attention-bf16-impl.h); NULL where the CPU has no AVX512_BF16 or
+ * bf16 (attention-bf16-impl.h), its output rounded to bf16 into @out as
+ * the next product reads it; NULL where the CPU has no AVX512_BF16 or
  * @hd is not a multiple of 16. */
-ClipAttentionFn k_attention_head_bf16 (int hd);
+typedef void (*ClipAttentionBf16Fn) (const float *q, int ldq, int n_q,
+    const ClipKeys *keys, int n_parts, int hd, gboolean causal,
+    float *scratch, guint16 *out, int ldo);
+ClipAttentionBf16Fn k_attention_head_bf16 (int hd);
 
 #endif
