@@ -7,9 +7,9 @@
  * subnormals as zeros), summed in fp32; the scaling, the softmax and the
  * division by its sums stay in fp32, and the output is rounded to bf16 as
  * it leaves the registers, the form the out projection reads (no fp32
- * copy is written). VDPBF16PS makes two products a lane
- * where FMA makes one, so the tiles take half the steps. Heads of a
- * multiple of 16 dimensions only (CLIP's are 64 or 80). */
+ * copy is written). VDPBF16PS makes two products a lane where FMA makes
+ * one, so the tiles take half the steps. Heads of a multiple of 16
+ * dimensions only (CLIP's are 64 or 80). */
 
 #define BF16_ATTR __attribute__ ((target \
       ("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,fma")))
@@ -139,11 +139,11 @@ tile_bf16 (const guint32 *const a[4], const guint32 *b, size_t ldb,
   for (int r = 0; r < rows; r++) {
     __m512 s = _mm512_set1_ps (f[r]);
     __m512 lo = _mm512_mul_ps (c[r][0], s), hi = _mm512_mul_ps (c[r][1], s);
-    if (!dst)
-      half ? _mm256_storeu_si256 ((__m256i *) dst16[r],
-          (__m256i) _mm512_cvtneps_pbh (lo))
-          : _mm512_storeu_si512 (dst16[r],
-          (__m512i) _mm512_cvtne2ps_pbh (hi, lo));
+    if (!dst && half)
+      _mm256_storeu_si256 ((__m256i *) dst16[r],
+          (__m256i) _mm512_cvtneps_pbh (lo));
+    else if (!dst)
+      _mm512_storeu_si512 (dst16[r], (__m512i) _mm512_cvtne2ps_pbh (hi, lo));
     else if (half)
       _mm512_storeu_ps (dst[r], lo);
     else {
