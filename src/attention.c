@@ -16,24 +16,27 @@
 /* The widest tile of any instruction set: the scratch is padded to it. */
 #define MAX_TILE 32
 
-/* Row @j of the keys in @n_parts parts, or NULL past their end. */
+/* Row @j of the keys (with @values, of the values) in @n_parts parts, or
+ * NULL past their end. */
 static inline const float *
-key_row (const ClipKeys *keys, int n_parts, int j)
+part_row (const ClipKeys *keys, int n_parts, int j, gboolean values)
 {
   for (int p = 0; p < n_parts; j -= keys[p].n, p++)
     if (j < keys[p].n)
-      return keys[p].k + (size_t) j * keys[p].ld;
+      return (values ? keys[p].v : keys[p].k) + (size_t) j * keys[p].ld;
   return NULL;
 }
 
-/* Row @j of the values, or NULL past their end. */
+static inline const float *
+key_row (const ClipKeys *keys, int n_parts, int j)
+{
+  return part_row (keys, n_parts, j, FALSE);
+}
+
 static inline const float *
 value_row (const ClipKeys *keys, int n_parts, int j)
 {
-  for (int p = 0; p < n_parts; j -= keys[p].n, p++)
-    if (j < keys[p].n)
-      return keys[p].v + (size_t) j * keys[p].ld;
-  return NULL;
+  return part_row (keys, n_parts, j, TRUE);
 }
 
 /* The values of @n_parts parts side by side into @vb ([n_keys, hd]).

@@ -60,6 +60,16 @@ k_bf16_bits (float x)
   return (guint16) (u >> 16);
 }
 
+/* The float of bf16 @bits. */
+static inline float
+k_bf16_value (guint16 bits)
+{
+  guint32 u = (guint32) bits << 16;
+  float x;
+  memcpy (&x, &u, sizeof x);
+  return x;
+}
+
 /* @count floats rounded to bf16 (as k_round_bf16) into @out. */
 void k_round_to_bf16 (const float *x, size_t count, guint16 *out);
 

@@ -8,7 +8,6 @@
 #include "kernels.h"
 
 #include <math.h>
-#include <string.h>
 
 typedef struct {
   const char *name;
@@ -46,16 +45,6 @@ static double
 input (float x, gboolean bf16)
 {
   return bf16 ? k_round_bf16 (x) : x;
-}
-
-/* The float of bf16 @bits. */
-static float
-bf16_value (guint16 bits)
-{
-  guint32 u = (guint32) bits << 16;
-  float x;
-  memcpy (&x, &u, sizeof x);
-  return x;
 }
 
 /* @fn (or, NULL, the bf16 kernel @fn16) against the reference. For the
@@ -107,7 +96,7 @@ check_kernel (ClipAttentionFn fn, ClipAttentionBf16Fn fn16,
         for (int i = 0; i < k->n_q; i++)
           for (int d = 0; d < k->hd; d++)
             out[(size_t) i * w + off + d] =
-                bf16_value (out16[(size_t) i * w + off + d]);
+                k_bf16_value (out16[(size_t) i * w + off + d]);
       } else {
         fn (q + off, ld, k->n_q, keys + first_part, 2 - first_part, k->hd,
             k->causal, scratch, out + off, w);

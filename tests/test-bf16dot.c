@@ -27,15 +27,6 @@ static const Shape shapes[] = {
   { 9, 3072, 48 }, { 240, 64, 100 }, { 450, 64, 100 },
 };
 
-static float
-bf16_value (guint16 bits)
-{
-  guint32 u = (guint32) bits << 16;
-  float f;
-  memcpy (&f, &u, sizeof f);
-  return f;
-}
-
 /* PLAIN: y = x W^T + b; NO_BIAS; ADD: added to y; ACT: activated;
  * ACT16: activated and rounded to bf16; OUT16: rounded to bf16. */
 typedef enum { PLAIN, NO_BIAS, ADD, ACT, ACT16, OUT16 } Mode;
@@ -86,14 +77,14 @@ check (const Shape *s, Mode mode, ClipAct act, int threads, GRand *rand)
       for (int j = 0; j < n; j++) {
         double sum = mode == NO_BIAS ? 0 : bias[j], mag = fabs (sum);
         for (int i = 0; i < k; i++) {
-          double t = (double) bf16_value (x[r * ldx + i])
+          double t = (double) k_bf16_value (x[r * ldx + i])
               * k_round_bf16 (w[(size_t) j * k + i]);
           sum += t;
           mag += fabs (t);
         }
         double want = mode == ADD ? y0[(size_t) r * n + j] + sum
             : activate ? act_ref (sum, act) : sum;
-        double got = to16 ? bf16_value (y16[r * ld16 + j])
+        double got = to16 ? k_bf16_value (y16[r * ld16 + j])
             : y[(size_t) r * n + j];
         /* bf16 keeps 8 significant bits: rounded to nearest, within
          * 2^-8 of the value */
