@@ -75,7 +75,7 @@ clip_backend_begin (ClipWorkspace *ws)
 #endif
 }
 
-/* On AMD's family 19h. A Zen 4 guest's two virtual CPUs sat now on one
+/* On AMD's families 19h and 1Ah. A Zen 4 guest's two virtual CPUs sat now on one
  * core complex, now on two (a cache line's round trip between them 50-90
  * ns, then 320-390), and in the second case a batch-8 ViT-B/32 pass with
  * both threads on every product took 8% longer: each product's
@@ -83,12 +83,14 @@ clip_backend_begin (ClipWorkspace *ws)
  * activations stay with their thread, took as long either way: in fp32,
  * 296 ms (mean of 14) against 321 on two complexes, 296 (of 21) against
  * 304 on one (bench/README.md). With no sharing of work, a core slower
- * than the other holds the pass up, as share.c says of Intel's guests:
- * not measured elsewhere. */
+ * than the other holds the pass up, as share.c says of Intel's guests.
+ * A Zen 5 guest's CPUs sat mostly on two complexes (round trips of 440-530
+ * ns), and there too halves made batch 8 faster, with Zen 4's panels
+ * (bench/README.md). Not measured elsewhere. */
 gboolean
 clip_backend_halves_pay (const ClipModel *m)
 {
-  return NATIVE (m) && clip_cpu_is_amd_family_19h ();
+  return NATIVE (m) && clip_cpu_is_amd_zen3_to_5 ();
 }
 
 void

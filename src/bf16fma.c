@@ -216,7 +216,7 @@ product (const guint32 *w, gboolean f32, int k, int n, const float *x,
     (size_t) k * (f32 ? PANEL : PANEL / 2), x, ldx, scratch,
     { .bias = bias, .y = y, .ldy = ldy, .add = add,
       .activate = activate && !add, .act = act,
-      .near = clip_cpu_is_amd_family_19h () } };
+      .near = clip_cpu_is_amd_zen3_to_5 () } };
 
   clip_share_run (threads, (size_t) m * n * k, (m + mc - 1) / mc,
       (n_panels + group - 1) / group, item, &pr);

@@ -324,13 +324,13 @@ bf16_dots_pay (void)
 /* Whether bf16 products run on bf16dot.c's panels rather than oneDNN's
  * kernels: on AMD's Zen 4, where an EPYC guest ran ViT-B/32's batch-1
  * products that way at 90% of what VPDBF16PS makes there, against 78%
- * for oneDNN's (bench/README.md). With AMX, on Intel (whose dot products
- * lose to FMA: bf16fma.c) and on Zen 5 (not measured with the panels),
- * they do not. */
+ * for oneDNN's, and on Zen 5, where a batch-1 pass took about 5% less
+ * time (bench/README.md). With AMX, and on Intel (whose dot products lose
+ * to FMA: bf16fma.c), they do not. */
 static gboolean
 bf16_panels_pay (void)
 {
-  return clip_cpu_is_amd_family_19h ()
+  return clip_cpu_is_amd_zen3_to_5 ()
       && !has_isa (dnnl_cpu_isa_avx512_core_amx)
       && has_isa (dnnl_cpu_isa_avx512_core_bf16) && clip_bf16dot_supported ();
 }
@@ -338,38 +338,39 @@ bf16_panels_pay (void)
 /* Whether fp32 products run on bf16fma.c's panels rather than oneDNN's
  * kernels: on Intel's AVX-512 cores without AMX, where the Emerald Rapids
  * guest ran a batch-1 ViT-B/32 pass in 29.6 ms against oneDNN's 37.6,
- * text faster, 8 images about as fast; and on AMD's Zen 4, where batch 1
- * ran as fast either way, 8 images 3% and text 6% faster
- * (bench/README.md). Elsewhere oneDNN's fp32 kernels stay (Zen 5 was not
- * measured with the panels). */
+ * text faster, 8 images about as fast; on AMD's Zen 4, where batch 1 ran
+ * as fast either way, 8 images 3% and text 6% faster; and on Zen 5, where
+ * batch 1 took 5-7% less time (bench/README.md). With AMX oneDNN's fp32
+ * kernels stay. */
 static gboolean
 fp32_panels_pay (void)
 {
-  return (clip_cpu_is_intel () || clip_cpu_is_amd_family_19h ())
+  return (clip_cpu_is_intel () || clip_cpu_is_amd_zen3_to_5 ())
       && !has_isa (dnnl_cpu_isa_avx512_core_amx)
       && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
 }
 
 /* Whether fp32 products of many rows on those panels run in Strassen's
  * seven block products rather than eight: on AMD's Zen 4, where a
- * batch-8 ViT-B/32 pass took 4-5% less time so (bench/README.md). Not
- * measured on Intel's cores. */
+ * batch-8 ViT-B/32 pass took 4-5% less time so, and on Zen 5, taken with
+ * the panels and halves (bench/README.md). Not measured on Intel's
+ * cores. */
 static gboolean
 strassen_pays (void)
 {
-  return clip_cpu_is_amd_family_19h ();
+  return clip_cpu_is_amd_zen3_to_5 ();
 }
 
 /* Whether int8 products run on vnni.c's panels rather than oneDNN's
  * kernels: on Intel's AVX512_VNNI cores without AMX, where the Emerald
  * Rapids guest ran ViT-B/32's batch-1 products 26-31% faster that way,
- * and on AMD's Zen 4, where a batch-1 pass took 12.3 ms against 14.5
- * (bench/README.md). With AMX, and on Zen 5 (not measured with the
- * panels), oneDNN's kernels stay. */
+ * on AMD's Zen 4, where a batch-1 pass took 12.3 ms against 14.5, and on
+ * Zen 5, where it took about 4% less time (bench/README.md). With AMX
+ * oneDNN's kernels stay. */
 static gboolean
 int8_panels_pay (void)
 {
-  return (clip_cpu_is_intel () || clip_cpu_is_amd_family_19h ())
+  return (clip_cpu_is_intel () || clip_cpu_is_amd_zen3_to_5 ())
       && !has_isa (dnnl_cpu_isa_avx512_core_amx)
       && has_isa (dnnl_cpu_isa_avx512_core_vnni) && clip_vnni_supported ();
 }

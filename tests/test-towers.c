@@ -294,7 +294,7 @@ test_vision_tower (gconstpointer data)
   clip_workspace_free (whole);
 
   /* the same pass as two halves of the images, one thread each, as
-   * batches run on AMD's family 19h (workspace.c) */
+   * batches run on AMD's families 19h and 1Ah (workspace.c) */
   ClipWorkspace *halves = clip_workspace_new (m, n, &err);
   g_assert_no_error (err);
   clip_workspace_set_threads (halves, 2);
