@@ -75,10 +75,10 @@ clip_backend_begin (ClipWorkspace *ws)
 #endif
 }
 
-/* On AMD's families 19h and 1Ah. A Zen 4 guest's two virtual CPUs sat now on one
- * core complex, now on two (a cache line's round trip between them 50-90
- * ns, then 320-390), and in the second case a batch-8 ViT-B/32 pass with
- * both threads on every product took 8% longer: each product's
+/* On AMD's families 19h and 1Ah. A Zen 4 guest's two virtual CPUs sat
+ * now on one core complex, now on two (a cache line's round trip between
+ * them 50-90 ns, then 320-390), and in the second case a batch-8 ViT-B/32
+ * pass with both threads on every product took 8% longer: each product's
  * activations cross between the two complexes' caches. Two halves, whose
  * activations stay with their thread, took as long either way: in fp32,
  * 296 ms (mean of 14) against 321 on two complexes, 296 (of 21) against

@@ -340,8 +340,8 @@ bf16_panels_pay (void)
  * guest ran a batch-1 ViT-B/32 pass in 29.6 ms against oneDNN's 37.6,
  * text faster, 8 images about as fast; on AMD's Zen 4, where batch 1 ran
  * as fast either way, 8 images 3% and text 6% faster; and on Zen 5, where
- * batch 1 took 5-7% less time (bench/README.md). With AMX oneDNN's fp32
- * kernels stay. */
+ * batch 1 took 5-7% less time (bench/README.md). With AMX, and on other
+ * CPUs, oneDNN's fp32 kernels stay. */
 static gboolean
 fp32_panels_pay (void)
 {
@@ -365,8 +365,8 @@ strassen_pays (void)
  * kernels: on Intel's AVX512_VNNI cores without AMX, where the Emerald
  * Rapids guest ran ViT-B/32's batch-1 products 26-31% faster that way,
  * on AMD's Zen 4, where a batch-1 pass took 12.3 ms against 14.5, and on
- * Zen 5, where it took about 4% less time (bench/README.md). With AMX
- * oneDNN's kernels stay. */
+ * Zen 5, where it took about 4% less time (bench/README.md). With AMX,
+ * and on other CPUs, oneDNN's kernels stay. */
 static gboolean
 int8_panels_pay (void)
 {
