@@ -5,11 +5,10 @@
 #define CLIP_CPU_H
 
 #include <glib.h>
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <cpuid.h>
-#endif
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+
 /* The AVX-512 subsets the kernels' target attributes name. */
 static inline gboolean
 clip_cpu_has_avx512 (void)
