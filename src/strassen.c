@@ -20,9 +20,12 @@
  * On Zen 4 (an EPYC guest, two virtual CPUs) a batch-8 ViT-B/32 pass in
  * fp32 took 292.9 ms against 308.0 (mean of six rounds alternating with
  * the plain tiles, every round faster), about half of the eighth the
- * products save: the sums of x's quadrants, the second output, and x's
- * seven operands read from the third-level cache for each block cost the
- * rest (bench/README.md). Sums are fp32 in a different order and over
+ * products save. The rest goes mostly to the first tiles that add up two
+ * quadrants of W: on Zen 5 they took 11% of a 200-row product's time for
+ * 3.6% of its multiply-adds, reading the quadrants from the third-level
+ * cache; made ahead, in the tiles of the step before, the sums cost as
+ * much, and precomputed they would take 5/4 of the weights again
+ * (bench/README.md). Sums are fp32 in a different order and over
  * sums of inputs: against float64, the golden vision towers' worst
  * cosine in one pass of ten images moved from 1 - 7.8e-14 to 1 - 9.2e-14
  * (tests/test-towers.c). */
