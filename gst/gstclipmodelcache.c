@@ -42,9 +42,10 @@ cache_key (const gchar * path, const ClipModelParams * params)
   char *real = realpath (path, NULL);
   gchar *canonical = real ? g_strdup (real) :
       g_canonicalize_filename (path, NULL);
-  gchar *key = g_strdup_printf ("%s|%s|%s", canonical,
+  gchar *key = g_strdup_printf ("%s|%s|%s|%s", canonical,
       clip_backend_name (params->backend),
-      clip_precision_name (params->precision));
+      clip_precision_name (params->precision),
+      params->keep_sums ? "sums kept" : "sums made");
 
   free (real);
   g_free (canonical);

@@ -522,7 +522,8 @@ clip_dnnl_linear (ClipWorkspace *ws, const ClipLinear *l, const float *x,
   if (p->fma32) {
     clip_fma32_product ((const float *) p->panels, p->k, p->n, in, p->k, m,
         p->bias, y, p->n, epi == CLIP_EPI_RESIDUAL, epi == CLIP_EPI_ACT, act,
-        ws->n_threads, strassen_scratch (ws, p, m));
+        ws->n_threads, strassen_scratch (ws, p, m),
+        clip_dnnl_kept_sums (p, m));
     return;
   }
   if (p->widened) {
@@ -578,10 +579,10 @@ clip_dnnl_mlp (ClipWorkspace *ws, const ClipBlock *b, int rows, ClipAct act)
     size_t ldh = k_spaced_stride (p1->n, sizeof (float));
     clip_fma32_product ((const float *) p1->panels, p1->k, p1->n, ws->t,
         p1->k, rows, p1->bias, ws->u, ldh, FALSE, TRUE, act, ws->n_threads,
-        strassen_scratch (ws, p1, rows));
+        strassen_scratch (ws, p1, rows), clip_dnnl_kept_sums (p1, rows));
     clip_fma32_product ((const float *) p2->panels, p2->k, p2->n, ws->u,
         ldh, rows, p2->bias, ws->x, p2->n, TRUE, FALSE, act, ws->n_threads,
-        strassen_scratch (ws, p2, rows));
+        strassen_scratch (ws, p2, rows), clip_dnnl_kept_sums (p2, rows));
   } else {
     clip_dnnl_linear (ws, &b->fc1, ws->t, rows, ws->u, CLIP_EPI_ACT, act);
     clip_dnnl_linear (ws, &b->fc2, ws->u, rows, ws->x, CLIP_EPI_RESIDUAL,

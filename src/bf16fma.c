@@ -235,11 +235,11 @@ void
 clip_fma32_product (const float *w, int k, int n, const float *x,
     size_t ldx, int m, const float *bias, float *y, size_t ldy,
     gboolean add, gboolean activate, ClipAct act, int threads,
-    float *scratch)
+    float *scratch, const float *wsums)
 {
   if (scratch && clip_strassen_pays (m, k, n)) {
     clip_strassen_product (w, k, n, x, ldx, m, bias, y, ldy, add, activate,
-        act, threads, scratch);
+        act, threads, scratch, wsums);
     return;
   }
   product ((const guint32 *) w, TRUE, k, n, x, ldx, m, bias, y, ldy, add,
@@ -266,7 +266,7 @@ void
 clip_fma32_product (const float *w, int k, int n, const float *x,
     size_t ldx, int m, const float *bias, float *y, size_t ldy,
     gboolean add, gboolean activate, ClipAct act, int threads,
-    float *scratch)
+    float *scratch, const float *wsums)
 {
   g_assert_not_reached ();
 }

@@ -47,10 +47,12 @@ size_t clip_fma32_scratch (int m, int k, int n, int threads);
 /* As clip_bf16fma_product(), through fp32 weights packed by
  * clip_fma32_pack() and any fp32 rows @x, @ldx floats apart, into rows
  * of @y @ldy floats apart. @scratch, of clip_fma32_scratch() floats, may
- * be NULL (then the product runs as it would without). */
+ * be NULL (then the product runs as it would without). @wsums, NULL or
+ * the sums clip_strassen_make_sums() keeps for these weights, saves
+ * making them in products that run in Strassen's blocks. */
 void clip_fma32_product (const float *w, int k, int n, const float *x,
     size_t ldx, int m, const float *bias, float *y, size_t ldy,
     gboolean add, gboolean activate, ClipAct act, int threads,
-    float *scratch);
+    float *scratch, const float *wsums);
 
 #endif

@@ -26,6 +26,12 @@ struct _ClipPacked {
                                 * memory: weights packed by bf16fma.c */
   gboolean strassen;           /* fma32, products of many rows in
                                 * Strassen's blocks (strassen.c) */
+  gboolean keep_sums;          /* strassen, in the vision tower: the sums
+                                * of W's quadrants those products multiply
+                                * by are kept once the first is made */
+  size_t sums_offset;          /* of those in the model's sums, in floats */
+  float *sums;                 /* those sums once made, or NULL */
+  struct _ClipNative *owner;
   gboolean dots;               /* bf16 on AVX512_BF16 where oneDNN's
                                 * kernels leave much of its rate unused:
                                 * weights packed by bf16dot.c */
@@ -44,6 +50,12 @@ struct _ClipPacked {
   size_t offset;               /* of the weights in the arena */
 };
 
+/* The sums of @p's quadrants kept for a product of @m rows in Strassen's
+ * blocks, made by the first such product (dnnl-pack.c); NULL where none
+ * are kept, or memory for them ran out (the product then makes them as
+ * it goes: the same numbers). */
+const float *clip_dnnl_kept_sums (const ClipPacked *p, int m);
+
 typedef struct _ClipNative {
   dnnl_engine_t engine;
   dnnl_stream_t stream;        /* for packing at load */
@@ -51,6 +63,10 @@ typedef struct _ClipNative {
   GPtrArray *buffers;          /* fused biases */
   int u8_top;                  /* int8: highest activation level */
   guint8 *arena;               /* every packed weight matrix */
+  size_t sums_size;            /* floats of the kept sums of them all */
+  gsize sums_tried;            /* (g_once) */
+  float *sums;                 /* those sums, made by the first product
+                                * that reads them */
 } ClipNative;
 
 /* Whether @s is success; if not, says which step failed in @error. */

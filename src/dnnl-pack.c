@@ -8,6 +8,7 @@
 #include "bf16dot.h"
 #include "bf16fma.h"
 #include "cpu.h"
+#include "strassen.h"
 #include "vnni.h"
 #include "kernels.h"
 
@@ -32,6 +33,34 @@ arena_new (size_t size)
     return NULL;
   madvise (p, size, MADV_HUGEPAGE);
   return p;
+}
+
+const float *
+clip_dnnl_kept_sums (const ClipPacked *p, int m)
+{
+  ClipNative *nat = p->owner;
+
+  if (!p->keep_sums || !clip_strassen_pays (m, p->k, p->n))
+    return NULL;
+  /* made once for all of the model's matrices, then only read: the model
+   * stays shareable */
+  if (g_once_init_enter (&nat->sums_tried)) {
+    float *sums = (float *) arena_new (nat->sums_size * sizeof (float));
+    for (guint i = 0; i < nat->packed->len && sums; i++) {
+      ClipPacked *q = g_ptr_array_index (nat->packed, i);
+      if (q->keep_sums) {
+        q->sums = sums + q->sums_offset;
+        clip_strassen_make_sums (q->panels, q->k, q->n, q->sums);
+      }
+    }
+    if (!sums)
+      g_debug ("out of memory for %zu MB of Strassen's sums of weights: "
+          "products make them as they go",
+          (nat->sums_size * sizeof (float)) >> 20);
+    nat->sums = sums;
+    g_once_init_leave (&nat->sums_tried, 1);
+  }
+  return p->sums;
 }
 
 static void
@@ -433,6 +462,7 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
   g_ptr_array_add (layers, &m->text.proj);
   guint first_block = layers->len;
   collect_transformer (&m->vision.tf, layers);
+  guint text_first = layers->len;
   collect_transformer (&m->text.tf, layers);
 
   /* first the layouts, so that all packed weights share one arena */
@@ -451,6 +481,14 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
         && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
     p->fma32 = p->precision == CLIP_PRECISION_FP32 && fp32_panels_pay ();
     p->strassen = p->fma32 && strassen_pays ();
+    p->keep_sums = m->keep_sums && p->strassen && i >= first_block
+        && i < text_first
+        && clip_strassen_sums_size (p->k, p->n) > 0;
+    p->owner = nat;
+    if (p->keep_sums) {
+      p->sums_offset = nat->sums_size;
+      nat->sums_size += clip_strassen_sums_size (p->k, p->n);
+    }
     p->dots = p->precision == CLIP_PRECISION_BF16 && p->k % 2 == 0
         && bf16_panels_pay ();
     p->vnni = p->precision == CLIP_PRECISION_INT8 && p->k % 4 == 0
@@ -542,6 +580,7 @@ clip_dnnl_model_clear (ClipModel *m)
   if (nat->engine)
     dnnl_engine_destroy (nat->engine);
   free (nat->arena);
+  free (nat->sums);
   g_free (nat);
   m->native = NULL;
 }

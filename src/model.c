@@ -489,7 +489,8 @@ clip_model_release_mapping (const ClipModel *m)
 ClipModelParams
 clip_model_default_params (void)
 {
-  ClipModelParams p = { NULL, NULL, CLIP_BACKEND_AUTO, CLIP_PRECISION_FP32 };
+  ClipModelParams p = { NULL, NULL, CLIP_BACKEND_AUTO, CLIP_PRECISION_FP32,
+    TRUE };
   return p;
 }
 
@@ -605,6 +606,7 @@ clip_model_load (const char *path, const ClipModelParams *params,
   m->owned = g_ptr_array_new_with_free_func (g_free);
   m->backend = backend;
   m->precision = params->precision;
+  m->keep_sums = params->keep_sums;
   m->st = st_open (weights, &err);
   if (!m->st)
     goto fail;

@@ -88,6 +88,7 @@ struct _ClipModel {
   ClipLayout layout;
   ClipBackend backend;         /* resolved: native or openblas */
   ClipPrecision precision;
+  gboolean keep_sums;          /* ClipModelParams' */
   StFile *st;
   GPtrArray *owned;            /* float buffers converted at load */
   struct _ClipNative *native;  /* native backend state, NULL for openblas */

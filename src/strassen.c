@@ -6,12 +6,15 @@
  * and y's four quadrants come out of seven products of half the rows by
  * half of k by half the columns: 7/8 of the multiply-adds, plus sums of
  * quadrants. x's five sums are made once per product, by rows, shared by
- * the threads. W's stay packed as they are: the first tile of rows
- * through a block of a step that multiplies by a sum of two quadrants
- * adds their panels up as it goes, into a per-thread buffer the block's
- * other tiles read (as bf16fma.c's first tile widens bf16). A tile adds
- * its sums to (or subtracts them from) one or two of y's quadrants, the
- * first step to reach a quadrant writing it, with the bias. An item of
+ * the threads. W's five are either kept (clip_strassen_make_sums(), 5/4
+ * of the weights again, made once by the caller) and read as W is, or
+ * made on the fly: the first tile of rows through a block of a step that
+ * multiplies by a sum of two quadrants adds their panels up as it goes,
+ * into a per-thread buffer the block's other tiles read (as bf16fma.c's
+ * first tile widens bf16). Kept, they are added up in the same order as
+ * there, so the two give the same bits. A tile adds its sums to (or
+ * subtracts them from) one or two of y's quadrants, the first step to
+ * reach a quadrant writing it, with the bias. An item of
  * share.c is a block of 64 columns in each half of y, through all seven
  * steps in order, so y's rows of the item stay in cache between the
  * steps and no two threads write the same outputs; each item computes
@@ -20,13 +23,15 @@
  * On Zen 4 (an EPYC guest, two virtual CPUs) a batch-8 ViT-B/32 pass in
  * fp32 took 292.9 ms against 308.0 (mean of six rounds alternating with
  * the plain tiles, every round faster), about half of the eighth the
- * products save. The rest goes mostly to the first tiles that add up two
+ * products save. The rest went mostly to the first tiles that add up two
  * quadrants of W: on Zen 5 they took 11% of a 200-row product's time for
  * 3.6% of its multiply-adds, reading the quadrants from the third-level
- * cache; made ahead, in the tiles of the step before, the sums cost as
- * much, and precomputed they would take 5/4 of the weights again
- * (bench/README.md). Sums are fp32 in a different order and over
- * sums of inputs: against float64, the golden vision towers' worst
+ * cache (made ahead, in the tiles of the step before, the sums cost as
+ * much). With the sums kept, each step fetching the operand of the next
+ * into the second-level cache, a batch-8 pass on the Zen 5 guest took
+ * 160-166 ms against 168-177 (six rounds alternating), as fast as with no
+ * sums at all (bench/README.md). Sums are fp32 in a different order and
+ * over sums of inputs: against float64, the golden vision towers' worst
  * cosine in one pass of ten images moved from 1 - 7.8e-14 to 1 - 9.2e-14
  * (tests/test-towers.c). */
 #include "strassen.h"
@@ -91,11 +96,18 @@ static const struct {
   { 1, 3, TRUE },
 };
 
+/* Whether @k x @n weights can run in Strassen's blocks. */
+static gboolean
+shape_pays (int k, int n)
+{
+  return k % 2 == 0 && k >= 64 && n % (2 * BLOCK_COLS) == 0
+      && clip_cpu_has_avx512 ();
+}
+
 gboolean
 clip_strassen_pays (int m, int k, int n)
 {
-  return m >= STRASSEN_ROWS && m % 2 == 0 && k % 2 == 0 && k >= 64
-      && n % (2 * BLOCK_COLS) == 0 && clip_cpu_has_avx512 ();
+  return m >= STRASSEN_ROWS && m % 2 == 0 && shape_pays (k, n);
 }
 
 size_t
@@ -115,6 +127,7 @@ typedef struct {
   float *sums;                  /* x's five sums, asz floats apart, */
   size_t asz, lda;              /* rows lda apart */
   float *bsum;                  /* each thread's sum of W's quadrants */
+  const float *wsums;           /* W's sums kept, or NULL */
   const float *bias;
   float *y;
   size_t ldy;
@@ -155,14 +168,51 @@ sum_item (void *data, int block, int g, int next, int thread)
   }
 }
 
+/* Which of W's kept sums step @t multiplies by (steps 0, 2, 3, 5 and 6
+ * have one), in the order clip_strassen_make_sums() keeps them. */
+static inline int
+sum_index (int t)
+{
+  int i = 0;
+  for (int u = 0; u < t; u++)
+    i += steps[u].b2 >= 0;
+  return i;
+}
+
+/* The first float of quadrant @q of W's panels for block @j. */
+static inline const float *
+w_quadrant (const float *w, int k, int n, int j, int q)
+{
+  size_t words = (size_t) k * PANEL;
+  return w + (size_t) j * 2 * words + (q & 1 ? (size_t) (n / 2) / PANEL : 0)
+      * words + (q >= 2 ? (size_t) (k / 2) * PANEL : 0);
+}
+
+/* The operand of W that step @t of block @j multiplies by when W's sums
+ * are kept: a quadrant, its two panels k rows apart, or a kept sum,
+ * k / 2 rows apart; how many 32-bit words apart into @apart. */
+static inline const float *
+kept_operand (const Strassen *s, int j, int t, size_t *apart)
+{
+  int h = s->k / 2;
+  if (steps[t].b2 < 0) {
+    *apart = (size_t) s->k * PANEL;
+    return w_quadrant (s->w, s->k, s->n, j, steps[t].b);
+  }
+  *apart = (size_t) h * PANEL;
+  return s->wsums + ((size_t) j * 5 + sum_index (t)) * BLOCK_COLS * h;
+}
+
 /* Columns BLOCK_COLS @j ... of both halves of y, all seven steps in
- * order; the first four fetch the quadrants of W that block @next reads
- * into the second-level cache as they go. */
+ * order. With W's sums made on the fly, the first four steps fetch the
+ * quadrants of W that block @next reads into the second-level cache as
+ * they go; with them kept, each step fetches the operand of the step
+ * after it (of block @next after the last). */
 ISA_ATTR static void
 strassen_item (void *data, int block, int j, int next, int thread)
 {
   const Strassen *s = data;
-  int h = s->k / 2, mh = s->m / 2, half = s->n / 2;
+  int h = s->k / 2, mh = s->m / 2;
   size_t words = (size_t) s->k * PANEL;
   const float *quad[4], *ahead[4];
   float *bs = s->bsum + (size_t) thread * BLOCK_COLS * h;
@@ -171,10 +221,8 @@ strassen_item (void *data, int block, int j, int next, int thread)
   size_t col = (size_t) j * BLOCK_COLS;
 
   for (int q = 0; q < 4; q++) {
-    size_t at = (size_t) (q & 1 ? half / PANEL : 0) * words
-        + (q >= 2 ? (size_t) h * PANEL : 0);
-    quad[q] = s->w + (size_t) j * 2 * words + at;
-    ahead[q] = next >= 0 ? s->w + (size_t) next * 2 * words + at : NULL;
+    quad[q] = w_quadrant (s->w, s->k, s->n, j, q);
+    ahead[q] = next >= 0 ? w_quadrant (s->w, s->k, s->n, next, q) : NULL;
   }
   for (int t = 0; t < 7; t++) {
     const Step *st = &steps[t];
@@ -201,28 +249,38 @@ strassen_item (void *data, int block, int j, int next, int thread)
       o.add2 = s->add || !st->first2;
       o.neg2 = st->neg2;
     }
-    gboolean sum = st->b2 >= 0;
+    /* on the fly, a sum of W's quadrants: the first tile adds them up
+     * into bs, the others read it there */
+    gboolean sum = !s->wsums && st->b2 >= 0;
     if (sum) {
       o.sum2 = quad[st->b2];
       o.flip = st->b_neg ? 0x80000000u : 0;
     }
-    const guint32 *fetch = t < 4 ? (const guint32 *) ahead[t] : NULL;
+    const float *kept = NULL, *fetch = t < 4 ? ahead[t] : NULL;
+    size_t kept_words = words, fetch_words = words;
+    if (s->wsums) {
+      kept = kept_operand (s, j, t, &kept_words);
+      fetch = t < 6 ? kept_operand (s, j, t + 1, &fetch_words)
+          : next >= 0 ? kept_operand (s, next, 0, &fetch_words) : NULL;
+    }
     for (int r = 0; r < mh; r += mr) {
       Out at = o;
       at.y = o.y + (size_t) r * o.ldy;
       if (o.y2)
         at.y2 = o.y2 + (size_t) r * o.ldy;
-      /* a sum of W's quadrants: the first tile adds them up into bs */
       gboolean first = sum && r == 0;
-      const guint32 *b = (const guint32 *) (sum && !first ? bs : quad[st->b]);
-      size_t bw = sum && !first ? (size_t) h * PANEL : words;
+      const guint32 *b = (const guint32 *) (kept ? kept
+          : sum && !first ? bs : quad[st->b]);
+      size_t bw = kept ? kept_words : sum && !first ? (size_t) h * PANEL
+          : words;
+      const guint32 *f = (const guint32 *) fetch;
 #define CASE(R) case R: \
         if (first) \
-          tile (b, bw, bs, fetch, words, TRUE, TRUE, 4, h, a + r * lda, lda, \
-              R, BLOCK_COLS, &at, 0, every, r / mr); \
-        else \
-          tile (b, bw, NULL, fetch, words, TRUE, FALSE, 4, h, a + r * lda, \
+          tile (b, bw, bs, f, fetch_words, TRUE, TRUE, 4, h, a + r * lda, \
               lda, R, BLOCK_COLS, &at, 0, every, r / mr); \
+        else \
+          tile (b, bw, NULL, f, fetch_words, TRUE, FALSE, 4, h, \
+              a + r * lda, lda, R, BLOCK_COLS, &at, 0, every, r / mr); \
         break;
       switch (MIN (mr, mh - r)) {
         CASE (5) CASE (4) CASE (3) CASE (2) CASE (1)
@@ -237,15 +295,45 @@ strassen_item (void *data, int block, int j, int next, int thread)
           BLOCK_COLS, TRUE, s->act, NULL, 0);
 }
 
+size_t
+clip_strassen_sums_size (int k, int n)
+{
+  if (!shape_pays (k, n))
+    return 0;
+  return (size_t) (n / (2 * BLOCK_COLS)) * 5 * BLOCK_COLS * (k / 2);
+}
+
+void
+clip_strassen_make_sums (const float *w, int k, int n, float *sums)
+{
+  int h = k / 2;
+
+  for (int j = 0; j < n / (2 * BLOCK_COLS); j++)
+    for (int t = 0; t < 7; t++) {
+      const Step *st = &steps[t];
+      if (st->b2 < 0)
+        continue;
+      const float *b = w_quadrant (w, k, n, j, st->b);
+      const float *b2 = w_quadrant (w, k, n, j, st->b2);
+      float *d = sums + ((size_t) j * 5 + sum_index (t)) * BLOCK_COLS * h;
+      /* as a first tile adds them up: b + (b2, its sign flipped) */
+      for (int v = 0; v < 2; v++)
+        for (size_t i = 0; i < (size_t) h * PANEL; i++)
+          d[v * (size_t) h * PANEL + i] = b[v * (size_t) k * PANEL + i]
+              + (st->b_neg ? -b2[v * (size_t) k * PANEL + i]
+              : b2[v * (size_t) k * PANEL + i]);
+    }
+}
+
 void
 clip_strassen_product (const float *w, int k, int n, const float *x,
     size_t ldx, int m, const float *bias, float *y, size_t ldy,
     gboolean add, gboolean activate, ClipAct act, int threads,
-    float *scratch)
+    float *scratch, const float *wsums)
 {
   size_t lda = sum_stride (k), asz = lines ((size_t) (m / 2) * lda);
   Strassen s = { w, k, n, m, x, ldx, scratch, asz, lda, scratch + 5 * asz,
-    bias, y, ldy, add, activate && !add, act };
+    wsums, bias, y, ldy, add, activate && !add, act };
 
   clip_share_run (threads, (size_t) m * k * 8, 1, (m / 2 + SUM_ROWS - 1)
       / SUM_ROWS, sum_item, &s);
@@ -271,7 +359,19 @@ void
 clip_strassen_product (const float *w, int k, int n, const float *x,
     size_t ldx, int m, const float *bias, float *y, size_t ldy,
     gboolean add, gboolean activate, ClipAct act, int threads,
-    float *scratch)
+    float *scratch, const float *wsums)
+{
+  g_assert_not_reached ();
+}
+
+size_t
+clip_strassen_sums_size (int k, int n)
+{
+  return 0;
+}
+
+void
+clip_strassen_make_sums (const float *w, int k, int n, float *sums)
 {
   g_assert_not_reached ();
 }

@@ -9,9 +9,12 @@
  * free up, and an item run twice or never would show, when added to the
  * output above all). fp32 shapes of 200 rows or more (even), even k and
  * columns a multiple of 128 run in strassen.c's seven block products,
- * with the scratch passed here.
+ * with the scratch passed here; they run again with the sums of W's
+ * quadrants kept (clip_strassen_make_sums()), which must give the same
+ * bits as sums made on the fly.
  * The towers' golden checks run the kernel only on CPUs that pick it. */
 #include "bf16fma.h"
+#include "strassen.h"
 
 #include "act-ref.h"
 
@@ -55,6 +58,10 @@ check (const Shape *s, gboolean f32, Mode mode, ClipAct act, int threads,
   float *scratch = g_malloc ((MAX (clip_bf16fma_scratch (k, threads),
           clip_fma32_scratch (m, k, n, threads)) + 16) * sizeof (float));
   float *sc = (float *) (((guintptr) scratch + 63) & ~(guintptr) 63);
+  size_t n_sums = f32 ? clip_strassen_sums_size (k, n) : 0;
+  float *sums = g_malloc ((n_sums + 16) * sizeof (float));
+  float *sums_at = (float *) (((guintptr) sums + 63) & ~(guintptr) 63);
+  float *kept = g_new (float, (size_t) m * ldy);
   double worst = 0;
 
   for (size_t i = 0; i < (size_t) n * k; i++)
@@ -79,8 +86,16 @@ check (const Shape *s, gboolean f32, Mode mode, ClipAct act, int threads,
     if (f32) {
       clip_fma32_pack (transposed ? wt : w, transposed, k, n,
           (float *) aligned);
+      memcpy (kept, y, (size_t) m * ldy * sizeof (float));
       clip_fma32_product ((const float *) aligned, k, n, x, ldx, m, b, y,
-          ldy, mode == ADD, mode == ACT, act, threads, sc);
+          ldy, mode == ADD, mode == ACT, act, threads, sc, NULL);
+      if (n_sums && clip_strassen_pays (m, k, n)) {
+        clip_strassen_make_sums ((const float *) aligned, k, n, sums_at);
+        clip_fma32_product ((const float *) aligned, k, n, x, ldx, m, b,
+            kept, ldy, mode == ADD, mode == ACT, act, threads, sc, sums_at);
+        g_assert_cmpmem (kept, (size_t) m * ldy * sizeof (float), y,
+            (size_t) m * ldy * sizeof (float));
+      }
     } else {
       clip_bf16fma_pack (transposed ? wt : w, transposed, k, n, aligned);
       clip_bf16fma_product (aligned, k, n, x, m, b, y, mode == ADD,
@@ -120,6 +135,8 @@ check (const Shape *s, gboolean f32, Mode mode, ClipAct act, int threads,
   g_free (y0);
   g_free (packed);
   g_free (scratch);
+  g_free (sums);
+  g_free (kept);
 }
 
 static void

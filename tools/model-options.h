@@ -1,5 +1,5 @@
-/* model-options.h: the --backend and --precision flags every engine tool
- * takes, turned into ClipModelParams. */
+/* model-options.h: the --backend, --precision and --no-kept-sums flags
+ * every engine tool takes, turned into ClipModelParams. */
 #ifndef CLIP_MODEL_OPTIONS_H
 #define CLIP_MODEL_OPTIONS_H
 
@@ -10,9 +10,10 @@
 typedef struct {
   char *backend;              /* as given, or NULL */
   char *precision;            /* as given, or NULL */
+  gboolean make_sums;         /* --no-kept-sums */
 } ModelOptions;
 
-/* Adds the two flags to @context's main group, storing into @o. */
+/* Adds the flags to @context's main group, storing into @o. */
 void model_options_add (GOptionContext *context, ModelOptions *o);
 
 /* Fills @params from @o; FALSE with @error set for an unknown name. */
