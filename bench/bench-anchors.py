@@ -226,16 +226,19 @@ def precision_cosines(args, clip_embed, model, work, env, precision):
                                       np.load(f("torch-text.npy"))).min())}
 
 
-def run_engine(args, clip_bench, flags, model, image, env, precision):
+def run_engine(args, clip_bench, flags, model, image, env, precision,
+               extra=(), iterations=None, warmup=None):
     cmd = [clip_bench, "--model", model, "--image", image, "--json",
            "--threads", str(args.threads), "--iterations",
-           str(args.iterations), "--warmup", str(args.warmup)]
+           str(iterations or args.iterations), "--warmup",
+           str(warmup or args.warmup)]
     for b in VISION_BATCHES:
         cmd += ["--batch", str(b)]
     for b in TEXT_BATCHES:
         cmd += ["--text-batch", str(b)]
     rc, out, err, rss, stolen, trips = timed_run(
-        cmd + engine_options(flags, args, precision), env, args.core_trip)
+        cmd + engine_options(flags, args, precision) + list(extra), env,
+        args.core_trip)
     if rc != 0:
         return None, err.strip().splitlines()[-1] if err.strip() else f"exit {rc}"
     result = json.loads(out)
@@ -389,6 +392,16 @@ def main():
             results["torch"] = run_torch(args, model, work, env)
         runs.append(results)
         loads.append(os.getloadavg()[0])
+    # fp32 keeps sums of the vision weights for batches in Strassen's
+    # blocks (docs/engine.md): the weights alone, for bf16's and int8's
+    # memory to be measured against, from one more short run without them
+    lean = None
+    if "--no-kept-sums" in flags and "fp32" in precisions:
+        res, err = run_engine(args, clip_bench, flags, model, image, env,
+                              "fp32", ["--no-kept-sums"], 2, 1)
+        if res is None:
+            fail(f"clip-bench --no-kept-sums failed: {err}")
+        lean = res["rss_mb"]
 
     engine_img = np.load(os.path.join(work, "engine-image.npy"))
     engine_txt = np.load(os.path.join(work, "engine-text.npy"))
@@ -423,6 +436,7 @@ def main():
                      "torch": runs[0]["torch"]["version"]
                      if not args.no_torch else None},
         "load_average": loads, "summary": report,
+        "fp32_rss_mb_without_kept_sums": lean,
         "cosine_with_engine_fp32": cos, "cosine_precision_vs_torch": precision_cos,
         "raw_rounds": runs,
     }
