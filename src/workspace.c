@@ -2,6 +2,7 @@
  * the towers (clip_vision_encode, clip_text_encode*). */
 #include "backend.h"
 #include "kernels.h"
+#include "placement.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -126,7 +127,7 @@ clip_workspace_new (ClipModel *model, int max_batch, GError **error)
   }
   ClipWorkspace *ws = workspace_new (model, max_batch, FALSE, error);
   if (ws && !clip_workspace_set_halves (ws,
-          clip_backend_halves_pay (model), error)) {
+          clip_backend_halves_pay (model), TRUE, error)) {
     clip_workspace_free (ws);
     return NULL;
   }
@@ -146,17 +147,21 @@ halves_fit (const ClipWorkspace *ws, int m)
 
 /* Whether @m images run as two halves, one thread each: every product
  * stays on one thread's images, so that no activation crosses to the
- * other core's caches (clip_backend_halves_pay). */
+ * other core's caches (clip_backend_halves_pay). Not while the two
+ * threads share a core complex: its cache holds what they share, and
+ * both threads on every product ran faster (placement.c). */
 static gboolean
 halves_run (const ClipWorkspace *ws, int m)
 {
-  return ws->half[0] && ws->n_threads == 2 && halves_fit (ws, m);
+  return ws->half[0] && ws->n_threads == 2 && halves_fit (ws, m)
+      && !(ws->halves_placed && clip_two_threads_share_cache ());
 }
 
 gboolean
 clip_workspace_set_halves (ClipWorkspace *ws, gboolean halves,
-    GError **error)
+    gboolean placed, GError **error)
 {
+  ws->halves_placed = placed;
   for (int h = 0; h < 2; h++)
     g_clear_pointer (&ws->half[h], clip_workspace_free);
 #ifdef _OPENMP

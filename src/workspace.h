@@ -37,6 +37,8 @@ struct _ClipWorkspace {
   struct _ClipWorkspace *half[2]; /* or NULL: workspaces for the two
                                    * halves of a vision pass's images,
                                    * one thread each (workspace.c) */
+  gboolean halves_placed;      /* halves only while the threads sit on
+                                * different core complexes */
   GError *error;               /* first backend failure of this pass */
 };
 
@@ -48,9 +50,11 @@ void *clip_workspace_alloc (size_t count, size_t size);
 
 /* Whether a vision pass of many images on two threads may run as two
  * halves, one thread on each half's images (by default where
- * clip_backend_halves_pay()); FALSE if memory for them runs out. */
+ * clip_backend_halves_pay()), and with @placed only while the two
+ * threads sit on different core complexes (by default; placement.c);
+ * FALSE if memory for them runs out. */
 gboolean clip_workspace_set_halves (ClipWorkspace *ws, gboolean halves,
-    GError **error);
+    gboolean placed, GError **error);
 
 /* One vision pass over n <= max_batch images. */
 void clip_vision_forward (ClipWorkspace *ws, const float *pixels, int n,

@@ -7,9 +7,18 @@
  * set must therefore leave the process with the threads it had, and so
  * must a pass run through clip_run_apart(); a pass run on the calling
  * thread keeps its threads, which is the control showing that this model's
- * passes do start threads at all. */
+ * passes do start threads at all.
+ *
+ * Also: the probe of whether a pass's two threads share a core complex
+ * (src/placement.c) answers every time, and says no from inside a
+ * parallel region of the caller's, where a pass has one thread. */
 #include "clip.h"
 #include "golden.h"
+#include "placement.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 static char *model_dir;         /* the first golden checkpoint */
 
@@ -164,6 +173,31 @@ test_apart_returns (void)
   g_assert_true (ran != g_thread_self ());
 }
 
+static void
+test_placement (void)
+{
+  int shared = 0;
+
+  /* a thread that never answers would end each probe after a
+   * millisecond; one that answers must not be waited for forever */
+  for (int i = 0; i < 200; i++)
+    shared += clip_two_threads_share_cache ();
+  g_test_message ("the two threads shared a core complex in %d of 200 "
+      "probes", shared);
+#ifdef _OPENMP
+  if (omp_get_max_active_levels () < 2 || !omp_get_nested ()) {
+    gboolean inside[2] = { TRUE, TRUE };
+#pragma omp parallel for num_threads (2)
+    for (int t = 0; t < 2; t++)
+      inside[t] = clip_two_threads_share_cache ();
+    g_assert_false (inside[0]);
+    g_assert_false (inside[1]);
+  }
+#else
+  g_assert_false (clip_two_threads_share_cache ());
+#endif
+}
+
 int
 main (int argc, char **argv)
 {
@@ -176,6 +210,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/threads/apart-returns", test_apart_returns);
   g_test_add_func ("/threads/leave-none", test_leaves_none);
+  g_test_add_func ("/threads/placement", test_placement);
   int ret = g_test_run ();
   g_free (model_dir);
   return ret;

@@ -298,7 +298,7 @@ test_vision_tower (gconstpointer data)
   ClipWorkspace *halves = clip_workspace_new (m, n, &err);
   g_assert_no_error (err);
   clip_workspace_set_threads (halves, 2);
-  g_assert_true (clip_workspace_set_halves (halves, TRUE, &err));
+  g_assert_true (clip_workspace_set_halves (halves, TRUE, FALSE, &err));
   g_assert_no_error (err);
   if (clip_workspace_get_threads (halves) == 2) {
     g_assert_nonnull (halves->half[0]);
@@ -328,7 +328,7 @@ test_vision_tower (gconstpointer data)
     pair[t] = clip_workspace_new (m, n, &err);
     g_assert_no_error (err);
     clip_workspace_set_threads (pair[t], 2);
-    g_assert_true (clip_workspace_set_halves (pair[t], TRUE, &err));
+    g_assert_true (clip_workspace_set_halves (pair[t], TRUE, FALSE, &err));
     got[t] = g_new0 (float, n * e);
   }
 #pragma omp parallel for num_threads (2)
