@@ -86,7 +86,9 @@ clip_backend_begin (ClipWorkspace *ws)
  * than the other holds the pass up, as share.c says of Intel's guests.
  * A Zen 5 guest's CPUs sat mostly on two complexes (round trips of 440-530
  * ns), and there too halves made batch 8 faster, with Zen 4's panels
- * (bench/README.md). Not measured elsewhere. */
+ * (bench/README.md); on one complex, with Strassen's sums kept, shared
+ * products were faster, so a workspace runs halves only while its
+ * threads sit apart (placement.c). Not measured elsewhere. */
 gboolean
 clip_backend_halves_pay (const ClipModel *m)
 {
