@@ -84,12 +84,12 @@ typedef struct {
    * but fp32 needs the native backend. */
   ClipPrecision precision;
   /* fp32 on the native backend with AVX-512 on AMD's Zen 3 to 5, where
-   * products of 200 rows or more (vision passes of four images or more)
-   * run in Strassen's blocks: keep the sums of weight quadrants they read
-   * once the first such pass has made them, 5/4 of the vision tower's
-   * weights again (425 MB for ViT-B/32), for passes about 7% faster.
-   * FALSE: every product makes them anew (default TRUE). The same
-   * numbers either way. */
+   * products of 200 rows or more (vision passes of four ViT-B/32 images
+   * or more, two ViT-B/16 ones) run in Strassen's blocks: keep the sums
+   * of weight quadrants they read once the first such pass has made
+   * them, 5/4 of the vision tower's weights again (425 MB for ViT-B/32),
+   * for passes about 7% faster. FALSE: every product makes them anew
+   * (default TRUE). The same numbers either way. */
   gboolean keep_sums;
 } ClipModelParams;
 

@@ -14,10 +14,10 @@ model_options_add (GOptionContext *context, ModelOptions *o)
       "Weights and matrix products: fp32 (default, reference numerics), "
       "bf16 or int8 (native backend only)", "NAME" },
     { "no-kept-sums", 0, 0, G_OPTION_ARG_NONE, &o->make_sums,
-      "fp32 batches of four images or more: make the sums of weight "
-      "quadrants that Strassen's products read in every pass rather than "
-      "keep them from the first (5/4 of the vision weights again), about "
-      "7% slower, the same numbers", NULL },
+      "fp32 batches of 200 patch rows or more (four ViT-B/32 images): "
+      "make the sums of weight quadrants that Strassen's products read in "
+      "every pass rather than keep them from the first (5/4 of the vision "
+      "weights again), about 7% slower, the same numbers", NULL },
     { NULL }
   };
 
