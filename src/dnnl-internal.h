@@ -30,7 +30,6 @@ struct _ClipPacked {
                                 * of W's quadrants those products multiply
                                 * by are kept once the first is made */
   size_t sums_offset;          /* of those in the model's sums, in floats */
-  float *sums;                 /* those sums once made, or NULL */
   struct _ClipNative *owner;
   gboolean dots;               /* bf16 on AVX512_BF16 where oneDNN's
                                 * kernels leave much of its rate unused:

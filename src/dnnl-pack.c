@@ -47,11 +47,10 @@ clip_dnnl_kept_sums (const ClipPacked *p, int m)
   if (g_once_init_enter (&nat->sums_tried)) {
     float *sums = (float *) arena_new (nat->sums_size * sizeof (float));
     for (guint i = 0; i < nat->packed->len && sums; i++) {
-      ClipPacked *q = g_ptr_array_index (nat->packed, i);
-      if (q->keep_sums) {
-        q->sums = sums + q->sums_offset;
-        clip_strassen_make_sums (q->panels, q->k, q->n, q->sums);
-      }
+      const ClipPacked *q = g_ptr_array_index (nat->packed, i);
+      if (q->keep_sums)
+        clip_strassen_make_sums (q->panels, q->k, q->n,
+            sums + q->sums_offset);
     }
     if (!sums)
       g_debug ("out of memory for %zu MB of Strassen's sums of weights: "
@@ -60,7 +59,7 @@ clip_dnnl_kept_sums (const ClipPacked *p, int m)
     nat->sums = sums;
     g_once_init_leave (&nat->sums_tried, 1);
   }
-  return p->sums;
+  return nat->sums ? nat->sums + p->sums_offset : NULL;
 }
 
 static void
@@ -481,14 +480,12 @@ clip_dnnl_model_prepare (ClipModel *m, GError **error)
         && has_isa (dnnl_cpu_isa_avx512_core) && clip_bf16fma_supported ();
     p->fma32 = p->precision == CLIP_PRECISION_FP32 && fp32_panels_pay ();
     p->strassen = p->fma32 && strassen_pays ();
-    p->keep_sums = m->keep_sums && p->strassen && i >= first_block
-        && i < text_first
-        && clip_strassen_sums_size (p->k, p->n) > 0;
+    size_t sums = m->keep_sums && p->strassen && i >= first_block
+        && i < text_first ? clip_strassen_sums_size (p->k, p->n) : 0;
+    p->keep_sums = sums > 0;
     p->owner = nat;
-    if (p->keep_sums) {
-      p->sums_offset = nat->sums_size;
-      nat->sums_size += clip_strassen_sums_size (p->k, p->n);
-    }
+    p->sums_offset = nat->sums_size;
+    nat->sums_size += sums;
     p->dots = p->precision == CLIP_PRECISION_BF16 && p->k % 2 == 0
         && bf16_panels_pay ();
     p->vnni = p->precision == CLIP_PRECISION_INT8 && p->k % 4 == 0

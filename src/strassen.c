@@ -188,19 +188,26 @@ w_quadrant (const float *w, int k, int n, int j, int q)
       * words + (q >= 2 ? (size_t) (k / 2) * PANEL : 0);
 }
 
+/* Floats from W's kept sums (of @k-long rows) to the one step @t of
+ * block @j multiplies by: two panels of k / 2 rows. */
+static inline size_t
+kept_sum_at (int k, int j, int t)
+{
+  return ((size_t) j * 5 + sum_index (t)) * BLOCK_COLS * (k / 2);
+}
+
 /* The operand of W that step @t of block @j multiplies by when W's sums
  * are kept: a quadrant, its two panels k rows apart, or a kept sum,
  * k / 2 rows apart; how many 32-bit words apart into @apart. */
 static inline const float *
 kept_operand (const Strassen *s, int j, int t, size_t *apart)
 {
-  int h = s->k / 2;
   if (steps[t].b2 < 0) {
     *apart = (size_t) s->k * PANEL;
     return w_quadrant (s->w, s->k, s->n, j, steps[t].b);
   }
-  *apart = (size_t) h * PANEL;
-  return s->wsums + ((size_t) j * 5 + sum_index (t)) * BLOCK_COLS * h;
+  *apart = (size_t) (s->k / 2) * PANEL;
+  return s->wsums + kept_sum_at (s->k, j, t);
 }
 
 /* Columns BLOCK_COLS @j ... of both halves of y, all seven steps in
@@ -315,7 +322,7 @@ clip_strassen_make_sums (const float *w, int k, int n, float *sums)
         continue;
       const float *b = w_quadrant (w, k, n, j, st->b);
       const float *b2 = w_quadrant (w, k, n, j, st->b2);
-      float *d = sums + ((size_t) j * 5 + sum_index (t)) * BLOCK_COLS * h;
+      float *d = sums + kept_sum_at (k, j, t);
       /* as a first tile adds them up: b + (b2, its sign flipped) */
       for (int v = 0; v < 2; v++)
         for (size_t i = 0; i < (size_t) h * PANEL; i++)
